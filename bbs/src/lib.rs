@@ -1,0 +1,1 @@
+//! netid-bbs (being written).

@@ -1,0 +1,1 @@
+//! netid-core (being written).
