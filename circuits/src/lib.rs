@@ -1,0 +1,1 @@
+//! netid-circuits (being written).
