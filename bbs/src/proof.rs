@@ -199,7 +199,8 @@ impl<'a> Blindings<'a> {
     }
 }
 
-/// ProofInit (draft §3.7.1).
+/// ProofInit (draft §3.7.1). The argument list mirrors the draft's.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn proof_init(
     pk: &PublicKey,
     sig: &Signature,
@@ -375,7 +376,8 @@ pub(crate) fn pairing_check(pk: &PublicKey, A_bar: &G1Affine, B_bar: &G1Affine) 
 }
 
 /// `CoreProofVerify` (draft §3.6.4) over message scalars. `Err(InvalidProof)` when it does not
-/// verify.
+/// verify. The argument list mirrors the draft's.
+#[allow(clippy::too_many_arguments)]
 pub fn core_proof_verify(
     pk: &PublicKey,
     proof: &Proof,
