@@ -45,6 +45,14 @@ pub enum BbsError {
     /// A degenerate case the draft says to reject (e.g. `SK + e = 0`); astronomically unlikely.
     #[error("degenerate value: {0}")]
     Degenerate(&'static str),
+    /// The holder cannot prove what is asked (a predicate is false for the credential, the
+    /// statement is malformed, or the credential is invalid). Prover side only.
+    #[error("cannot prove the statement: {0}")]
+    Statement(String),
+    /// A presentation does not answer its request (wrong suite, request hash, disclosed set,
+    /// pseudonym presence, or a malformed proof encoding). Carries only public information.
+    #[error("presentation does not answer the request: {0}")]
+    InvalidPresentation(String),
     /// Hex input could not be decoded.
     #[error("{what}: invalid hex")]
     Hex {

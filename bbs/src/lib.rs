@@ -48,6 +48,7 @@ mod error;
 mod generators;
 mod keys;
 mod msm;
+pub mod netid;
 mod proof;
 pub mod pseudonym;
 mod signature;

@@ -1,0 +1,150 @@
+//! Digit signatures for range proofs (specs/bbs.md §5.4).
+//!
+//! A range proof shows `δ ∈ [0, 2^(11·n))` by writing `δ = Σ 2^(11·i) d_i` and proving, for each
+//! digit, knowledge of a BBS signature by the issuer on `d_i` under the digit interface (its own
+//! `api_id` and header). The issuer signs exactly the 2048 values `0..2048`, so a digit with a
+//! signature is in range (set membership by signatures, Camenisch–Chaabouni–shelat 2008). The
+//! issuer publishes the 2048 signatures (160 KiB) with its metadata; wallets load and batch-verify
+//! them once. Verifiers need only the issuer's public key.
+
+use bls12_381::{multi_miller_loop, G1Affine, G1Projective, Gt, Scalar};
+
+use crate::error::{BbsError, Result};
+use crate::keys::{PublicKey, SecretKey};
+use crate::msm::msm_vartime;
+use crate::signature::{calculate_domain, neg_bp2_prepared, Signature, SIGNATURE_LEN};
+use crate::Bbs;
+
+/// Bits per digit.
+pub const DIGIT_BITS: u32 = 11;
+/// Number of signed digit values (`2^DIGIT_BITS`).
+pub const DIGIT_COUNT: usize = 1 << DIGIT_BITS;
+/// Header of every digit signature.
+pub const DIGIT_HEADER: &[u8] = b"netid/v1/range-digit";
+/// Magic and version of the encoded digit signature set.
+const MAGIC: &[u8; 8] = b"NIDRDS01";
+
+/// The issuer's signatures on the digits `0..2048`, for one public key and ciphersuite.
+#[derive(Clone)]
+pub struct DigitSignatures {
+    pk: PublicKey,
+    sigs: Vec<Signature>,
+}
+
+impl core::fmt::Debug for DigitSignatures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DigitSignatures")
+            .field("pk", &self.pk)
+            .field("count", &self.sigs.len())
+            .finish()
+    }
+}
+
+impl DigitSignatures {
+    /// Signs the 2048 digits (issuer side; about a second).
+    pub fn generate(digit: &Bbs, sk: &SecretKey, pk: &PublicKey) -> Result<DigitSignatures> {
+        let sigs = (0..DIGIT_COUNT as u64)
+            .map(|d| digit.sign_scalars(sk, pk, DIGIT_HEADER, &[Scalar::from(d)]))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(DigitSignatures {
+            pk: pk.clone(),
+            sigs,
+        })
+    }
+
+    /// The signature on digit `d`.
+    pub(crate) fn get(&self, d: usize) -> Option<&Signature> {
+        self.sigs.get(d)
+    }
+
+    /// The public key the digits are signed under.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.pk
+    }
+
+    /// Encoding: `"NIDRDS01" ‖ PK (96) ‖ 2048 × signature (80)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + 96 + DIGIT_COUNT * SIGNATURE_LEN);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.pk.to_bytes());
+        for s in &self.sigs {
+            out.extend_from_slice(&s.to_bytes());
+        }
+        out
+    }
+
+    /// Decodes and verifies the whole set against `digit` (the interface) in one batched
+    /// pairing check; every signature must be valid for its digit.
+    pub fn from_bytes(digit: &Bbs, bytes: &[u8]) -> Result<DigitSignatures> {
+        let expected = 8 + 96 + DIGIT_COUNT * SIGNATURE_LEN;
+        if bytes.len() != expected {
+            return Err(BbsError::Length {
+                what: "digit signatures",
+                expected,
+                got: bytes.len(),
+            });
+        }
+        if &bytes[..8] != MAGIC {
+            return Err(BbsError::InvalidSignature);
+        }
+        let pk = PublicKey::from_bytes(&bytes[8..104])?;
+        let sigs = bytes[104..]
+            .chunks_exact(SIGNATURE_LEN)
+            .map(Signature::from_bytes)
+            .collect::<Result<Vec<_>>>()?;
+        let set = DigitSignatures { pk, sigs };
+        set.verify(digit, &mut rand::rng())?;
+        Ok(set)
+    }
+
+    /// Batch verification with random 128-bit weights `ρ_d`:
+    /// `e(Σ ρ_d·A_d, W) · e(Σ ρ_d·(A_d·e_d − B_d), BP2) = 1` with `B_d = B_0 + H_1·d`.
+    pub fn verify<R: rand_core::CryptoRng + ?Sized>(&self, digit: &Bbs, rng: &mut R) -> Result<()> {
+        if self.sigs.len() != DIGIT_COUNT {
+            return Err(BbsError::InvalidSignature);
+        }
+        let gens = digit.generators(2)?;
+        let domain = calculate_domain(&self.pk, &gens, DIGIT_HEADER, digit.api_id());
+        let b0 = crate::signature::compute_B(&gens, &domain, &[], false);
+        let rho: Vec<Scalar> = (0..DIGIT_COUNT)
+            .map(|_| {
+                let mut b = [0u8; 32];
+                rng.fill_bytes(&mut b[..16]);
+                Scalar::from_bytes(&b).unwrap_or(Scalar::one())
+            })
+            .collect();
+        let lhs_terms: Vec<(G1Projective, Scalar)> = self
+            .sigs
+            .iter()
+            .zip(&rho)
+            .map(|(s, r)| (G1Projective::from(s.A), *r))
+            .collect();
+        let lhs = msm_vartime(&lhs_terms);
+        let mut rhs_terms: Vec<(G1Projective, Scalar)> = self
+            .sigs
+            .iter()
+            .zip(&rho)
+            .map(|(s, r)| (G1Projective::from(s.A), r * s.e))
+            .collect();
+        let sum_rho: Scalar = rho.iter().sum();
+        let sum_rho_d: Scalar = rho
+            .iter()
+            .enumerate()
+            .map(|(d, r)| r * Scalar::from(d as u64))
+            .sum();
+        rhs_terms.push((b0, -sum_rho));
+        rhs_terms.push((G1Projective::from(gens.points()[1]), -sum_rho_d));
+        let rhs = msm_vartime(&rhs_terms);
+        let mut aff = [G1Affine::identity(); 2];
+        G1Projective::batch_normalize(&[lhs, -rhs], &mut aff);
+        // e(lhs, W) · e(-(rhs), -BP2) = e(lhs, W) · e(rhs, BP2)
+        let ok = multi_miller_loop(&[(&aff[0], self.pk.prepared()), (&aff[1], neg_bp2_prepared())])
+            .final_exponentiation()
+            == Gt::identity();
+        if ok && !bool::from(lhs.is_identity()) {
+            Ok(())
+        } else {
+            Err(BbsError::InvalidSignature)
+        }
+    }
+}

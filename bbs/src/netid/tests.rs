@@ -1,0 +1,380 @@
+//! Completeness, soundness and unlinkability of the netid BBS presentation.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::pseudonym;
+use netid_core::{
+    AssuranceLevel, AttributeSet, Date, DisclosedValue, DocType, Nonce, Presentation,
+    PresentationRequest, Statements, FORMAT_VERSION,
+};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+struct Issuer {
+    sk: SecretKey,
+    pk: PublicKey,
+    digits: DigitSignatures,
+}
+
+fn issuer(suite: Ciphersuite) -> &'static Issuer {
+    static I: [OnceLock<Issuer>; 2] = [OnceLock::new(), OnceLock::new()];
+    I[suite as usize].get_or_init(|| {
+        let sk =
+            SecretKey::keygen(suite, &[suite as u8 + 1; 32], b"netid test issuer", None).unwrap();
+        let pk = sk.public_key();
+        let digits = NetidBbs::new(suite).digit_signatures(&sk, &pk).unwrap();
+        Issuer { sk, pk, digits }
+    })
+}
+
+fn today() -> Date {
+    Date::from_ymd(2026, 11, 22).unwrap()
+}
+
+fn attrs(birthdate: Date, expiry: Date) -> CredentialAttributes {
+    CredentialAttributes {
+        netid: "NID7Q2KX9M4".into(),
+        family_name: "王".into(),
+        given_name: "丽".into(),
+        id_hash: [0x11; 32],
+        birthdate,
+        doc_type: DocType::ResidentIdCard,
+        assurance: AssuranceLevel::Remote,
+        nym: Nym::from_prf_output(&[0x22; 32]),
+        device_key: [0x33; 32],
+        expiry,
+        rev_index: 7,
+        guardian_perms: 0,
+    }
+}
+
+fn adult() -> CredentialAttributes {
+    attrs(
+        Date::from_ymd(1990, 5, 4).unwrap(),
+        Date::from_ymd(2030, 1, 1).unwrap(),
+    )
+}
+
+fn request(app_id: &str, nonce: u8) -> PresentationRequest {
+    let mut disclose = AttributeSet::new();
+    disclose.insert(Attribute::GivenName);
+    PresentationRequest {
+        version: FORMAT_VERSION,
+        app_id: app_id.into(),
+        nonce: Nonce::new([nonce; 32]),
+        expires_at: 2_000_000_000,
+        statements: Statements {
+            today: today(),
+            age_at_least: Some(18),
+            assurance_at_least: None,
+            disclose,
+            pseudonym: true,
+            not_expired: true,
+        },
+        suites: vec![Suite::BbsSha256, Suite::BbsShake256],
+        app_certificate: Vec::new().into(),
+        signature: Vec::new().into(),
+    }
+}
+
+fn present(
+    suite: Ciphersuite,
+    a: &CredentialAttributes,
+    req: &PresentationRequest,
+) -> Presentation {
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let sig = n.issue(&i.sk, &i.pk, a).unwrap();
+    n.present(&i.pk, &i.digits, a, &sig, req, &mut rand::rng())
+        .unwrap()
+}
+
+fn forged(
+    suite: Ciphersuite,
+    a: &CredentialAttributes,
+    req: &PresentationRequest,
+    delta: u64,
+) -> Presentation {
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let sig = n.issue(&i.sk, &i.pk, a).unwrap();
+    n.present_inner(
+        &i.pk,
+        &i.digits,
+        a,
+        &sig,
+        req,
+        &mut rand::rng(),
+        Some(delta),
+    )
+    .unwrap()
+}
+
+fn verify(
+    suite: Ciphersuite,
+    req: &PresentationRequest,
+    p: &Presentation,
+) -> Result<VerifiedPresentation> {
+    NetidBbs::new(suite).verify_presentation(&issuer(suite).pk, req, p)
+}
+
+#[test]
+fn honest_presentation_verifies_in_both_suites() {
+    for suite in Ciphersuite::ALL {
+        let req = request("shop.example", 1);
+        let a = adult();
+        let p = present(suite, &a, &req);
+        let v = verify(suite, &req, &p).unwrap();
+        assert_eq!(
+            v.disclosed.get(Attribute::GivenName),
+            Some(&DisclosedValue::Text("丽".into()))
+        );
+        // The pseudonym is the per-verifier-linkability draft's value for pid = nym.
+        let want = pseudonym::pseudonym(suite, b"shop.example", a.nym.expose_secret());
+        assert_eq!(v.pseudonym, Some(want));
+        assert_eq!(p.pseudonym.as_ref().unwrap().as_slice(), &want);
+    }
+}
+
+#[test]
+fn size_of_the_benchmark_statement() {
+    let p = present(Ciphersuite::Sha256, &adult(), &request("shop.example", 1));
+    // 1 + (144 + 96) + 11·32 + 4 digits·240 + 2·32 + 32 = 1649 bytes of proof, 48 of pseudonym.
+    assert_eq!(p.proof.len(), 1649);
+    assert_eq!(p.pseudonym.as_ref().unwrap().len(), 48);
+}
+
+#[test]
+fn statements_without_ranges_or_pseudonym_and_with_assurance() {
+    let suite = Ciphersuite::Shake256;
+    let mut req = request("hotel.example", 3);
+    req.statements.age_at_least = None;
+    req.statements.not_expired = false;
+    req.statements.pseudonym = false;
+    let p = present(suite, &adult(), &req);
+    assert!(p.pseudonym.is_none());
+    verify(suite, &req, &p).unwrap();
+
+    req.statements.assurance_at_least = Some(AssuranceLevel::Remote);
+    let p = present(suite, &adult(), &req);
+    verify(suite, &req, &p).unwrap();
+    req.statements.assurance_at_least = Some(AssuranceLevel::InPerson);
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let sig = n.issue(&i.sk, &i.pk, &adult()).unwrap();
+    assert!(matches!(
+        n.present(&i.pk, &i.digits, &adult(), &sig, &req, &mut rand::rng()),
+        Err(BbsError::Statement(_))
+    ));
+}
+
+#[test]
+fn disclosed_birthdate_is_checked_on_the_value() {
+    let suite = Ciphersuite::Sha256;
+    let mut req = request("bank.example", 4);
+    req.statements.disclose.insert(Attribute::Birthdate);
+    let p = present(suite, &adult(), &req);
+    verify(suite, &req, &p).unwrap();
+}
+
+#[test]
+fn underage_holder_is_refused_and_a_forged_proof_fails() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("bar.example", 5);
+    let cutoff = req.statements.age_cutoff().unwrap().unwrap();
+    let minor = attrs(
+        cutoff.checked_add_days(1).unwrap(),
+        Date::from_ymd(2030, 1, 1).unwrap(),
+    );
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let sig = n.issue(&i.sk, &i.pk, &minor).unwrap();
+    assert!(matches!(
+        n.present(&i.pk, &i.digits, &minor, &sig, &req, &mut rand::rng()),
+        Err(BbsError::Statement(_))
+    ));
+    // A cheating prover claiming any in-range difference is caught.
+    for delta in [0, 1, 365] {
+        let p = forged(suite, &minor, &req, delta);
+        assert_eq!(verify(suite, &req, &p), Err(BbsError::InvalidProof));
+    }
+    // Born exactly on the cutoff: 18 today.
+    let just = attrs(cutoff, Date::from_ymd(2030, 1, 1).unwrap());
+    let p = present(suite, &just, &req);
+    verify(suite, &req, &p).unwrap();
+}
+
+#[test]
+fn expired_credential_fails() {
+    let suite = Ciphersuite::Shake256;
+    let req = request("game.example", 6);
+    let expired = attrs(
+        Date::from_ymd(1990, 5, 4).unwrap(),
+        today().checked_sub_days(1).unwrap(),
+    );
+    let p = forged(suite, &expired, &req, 0);
+    assert_eq!(verify(suite, &req, &p), Err(BbsError::InvalidProof));
+    // Expiring today is still valid.
+    let last_day = attrs(Date::from_ymd(1990, 5, 4).unwrap(), today());
+    verify(suite, &req, &present(suite, &last_day, &req)).unwrap();
+}
+
+#[test]
+fn altered_disclosed_value_fails() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("shop.example", 7);
+    let mut p = present(suite, &adult(), &req);
+    let mut d = DisclosedAttributes::new();
+    d.insert(Attribute::GivenName, DisclosedValue::Text("强".into()))
+        .unwrap();
+    p.disclosed = d;
+    assert_eq!(verify(suite, &req, &p), Err(BbsError::InvalidProof));
+}
+
+#[test]
+fn other_app_other_nonce_other_issuer_fail() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("shop.example", 8);
+    let p = present(suite, &adult(), &req);
+    for other in [request("evil.example", 8), request("shop.example", 9)] {
+        // Unchanged, it does not even claim to answer the other request.
+        assert!(matches!(
+            verify(suite, &other, &p),
+            Err(BbsError::InvalidPresentation(_))
+        ));
+        // Relabelled with the other request's hash, the proof fails.
+        let mut relabelled = p.clone();
+        relabelled.request_hash = other.request_hash();
+        assert_eq!(
+            verify(suite, &other, &relabelled),
+            Err(BbsError::InvalidProof)
+        );
+    }
+    let other_issuer = issuer(Ciphersuite::Shake256).pk.clone();
+    assert_eq!(
+        NetidBbs::new(suite).verify_presentation(&other_issuer, &req, &p),
+        Err(BbsError::InvalidProof)
+    );
+    // The other suite's verifier rejects it too.
+    assert!(verify(Ciphersuite::Shake256, &req, &p).is_err());
+}
+
+#[test]
+fn swapped_pseudonym_fails() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("shop.example", 10);
+    let mut p = present(suite, &adult(), &req);
+    let mut other = adult();
+    other.nym = Nym::from_prf_output(&[0x44; 32]);
+    let theirs = present(suite, &other, &req);
+    p.pseudonym = theirs.pseudonym.clone();
+    assert_eq!(verify(suite, &req, &p), Err(BbsError::InvalidProof));
+    // The same person's pseudonym for another app does not fit either.
+    let mut q = present(suite, &adult(), &req);
+    q.pseudonym = present(suite, &adult(), &request("evil.example", 10)).pseudonym;
+    assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+}
+
+/// All 16-byte windows of a byte string.
+fn windows(b: &[u8]) -> std::collections::HashSet<&[u8]> {
+    b.windows(16).collect()
+}
+
+#[test]
+fn unlinkability_across_and_within_apps() {
+    let suite = Ciphersuite::Sha256;
+    let a = adult();
+    let p1 = present(suite, &a, &request("shop.example", 11));
+    let p2 = present(suite, &a, &request("game.example", 11));
+    let p3 = present(suite, &a, &request("shop.example", 12));
+    let bytes = |p: &Presentation| {
+        let mut v = p.proof.as_slice().to_vec();
+        v.extend_from_slice(p.pseudonym.as_ref().unwrap().as_slice());
+        v
+    };
+    // Two apps: no common 16-byte string in proof or pseudonym.
+    let (b1, b2) = (bytes(&p1), bytes(&p2));
+    assert!(windows(&b2).is_disjoint(&windows(&b1)));
+    assert_ne!(p1.pseudonym, p2.pseudonym);
+    // Same app: equal pseudonyms, proofs share nothing.
+    assert_eq!(p1.pseudonym, p3.pseudonym);
+    assert!(windows(p3.proof.as_slice()).is_disjoint(&windows(p1.proof.as_slice())));
+}
+
+#[test]
+fn malformed_proof_encodings_are_rejected() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("shop.example", 13);
+    let p = present(suite, &adult(), &req);
+    let mut q = p.clone();
+    let mut b = p.proof.as_slice().to_vec();
+    b[0] = 2; // unknown version
+    q.proof = b.into();
+    assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+    let mut b = p.proof.as_slice().to_vec();
+    b.push(0);
+    q.proof = b.into();
+    assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+    // A non-canonical challenge scalar (≥ r).
+    let mut b = p.proof.as_slice().to_vec();
+    let n = b.len();
+    b[n - 32..].fill(0xff);
+    q.proof = b.into();
+    assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bit_flips_and_truncations_fail(pos in 0usize..1649, bit in 0u8..8, cut in 0usize..1649) {
+        static P: OnceLock<(PresentationRequest, Presentation)> = OnceLock::new();
+        let (req, p) = P.get_or_init(|| {
+            let req = request("shop.example", 14);
+            let p = present(Ciphersuite::Sha256, &adult(), &req);
+            (req, p)
+        });
+        let mut q = p.clone();
+        let mut b = p.proof.as_slice().to_vec();
+        b[pos] ^= 1 << bit;
+        q.proof = b.into();
+        prop_assert!(verify(Ciphersuite::Sha256, req, &q).is_err());
+        q.proof = p.proof.as_slice()[..cut].to_vec().into();
+        prop_assert!(verify(Ciphersuite::Sha256, req, &q).is_err());
+    }
+
+    #[test]
+    fn random_proof_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..1800)) {
+        let req = request("shop.example", 15);
+        let mut p = present_cached();
+        p.proof = bytes.into();
+        prop_assert!(verify(Ciphersuite::Sha256, &req, &p).is_err());
+    }
+}
+
+fn present_cached() -> Presentation {
+    static P: OnceLock<Presentation> = OnceLock::new();
+    P.get_or_init(|| present(Ciphersuite::Sha256, &adult(), &request("shop.example", 15)))
+        .clone()
+}
+
+#[test]
+fn digit_signatures_round_trip_and_reject_tampering() {
+    let suite = Ciphersuite::Sha256;
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let bytes = i.digits.to_bytes();
+    let back = n.load_digit_signatures(&bytes).unwrap();
+    assert_eq!(back.to_bytes(), bytes);
+    // Swap two signatures: each is valid, but for the wrong digit.
+    let mut swapped = bytes.clone();
+    let (a, b) = (104, 104 + 80);
+    let first: Vec<u8> = swapped[a..a + 80].to_vec();
+    swapped.copy_within(b..b + 80, a);
+    swapped[b..b + 80].copy_from_slice(&first);
+    assert!(n.load_digit_signatures(&swapped).is_err());
+    assert!(n.load_digit_signatures(&bytes[..bytes.len() - 1]).is_err());
+    // Another key's set does not load as this suite's digits.
+    let other = NetidBbs::new(Ciphersuite::Shake256);
+    assert!(other.load_digit_signatures(&bytes).is_err());
+}
