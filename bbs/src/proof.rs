@@ -217,10 +217,15 @@ pub(crate) fn proof_init(
     let domain = calculate_domain(pk, gens, header, api_id);
     let B = compute_B(gens, &domain, msgs, true);
     let A = G1Projective::from(sig.A);
-    let tAB = WindowTables::new(&[A, B]);
+    // Ā, B̄, D, T1 and the D-part of T2 all combine A and B; build their window tables once.
+    let (tA, tB, tAB) = (
+        WindowTables::new(&[A]),
+        WindowTables::new(&[B]),
+        WindowTables::new(&[A, B]),
+    );
     let r1r2 = bl.r1 * bl.r2;
-    let A_bar = tAB.msm_ct(&[r1r2, Scalar::zero()]);
-    let D = tAB.msm_ct(&[Scalar::zero(), bl.r2]);
+    let A_bar = tA.msm_ct(&[r1r2]);
+    let D = tB.msm_ct(&[bl.r2]);
     let B_bar = tAB.msm_ct(&[-(r1r2 * sig.e), r1r2]);
     let T1 = tAB.msm_ct(&[r1r2 * bl.e_tilde, bl.r2 * bl.r1_tilde]);
     let hj: Vec<(usize, Scalar)> = undisclosed
@@ -228,7 +233,7 @@ pub(crate) fn proof_init(
         .zip(bl.m_tilde)
         .map(|(&j, m)| (j + 1, *m))
         .collect();
-    let T2 = tAB.msm_ct(&[Scalar::zero(), bl.r2 * bl.r3_tilde]) + gens.lincomb(&hj, true);
+    let T2 = tB.msm_ct(&[bl.r2 * bl.r3_tilde]) + gens.lincomb(&hj, true);
     let mut aff = [G1Affine::identity(); 5];
     G1Projective::batch_normalize(&[A_bar, B_bar, D, T1, T2], &mut aff);
     Ok(InitRes {

@@ -9,11 +9,11 @@
 //! 2. if asked, `P = m_nym · H_app` with `H_app = hash_to_curve_g1(app_id, ciphersuite_id ||
 //!    "H2G_HM2S_PSEUDONYM_")` — the per-verifier pseudonym of
 //!    draft-irtf-cfrg-bbs-per-verifier-linkability, the response for `m_nym` shared with (1);
-//! 3. for each range statement `δ = s·(m_a − k) ∈ [0, 2^(11·n))` (`birthdate ≤ cutoff`:
+//! 3. for each range statement `δ = s·(m_a − k) ∈ [0, 2^(8·n))` (`birthdate ≤ cutoff`:
 //!    `s = −1, k = cutoff`, n = 2; `expiry ≥ today`: `s = +1, k = today`, n = 2; `assurance ≥ l`:
-//!    `s = +1, k = l`, n = 1): digits `d_i` with `δ = Σ 2^(11·i)·d_i`, each with a proof of
+//!    `s = +1, k = l`, n = 1): digits `d_i` with `δ = Σ 2^(8·i)·d_i`, each with a proof of
 //!    knowledge of the issuer's BBS signature on `d_i` under the digit interface, linked to (1)
-//!    by the linear relation `s·(m̂_a − c·k) = Σ 2^(11·i)·d̂_i` between responses.
+//!    by the linear relation `s·(m̂_a − c·k) = Σ 2^(8·i)·d̂_i` between responses.
 //!
 //! Proving is constant-time in the credential, the signature and the blindings; verification is
 //! variable-time.

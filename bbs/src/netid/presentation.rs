@@ -33,7 +33,8 @@ use crate::suite::{scalar_to_be, POINT_LEN, SCALAR_LEN};
 /// Version byte of the presentation proof encoding.
 pub const PRESENTATION_VERSION: u8 = 1;
 
-/// Digits used for date ranges (22 bits: every date difference netid-core can represent).
+/// Digits used for date ranges: 16 bits, i.e. date differences below 179 years (an age minus the
+/// asked age, a remaining validity).
 const DATE_DIGITS: usize = 2;
 /// Digits used for small integers (assurance level).
 const SMALL_DIGITS: usize = 1;
@@ -54,7 +55,7 @@ pub struct VerifiedPresentation {
     pub pseudonym: Option<[u8; POINT_LEN]>,
 }
 
-/// One range statement `δ = s·(m_a − k) ∈ [0, 2^(11·digits))`.
+/// One range statement `δ = s·(m_a − k) ∈ [0, 2^(8·digits))`.
 #[derive(Debug, Clone, Copy)]
 struct RangeSpec {
     attr: Attribute,
@@ -132,7 +133,7 @@ fn integer_value(attrs: &CredentialAttributes, a: Attribute) -> Option<u64> {
     attrs.encode()[a].as_u64()
 }
 
-/// `2^(11·i)` as a scalar.
+/// `2^(8·i)` as a scalar.
 fn digit_weight(i: usize) -> Scalar {
     Scalar::from(1u64 << (DIGIT_BITS as usize * i))
 }
@@ -390,7 +391,7 @@ impl NetidBbs {
                 None => r.delta(value).ok_or(BbsError::Degenerate("range"))?,
             };
             let a_tilde = m_tilde_of(r.attr).ok_or(BbsError::Degenerate("range attribute"))?;
-            // d̃_i random for i ≥ 1, d̃_0 fixed by s·m̃_a = Σ 2^(11·i)·d̃_i.
+            // d̃_i random for i ≥ 1, d̃_0 fixed by s·m̃_a = Σ 2^(8·i)·d̃_i.
             let mut d_tilde = calculate_random_scalars(rng, r.digits);
             let rest: Scalar = (1..r.digits).map(|i| digit_weight(i) * d_tilde[i]).sum();
             d_tilde[0] = r.sign(a_tilde) - rest;
@@ -573,7 +574,14 @@ impl NetidBbs {
         let (A, B) = if digit_proofs.is_empty() {
             (cred.A_bar, cred.B_bar)
         } else {
-            let rho = calculate_random_scalars(&mut rand::rng(), digit_proofs.len());
+            // 128-bit weights: a false proof passes with probability at most 2^-128.
+            let rho: Vec<Scalar> = (0..digit_proofs.len())
+                .map(|_| {
+                    let mut w = [0u8; 64];
+                    rand::fill(&mut w[..16]);
+                    Scalar::from_bytes_wide(&w)
+                })
+                .collect();
             let mut a_terms = vec![(G1Projective::from(cred.A_bar), Scalar::ONE)];
             let mut b_terms = vec![(G1Projective::from(cred.B_bar), Scalar::ONE)];
             for (p, r) in digit_proofs.iter().zip(&rho) {

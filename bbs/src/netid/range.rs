@@ -1,10 +1,10 @@
 //! Digit signatures for range proofs (specs/bbs.md §5.4).
 //!
-//! A range proof shows `δ ∈ [0, 2^(11·n))` by writing `δ = Σ 2^(11·i) d_i` and proving, for each
+//! A range proof shows `δ ∈ [0, 2^(8·n))` by writing `δ = Σ 2^(8·i) d_i` and proving, for each
 //! digit, knowledge of a BBS signature by the issuer on `d_i` under the digit interface (its own
-//! `api_id` and header). The issuer signs exactly the 2048 values `0..2048`, so a digit with a
+//! `api_id` and header). The issuer signs exactly the 256 values `0..256`, so a digit with a
 //! signature is in range (set membership by signatures, Camenisch–Chaabouni–shelat 2008). The
-//! issuer publishes the 2048 signatures (160 KiB) with its metadata; wallets load and batch-verify
+//! issuer publishes the 256 signatures (20 KiB) with its metadata; wallets load and batch-verify
 //! them once. Verifiers need only the issuer's public key.
 
 use bls12_381::{multi_miller_loop, G1Affine, G1Projective, Gt, Scalar};
@@ -16,7 +16,7 @@ use crate::signature::{calculate_domain, neg_bp2_prepared, Signature, SIGNATURE_
 use crate::Bbs;
 
 /// Bits per digit.
-pub const DIGIT_BITS: u32 = 11;
+pub const DIGIT_BITS: u32 = 8;
 /// Number of signed digit values (`2^DIGIT_BITS`).
 pub const DIGIT_COUNT: usize = 1 << DIGIT_BITS;
 /// Header of every digit signature.
@@ -24,7 +24,7 @@ pub const DIGIT_HEADER: &[u8] = b"netid/v1/range-digit";
 /// Magic and version of the encoded digit signature set.
 const MAGIC: &[u8; 8] = b"NIDRDS01";
 
-/// The issuer's signatures on the digits `0..2048`, for one public key and ciphersuite.
+/// The issuer's signatures on the digits `0..256`, for one public key and ciphersuite.
 #[derive(Clone)]
 pub struct DigitSignatures {
     pk: PublicKey,
@@ -41,7 +41,7 @@ impl core::fmt::Debug for DigitSignatures {
 }
 
 impl DigitSignatures {
-    /// Signs the 2048 digits (issuer side; about a second).
+    /// Signs the 256 digits (issuer side; about 0.1 s).
     pub fn generate(digit: &Bbs, sk: &SecretKey, pk: &PublicKey) -> Result<DigitSignatures> {
         let sigs = (0..DIGIT_COUNT as u64)
             .map(|d| digit.sign_scalars(sk, pk, DIGIT_HEADER, &[Scalar::from(d)]))
@@ -62,7 +62,7 @@ impl DigitSignatures {
         &self.pk
     }
 
-    /// Encoding: `"NIDRDS01" ‖ PK (96) ‖ 2048 × signature (80)`.
+    /// Encoding: `"NIDRDS01" ‖ PK (96) ‖ 256 × signature (80)`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + 96 + DIGIT_COUNT * SIGNATURE_LEN);
         out.extend_from_slice(MAGIC);

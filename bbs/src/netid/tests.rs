@@ -378,3 +378,26 @@ fn digit_signatures_round_trip_and_reject_tampering() {
     let other = NetidBbs::new(Ciphersuite::Shake256);
     assert!(other.load_digit_signatures(&bytes).is_err());
 }
+
+#[test]
+fn date_differences_beyond_the_range_are_refused_not_wrapped() {
+    let suite = Ciphersuite::Sha256;
+    let req = request("shop.example", 16);
+    // Valid for 2^16 more days: outside [0, 2^16), the wallet refuses rather than proving.
+    let far = attrs(
+        Date::from_ymd(1990, 5, 4).unwrap(),
+        today().checked_add_days(1 << 16).unwrap(),
+    );
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let sig = n.issue(&i.sk, &i.pk, &far).unwrap();
+    assert!(matches!(
+        n.present(&i.pk, &i.digits, &far, &sig, &req, &mut rand::rng()),
+        Err(BbsError::Statement(_))
+    ));
+    let near = attrs(
+        Date::from_ymd(1990, 5, 4).unwrap(),
+        today().checked_add_days((1 << 16) - 1).unwrap(),
+    );
+    verify(suite, &req, &present(suite, &near, &req)).unwrap();
+}
