@@ -1,0 +1,1 @@
+//! netid-holder: the wallet.

@@ -1,0 +1,1 @@
+//! Identity evidence checks (being written: specs/evidence.md).

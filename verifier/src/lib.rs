@@ -1,0 +1,1 @@
+//! netid-verifier: requests, verification, replay cache.
