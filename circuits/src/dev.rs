@@ -1,0 +1,64 @@
+//! Development fixtures: a deterministic issuer key, a sample credential and requests, for the
+//! CLI's `demo-proof`, the tests and the benchmarks. Nothing here is secret or for production.
+
+use netid_core::{
+    AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, Nonce, Nym,
+    PresentationRequest, Statements, Suite, FORMAT_VERSION,
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+use crate::gadgets::eddsa::SecretKey;
+
+/// The development issuer key derived from `label` (public: anyone can sign with it).
+pub fn dev_issuer_key(label: &str) -> SecretKey {
+    let d: [u8; 32] = Sha256::new()
+        .chain_update(b"netid/v1/groth16/dev-issuer/")
+        .chain_update(label.as_bytes())
+        .finalize()
+        .into();
+    SecretKey::from_bytes(d)
+}
+
+/// A sample adult credential (born 1990-05-04, valid until 2030-01-01, `rev_index`).
+pub fn sample_credential(rev_index: u32) -> Result<CredentialAttributes> {
+    let nym: [u8; 32] = Sha256::digest(b"netid sample nym").into();
+    Ok(CredentialAttributes {
+        netid: "NID7Q2KX9M4".into(),
+        family_name: "王".into(),
+        given_name: "丽".into(),
+        id_hash: Sha256::digest(b"netid sample id").into(),
+        birthdate: Date::from_ymd(1990, 5, 4)?,
+        doc_type: DocType::ResidentIdCard,
+        assurance: AssuranceLevel::Remote,
+        nym: Nym::from_prf_output(&nym),
+        device_key: Sha256::digest(b"netid sample device").into(),
+        expiry: Date::from_ymd(2030, 1, 1)?,
+        rev_index,
+        guardian_perms: 0,
+    })
+}
+
+/// The statement of the benchmarks and `demo-proof`: "age ≥ 18 + pseudonym + given_name
+/// disclosed + not expired", for `app_id` on `today`, with the given nonce.
+pub fn adult_request(app_id: &str, today: Date, nonce: [u8; 32]) -> PresentationRequest {
+    let mut disclose = AttributeSet::new();
+    disclose.insert(Attribute::GivenName);
+    PresentationRequest {
+        version: FORMAT_VERSION,
+        app_id: app_id.into(),
+        nonce: Nonce::new(nonce),
+        expires_at: u64::MAX,
+        statements: Statements {
+            today,
+            age_at_least: Some(18),
+            assurance_at_least: None,
+            disclose,
+            pseudonym: true,
+            not_expired: true,
+        },
+        suites: vec![Suite::Groth16],
+        app_certificate: Vec::new().into(),
+        signature: Vec::new().into(),
+    }
+}
