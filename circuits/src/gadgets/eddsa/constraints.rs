@@ -18,6 +18,8 @@
 
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, One};
+#[cfg(test)]
+use ark_ff::Zero;
 use ark_r1cs_std::{
     alloc::{AllocVar, AllocationMode},
     boolean::Boolean,
