@@ -186,10 +186,17 @@ pub fn verify(
 ///
 /// [`NUM_PUBLIC_INPUTS`]: crate::presentation::NUM_PUBLIC_INPUTS
 pub fn verify_proof(vk: &VerifierKey, public: &[Fr], proof: &Proof<Bn254>) -> Result<()> {
-    if public.len() + 1 != vk.vk().gamma_abc_g1.len() {
+    let ic = &vk.vk().gamma_abc_g1;
+    if public.len() + 1 != ic.len() {
         return Err(CircuitError::InvalidProof);
     }
-    match Groth16::<Bn254>::verify_proof(vk.prepared(), proof, public) {
+    // The public-input combination as one multi-scalar multiplication (arkworks' own
+    // `prepare_inputs` does one scalar multiplication per input).
+    use ark_ec::VariableBaseMSM;
+    let prepared = ark_bn254::G1Projective::msm(&ic[1..], public)
+        .map_err(|_| CircuitError::InvalidProof)?
+        + ic[0];
+    match Groth16::<Bn254>::verify_proof_with_prepared_inputs(vk.prepared(), proof, &prepared) {
         Ok(true) => Ok(()),
         _ => Err(CircuitError::InvalidProof),
     }

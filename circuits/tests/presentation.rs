@@ -304,12 +304,12 @@ fn pinned_constraint_counts() {
         PartCounts {
             inputs: 19,
             commitment: 504,
-            signature: 5_357,
+            signature: 3_974,
             disclosure: 24,
             predicates: 58,
             revocation: 4_842,
             pseudonym: 242,
-            total: 11_046,
+            total: 9_663,
         }
     );
     assert!(c.total <= 1 << 15);

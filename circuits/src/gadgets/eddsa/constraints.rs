@@ -170,21 +170,27 @@ fn monomials(bits: &[Boolean<Fr>]) -> Result<Vec<FpVar<Fr>>, SynthesisError> {
     Ok(m)
 }
 
-/// `k·B` for a constant base and little-endian bits, with 3-bit windows of constants.
-pub fn fixed_base_mul(base: Point, bits: &[Boolean<Fr>]) -> Result<PointVar, SynthesisError> {
+/// `k·B + offset` for a constant base and offset and little-endian bits, with 3-bit windows of
+/// constants (the offset is folded into the first window's table, so it costs nothing).
+pub fn fixed_base_mul(
+    base: Point,
+    bits: &[Boolean<Fr>],
+    offset: Point,
+) -> Result<PointVar, SynthesisError> {
     let mut acc: Option<PointVar> = None;
     let mut window_base = base;
-    for chunk in bits.chunks(3) {
-        // Table of k·window_base for k = 0..8, as multilinear coefficients.
+    for (w, chunk) in bits.chunks(3).enumerate() {
+        // Table of k·window_base (+ offset in window 0) for k = 0..8, as multilinear
+        // coefficients.
         let mut tx = Vec::with_capacity(8);
         let mut ty = Vec::with_capacity(8);
-        let mut p = Point::IDENTITY;
+        let mut p = if w == 0 { offset } else { Point::IDENTITY };
         for _ in 0..8 {
             tx.push(p.x);
             ty.push(p.y);
             p = p.add(&window_base);
         }
-        window_base = p; // 8·window_base
+        window_base = if w == 0 { p.add(&offset.neg()) } else { p }; // 8·window_base
         mobius(&mut tx);
         mobius(&mut ty);
         let mut padded = chunk.to_vec();
@@ -228,6 +234,86 @@ pub fn variable_base_mul(
         });
     }
     acc.ok_or(SynthesisError::Unsatisfiable)
+}
+
+/// Montgomery coefficient `A = 2(a + d)/(a − d)` of the birationally equivalent curve
+/// `v² = u³ + A·u² + u` (`B = 1`).
+pub const MONT_A: u64 = 168_698;
+
+/// A point in Montgomery coordinates `(u, v) = ((1 + y)/(1 − y), u/x)`.
+#[derive(Clone)]
+struct MontVar {
+    u: FpVar<Fr>,
+    v: FpVar<Fr>,
+}
+
+impl MontVar {
+    /// From Edwards (2 constraints); the point must not be of order ≤ 2 (`x ≠ 0`).
+    fn from_edwards(p: &PointVar) -> Result<MontVar, SynthesisError> {
+        let u = div(&(FpVar::constant(Fr::one()) + &p.y), &(FpVar::constant(Fr::one()) - &p.y))?;
+        let v = div(&u, &p.x)?;
+        Ok(MontVar { u, v })
+    }
+
+    /// To Edwards (2 constraints): `x = u/v`, `y = (u − 1)/(u + 1)`.
+    fn to_edwards(&self) -> Result<PointVar, SynthesisError> {
+        let x = div(&self.u, &self.v)?;
+        let y = div(&(&self.u - Fr::one()), &(&self.u + Fr::one()))?;
+        Ok(PointVar { x, y })
+    }
+
+    /// Incomplete addition `P + Q` (3 constraints; needs `u_P ≠ u_Q`).
+    fn add(&self, q: &MontVar) -> Result<MontVar, SynthesisError> {
+        let lambda = div(&(&q.v - &self.v), &(&q.u - &self.u))?;
+        let u = lambda.square()? - Fr::from(MONT_A) - &self.u - &q.u;
+        let v = &lambda * (&self.u - &u) - &self.v;
+        Ok(MontVar { u, v })
+    }
+
+    /// Incomplete `2P + Q` as `(P + Q) + P` without `v_{P+Q}` (5 constraints; needs
+    /// `P ≠ ±Q` and `P + Q ≠ ±P`).
+    fn double_add(&self, q: &MontVar) -> Result<MontVar, SynthesisError> {
+        let l1 = div(&(&q.v - &self.v), &(&q.u - &self.u))?;
+        let u_r = l1.square()? - Fr::from(MONT_A) - &self.u - &q.u;
+        let l2 = div(&self.v.double()?, &(&self.u - &u_r))? - &l1;
+        let u_s = l2.square()? - Fr::from(MONT_A) - &u_r - &self.u;
+        let v_s = &l2 * (&self.u - &u_s) - &self.v;
+        Ok(MontVar { u: u_s, v: v_s })
+    }
+}
+
+/// Steps of the signed-digit multiplication (`hm` has 254 bits: `b_0` and 253 digits).
+const HM_DIGITS: usize = 253;
+
+/// For `P` of prime order and the 254 strict bits `b` of `h`, returns `(h + 1 − b_0)·P +
+/// 2^253·G` with `G` the [offset generator](super::offset_generator).
+///
+/// Write `h = b_0 + 2k`, `k = Σ c_i 2^i` (`c_i = b_{i+1}`, 253 bits) and signed digits
+/// `d_i = 2c_i − 1 ∈ {±1}`: then `Σ d_i 2^i = 2k + 1 − 2^253`, so Horner's rule from
+/// `acc = G + P` with `acc ← 2·acc + d_i·P` ends at `2^253·G + (2k + 1)·P`. Each step is one
+/// Montgomery double-add (5 constraints) plus the digit's sign on `v` (1 constraint). The
+/// incomplete formulas meet an exceptional case only if `2^j·G = c·P` for a small `c`, i.e. only
+/// with a discrete-logarithm relation between `G` and the issuer key.
+pub fn signed_digit_mul(
+    P: &PointVar,
+    bits: &[Boolean<Fr>],
+) -> Result<PointVar, SynthesisError> {
+    if bits.len() != HM_DIGITS + 1 {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let pm = MontVar::from_edwards(P)?;
+    let g = MontVar::from_edwards(&PointVar::constant(super::offset_generator()))?;
+    let mut acc = g.add(&pm)?;
+    for c in bits[1..].iter().rev() {
+        // v_Q = (2c − 1)·v_P
+        let cv = FpVar::from(c.clone()) * &pm.v;
+        let q = MontVar {
+            u: pm.u.clone(),
+            v: cv.double()? - &pm.v,
+        };
+        acc = acc.double_add(&q)?;
+    }
+    acc.to_edwards()
 }
 
 /// An allocated public key.
@@ -307,8 +393,22 @@ impl EdDsaPoseidonGadget {
         let A8 = pk.A.double()?.double()?.double()?;
         A8.x.enforce_not_equal(&FpVar::zero())?;
 
-        let left = fixed_base_mul(Point::base8(), &s_bits)?;
-        let right = sig.R8.add(&variable_base_mul(&A8, &hm_bits)?)?;
+        // S·B8 = R8 + hm·A8, with hm·A8 = acc − 2^253·G − (1 − b_0)·A8 (see
+        // `signed_digit_mul`), rearranged so every correction is on the left:
+        //   S·B8 + 2^253·G + (1 − b_0)·A8 = R8 + acc.
+        let acc = signed_digit_mul(&A8, &hm_bits)?;
+        let two_253_g = super::offset_generator().mul_bits_le(&{
+            let mut b = vec![false; HM_DIGITS];
+            b.push(true);
+            b
+        });
+        let not_b0 = FpVar::from(!&hm_bits[0]);
+        let corr = PointVar {
+            x: &not_b0 * &A8.x,
+            y: &not_b0 * (&A8.y - Fr::one()) + Fr::one(),
+        };
+        let left = fixed_base_mul(Point::base8(), &s_bits, two_253_g)?.add(&corr)?;
+        let right = sig.R8.add(&acc)?;
         left.x.enforce_equal(&right.x)?;
         left.y.enforce_equal(&right.y)
     }
@@ -346,7 +446,7 @@ mod tests {
     }
 
     /// circomlib's EdDSAPoseidonVerifier has 4,217 constraints; ours is pinned here.
-    pub(crate) const GADGET_CONSTRAINTS: usize = 5_357;
+    pub(crate) const GADGET_CONSTRAINTS: usize = 3_974;
 
     #[test]
     fn accepts_circomlibjs_signatures_and_pins_count() {
@@ -399,8 +499,11 @@ mod tests {
             .take(S_BITS)
             .map(|b| Boolean::new_witness(cs.clone(), || Ok(b)).unwrap())
             .collect();
-        let fixed = fixed_base_mul(Point::base8(), &bits).unwrap();
+        let fixed = fixed_base_mul(Point::base8(), &bits, Point::IDENTITY).unwrap();
         assert_eq!(fixed.value().unwrap(), Point::base8().mul_bigint(&k));
+        let off = super::super::offset_generator();
+        let fixed_off = fixed_base_mul(Point::base8(), &bits, off).unwrap();
+        assert_eq!(fixed_off.value().unwrap(), Point::base8().mul_bigint(&k).add(&off));
         let P = Point::base8().mul_bigint(&big("99"));
         let pv = PointVar::new_witness(cs.clone(), || Ok(P)).unwrap();
         let var = variable_base_mul(&pv, &bits).unwrap();
@@ -409,8 +512,27 @@ mod tests {
         // Constant bits give the same result.
         let cb = constant_bits(&k, S_BITS);
         assert_eq!(
-            fixed_base_mul(Point::base8(), &cb).unwrap().value().unwrap(),
+            fixed_base_mul(Point::base8(), &cb, Point::IDENTITY).unwrap().value().unwrap(),
             Point::base8().mul_bigint(&k)
         );
+        // Signed-digit multiplication: (h + 1 − b_0)·P + 2^253·G, for an even and an odd h.
+        for h in [big("123456789123456789123456789"), big("98765432109876543210987654321")] {
+            let hb: Vec<Boolean<Fr>> = h
+                .to_bits_le()
+                .into_iter()
+                .take(HM_DIGITS + 1)
+                .map(|b| Boolean::new_witness(cs.clone(), || Ok(b)).unwrap())
+                .collect();
+            let got = signed_digit_mul(&pv, &hb).unwrap().value().unwrap();
+            let mut scalar = h;
+            if !h.get_bit(0) {
+                scalar.add_with_carry(&ark_ff::BigInteger256::from(1u64));
+            }
+            let mut pow = vec![false; HM_DIGITS];
+            pow.push(true);
+            let want = P.mul_bigint(&scalar).add(&off.mul_bits_le(&pow));
+            assert_eq!(got, want);
+        }
+        assert!(cs.is_satisfied().unwrap());
     }
 }

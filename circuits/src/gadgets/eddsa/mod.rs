@@ -162,6 +162,33 @@ impl Point {
     }
 }
 
+/// A point of the prime-order subgroup with no known discrete logarithm to `B8` or any key:
+/// `8·unpack(y_i)` for the first counter `i` where `y_i = SHA-256("netid/v1/groth16/eddsa-offset"
+/// ‖ u32_be(i))[0..31]` (big-endian) is the `y` of a curve point. The in-circuit
+/// multiplication starts from it so that its incomplete formulas never meet an exceptional case
+/// (specs/groth16.md §3).
+pub fn offset_generator() -> Point {
+    static G: std::sync::OnceLock<Point> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        for i in 0u32.. {
+            let d = Sha256::new()
+                .chain_update(b"netid/v1/groth16/eddsa-offset")
+                .chain_update(i.to_be_bytes())
+                .finalize();
+            let y = Fr::from_be_bytes_mod_order(&d[..31]);
+            let bytes = crate::presentation::fr_to_bytes(&y);
+            if let Ok(p) = Point::unpack(&bytes) {
+                let g = p.mul_bits_le(&[false, false, false, true]);
+                if g != Point::IDENTITY {
+                    return g;
+                }
+            }
+        }
+        Point::IDENTITY
+    })
+}
+
 fn fr_const(s: &str) -> Fr {
     Fr::from_str(s).unwrap_or_default()
 }
