@@ -39,7 +39,11 @@ fn bench(c: &mut Criterion) {
     let tree = RevocationTree::from_revoked([1, 2, 3]).unwrap();
     let path = tree.path(5).unwrap();
     let req = adult_request("shop.example", today, [1; 32]);
-    let cred = HolderCredential { attributes: &attrs, signature: &sig, path: &path };
+    let cred = HolderCredential {
+        attributes: &attrs,
+        signature: &sig,
+        path: &path,
+    };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let p = suite::prove(&keys, &pk, tree.root(), cred.clone(), &req, &mut rng).unwrap();
     println!(
@@ -65,9 +69,15 @@ fn bench(c: &mut Criterion) {
     let bsig = netid.issue(&bsk, &bpk, &attrs).unwrap();
     let mut breq = req.clone();
     breq.suites = vec![Suite::BbsSha256];
-    let bp = netid.present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng()).unwrap();
+    let bp = netid
+        .present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng())
+        .unwrap();
     g.bench_function("bbs-sha256/prove", |b| {
-        b.iter(|| netid.present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng()).unwrap())
+        b.iter(|| {
+            netid
+                .present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng())
+                .unwrap()
+        })
     });
     g.bench_function("bbs-sha256/verify", |b| {
         b.iter(|| netid.verify_presentation(&bpk, &breq, &bp).unwrap())

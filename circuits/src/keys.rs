@@ -40,7 +40,11 @@ pub struct VerifierKey {
 
 impl core::fmt::Debug for VerifierKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "VerifierKey({} public inputs)", self.vk.gamma_abc_g1.len() - 1)
+        write!(
+            f,
+            "VerifierKey({} public inputs)",
+            self.vk.gamma_abc_g1.len() - 1
+        )
     }
 }
 
@@ -82,7 +86,10 @@ impl VerifierKey {
         }
         let canonical = VerifierKey::new(vk);
         if canonical.to_bytes()? != bytes {
-            return Err(CircuitError::encoding("verifying key", "non-canonical encoding"));
+            return Err(CircuitError::encoding(
+                "verifying key",
+                "non-canonical encoding",
+            ));
         }
         Ok(canonical)
     }

@@ -68,7 +68,12 @@ pub fn proof_json(proof: &Proof<Bn254>) -> Value {
 
 /// `public.json`.
 pub fn public_json(public: &[Fr]) -> Value {
-    Value::Array(public.iter().map(|x| Value::String(fr_decimal(x))).collect())
+    Value::Array(
+        public
+            .iter()
+            .map(|x| Value::String(fr_decimal(x)))
+            .collect(),
+    )
 }
 
 fn dec<F: PrimeField>(v: &Value, what: &'static str) -> Result<F> {

@@ -38,7 +38,10 @@ pub fn verify_credential(
     attrs: &CredentialAttributes,
     signature: &Signature,
 ) -> Result<()> {
-    pk.verify(credential_commitment(&attributes_to_fields(attrs)), signature)
+    pk.verify(
+        credential_commitment(&attributes_to_fields(attrs)),
+        signature,
+    )
 }
 
 /// Encodes a proof (128 bytes).
@@ -121,7 +124,7 @@ pub fn prove<R: RngCore + CryptoRng>(
     let public = PublicInputs::for_request(request, &disclosed, ps, issuer, rev_root)?;
     let witness = Witness {
         attributes: fields,
-        signature: credential.signature.clone(),
+        signature: *credential.signature,
         path: credential.path.clone(),
     };
     check_statement(&public, &witness)?;
@@ -130,8 +133,7 @@ pub fn prove<R: RngCore + CryptoRng>(
         witness: Some(witness),
         counts: None,
     };
-    let proof =
-        Groth16::<Bn254>::create_random_proof_with_reduction(circuit, keys.pk(), rng)?;
+    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, keys.pk(), rng)?;
     Ok(Presentation {
         version: FORMAT_VERSION,
         suite: Suite::Groth16,
@@ -171,8 +173,8 @@ pub fn verify(
         .map_err(|e| CircuitError::InvalidPresentation(e.to_string()))?;
     let public = PublicInputs::for_request(request, &presentation.disclosed, ps, issuer, rev_root)
         .map_err(|e| CircuitError::InvalidPresentation(e.to_string()))?;
-    let proof = proof_from_bytes(presentation.proof.as_slice())
-        .map_err(|_| CircuitError::InvalidProof)?;
+    let proof =
+        proof_from_bytes(presentation.proof.as_slice()).map_err(|_| CircuitError::InvalidProof)?;
     verify_proof(vk, &public.to_field_elements(), &proof)?;
     Ok(VerifiedPresentation {
         app_id: request.app_id.clone(),

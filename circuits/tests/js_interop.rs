@@ -27,8 +27,8 @@ use serde_json::{json, Value};
 
 fn js_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/js");
-    let installed = dir.join("node_modules/circomlibjs").is_dir()
-        && dir.join("node_modules/snarkjs").is_dir();
+    let installed =
+        dir.join("node_modules/circomlibjs").is_dir() && dir.join("node_modules/snarkjs").is_dir();
     if installed {
         return Some(dir);
     }
@@ -69,7 +69,11 @@ fn poseidon_equals_circomlibjs_on_random_inputs() {
             &dir,
             json!({"op": "poseidon", "inputs": xs.iter().map(fr_decimal).collect::<Vec<_>>()}),
         );
-        assert_eq!(got["hash"], fr_decimal(&poseidon(&xs).unwrap()), "{n} inputs");
+        assert_eq!(
+            got["hash"],
+            fr_decimal(&poseidon(&xs).unwrap()),
+            "{n} inputs"
+        );
     }
 }
 
@@ -122,7 +126,11 @@ fn snarkjs_accepts_exported_proof_and_rejects_changed_input() {
         &keys,
         &pk,
         tree.root(),
-        HolderCredential { attributes: &attrs, signature: &sig, path: &path },
+        HolderCredential {
+            attributes: &attrs,
+            signature: &sig,
+            path: &path,
+        },
         &req,
         &mut rand_chacha::ChaCha20Rng::seed_from_u64(13),
     )
@@ -146,6 +154,9 @@ fn snarkjs_accepts_exported_proof_and_rejects_changed_input() {
             &dir,
             json!({"op": "groth16-verify", "vk": vk, "public": snarkjs::public_json(&changed), "proof": proof_json}),
         );
-        assert_eq!(bad["valid"], false, "snarkjs accepted a changed public input {i}");
+        assert_eq!(
+            bad["valid"], false,
+            "snarkjs accepted a changed public input {i}"
+        );
     }
 }

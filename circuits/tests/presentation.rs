@@ -59,14 +59,22 @@ fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(7)
 }
 
-fn prove(w: &World, attrs: &CredentialAttributes, sig: &Signature, req: &PresentationRequest)
-    -> Result<Presentation, CircuitError> {
+fn prove(
+    w: &World,
+    attrs: &CredentialAttributes,
+    sig: &Signature,
+    req: &PresentationRequest,
+) -> Result<Presentation, CircuitError> {
     let path = w.tree.path(attrs.rev_index.into()).unwrap();
     suite::prove(
         keys(),
         &w.pk,
         w.tree.root(),
-        HolderCredential { attributes: attrs, signature: sig, path: &path },
+        HolderCredential {
+            attributes: attrs,
+            signature: sig,
+            path: &path,
+        },
         req,
         &mut rng(),
     )
@@ -97,7 +105,10 @@ fn false_statements_are_refused_by_the_prover() {
     let mut young = w.attrs.clone();
     young.birthdate = cutoff.checked_add_days(1).unwrap();
     let sig = suite::sign_credential(&w.sk, &young).unwrap();
-    assert!(matches!(prove(&w, &young, &sig, &req), Err(CircuitError::Statement(_))));
+    assert!(matches!(
+        prove(&w, &young, &sig, &req),
+        Err(CircuitError::Statement(_))
+    ));
     // Exactly at the cutoff is fine.
     let mut just = w.attrs.clone();
     just.birthdate = cutoff;
@@ -107,16 +118,25 @@ fn false_statements_are_refused_by_the_prover() {
     let mut old = w.attrs.clone();
     old.expiry = w.today.checked_sub_days(1).unwrap();
     let sig = suite::sign_credential(&w.sk, &old).unwrap();
-    assert!(matches!(prove(&w, &old, &sig, &req), Err(CircuitError::Statement(_))));
+    assert!(matches!(
+        prove(&w, &old, &sig, &req),
+        Err(CircuitError::Statement(_))
+    ));
     // Revoked.
     let mut revoked = w.attrs.clone();
     revoked.rev_index = 41;
     let sig = suite::sign_credential(&w.sk, &revoked).unwrap();
-    assert!(matches!(prove(&w, &revoked, &sig, &req), Err(CircuitError::Statement(_))));
+    assert!(matches!(
+        prove(&w, &revoked, &sig, &req),
+        Err(CircuitError::Statement(_))
+    ));
     // Signed by another issuer.
     let other = SecretKey::from_bytes([5; 32]);
     let sig = suite::sign_credential(&other, &w.attrs).unwrap();
-    assert!(matches!(prove(&w, &w.attrs, &sig, &req), Err(CircuitError::Statement(_))));
+    assert!(matches!(
+        prove(&w, &w.attrs, &sig, &req),
+        Err(CircuitError::Statement(_))
+    ));
 }
 
 /// Proving a false statement directly in the circuit (bypassing the native pre-check) leaves the
@@ -131,8 +151,8 @@ fn circuit_is_unsatisfied_for_false_statements() {
         fields[Attribute::Nym.index()],
         netid_circuits::presentation::app_id_to_field("shop.example"),
     );
-    let public = PublicInputs::for_request(&req, &disclosed, Some(ps), &w.pk, w.tree.root())
-        .unwrap();
+    let public =
+        PublicInputs::for_request(&req, &disclosed, Some(ps), &w.pk, w.tree.root()).unwrap();
     let witness = netid_circuits::presentation::Witness {
         attributes: fields,
         signature: w.sig,
@@ -140,7 +160,11 @@ fn circuit_is_unsatisfied_for_false_statements() {
     };
     let sat = |public: PublicInputs, witness: netid_circuits::presentation::Witness| {
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let c = PresentationCircuit { public: Some(public), witness: Some(witness), counts: None };
+        let c = PresentationCircuit {
+            public: Some(public),
+            witness: Some(witness),
+            counts: None,
+        };
         match c.generate_constraints(cs.clone()) {
             Ok(()) => cs.is_satisfied().unwrap(),
             Err(_) => false,
@@ -189,18 +213,31 @@ fn verifier_rejects_presentations_for_other_contexts() {
     for other in [&other_nonce, &other_app] {
         let mut q = p.clone();
         q.request_hash = other.request_hash();
-        assert!(matches!(verify(&w, other, &q), Err(CircuitError::InvalidProof)));
+        assert!(matches!(
+            verify(&w, other, &q),
+            Err(CircuitError::InvalidProof)
+        ));
     }
     // Altered disclosed value.
     let mut q = p.clone();
     let mut d = netid_core::DisclosedAttributes::new();
-    d.insert(Attribute::GivenName, netid_core::DisclosedValue::Text("明".into())).unwrap();
+    d.insert(
+        Attribute::GivenName,
+        netid_core::DisclosedValue::Text("明".into()),
+    )
+    .unwrap();
     q.disclosed = d;
-    assert!(matches!(verify(&w, &req, &q), Err(CircuitError::InvalidProof)));
+    assert!(matches!(
+        verify(&w, &req, &q),
+        Err(CircuitError::InvalidProof)
+    ));
     // Swapped pseudonym.
     let mut q = p.clone();
     q.pseudonym = Some(fr_to_bytes(&Fr::from(12345u64)).to_vec().into());
-    assert!(matches!(verify(&w, &req, &q), Err(CircuitError::InvalidProof)));
+    assert!(matches!(
+        verify(&w, &req, &q),
+        Err(CircuitError::InvalidProof)
+    ));
     // Other issuer key, other revocation root.
     let other_pk = SecretKey::from_bytes([6; 32]).public_key();
     assert!(suite::verify(keys().verifier(), &other_pk, w.tree.root(), &req, &p).is_err());
@@ -231,22 +268,46 @@ fn proof_bytes_are_strict() {
     // A non-canonical pseudonym encoding (value + r) is refused before verification.
     let mut q = p.clone();
     q.pseudonym = Some(vec![0xff; 32].into());
-    assert!(matches!(verify(&w, &req, &q), Err(CircuitError::InvalidPresentation(_))));
+    assert!(matches!(
+        verify(&w, &req, &q),
+        Err(CircuitError::InvalidPresentation(_))
+    ));
 }
 
 #[test]
 fn unlinkable_across_apps_linkable_within_one() {
     let w = world();
-    let a1 = prove(&w, &w.attrs, &w.sig, &adult_request("shop.example", w.today, [7; 32])).unwrap();
-    let a2 = prove(&w, &w.attrs, &w.sig, &adult_request("shop.example", w.today, [8; 32])).unwrap();
-    let b = prove(&w, &w.attrs, &w.sig, &adult_request("game.example", w.today, [9; 32])).unwrap();
+    let a1 = prove(
+        &w,
+        &w.attrs,
+        &w.sig,
+        &adult_request("shop.example", w.today, [7; 32]),
+    )
+    .unwrap();
+    let a2 = prove(
+        &w,
+        &w.attrs,
+        &w.sig,
+        &adult_request("shop.example", w.today, [8; 32]),
+    )
+    .unwrap();
+    let b = prove(
+        &w,
+        &w.attrs,
+        &w.sig,
+        &adult_request("game.example", w.today, [9; 32]),
+    )
+    .unwrap();
     assert_eq!(a1.pseudonym, a2.pseudonym);
     assert_ne!(a1.pseudonym, b.pseudonym);
     // Proofs share no byte string of 8 bytes or more.
     let shares = |x: &[u8], y: &[u8]| x.windows(8).any(|wnd| y.windows(8).any(|v| v == wnd));
     assert!(!shares(a1.proof.as_slice(), b.proof.as_slice()));
     assert!(!shares(a1.proof.as_slice(), a2.proof.as_slice()));
-    assert!(!shares(a1.pseudonym.as_ref().unwrap().as_slice(), b.pseudonym.as_ref().unwrap().as_slice()));
+    assert!(!shares(
+        a1.pseudonym.as_ref().unwrap().as_slice(),
+        b.pseudonym.as_ref().unwrap().as_slice()
+    ));
     // Public inputs of the two apps agree exactly on the public parameters and statement
     // (issuer key, mask, disclosed given name, flags, cutoff, today, root) and nothing else.
     let pi = |req: &PresentationRequest, p: &Presentation| {
@@ -260,7 +321,11 @@ fn unlinkable_across_apps_linkable_within_one() {
     let x = pi(&adult_request("shop.example", w.today, [7; 32]), &a1);
     let y = pi(&adult_request("game.example", w.today, [9; 32]), &b);
     let differing: Vec<usize> = (0..NUM_PUBLIC_INPUTS).filter(|i| x[*i] != y[*i]).collect();
-    assert_eq!(differing, vec![2, 3, 4], "request hash, app id and pseudonym only");
+    assert_eq!(
+        differing,
+        vec![2, 3, 4],
+        "request hash, app id and pseudonym only"
+    );
 }
 
 #[test]
@@ -273,8 +338,13 @@ fn snarkjs_export_round_trips() {
     assert_eq!(vk_json["nPublic"], NUM_PUBLIC_INPUTS);
     let vk = snarkjs::parse_verification_key(&vk_json).unwrap();
     assert_eq!(&vk, keys().verifier().vk());
-    assert_eq!(snarkjs::parse_proof(&snarkjs::proof_json(&proof)).unwrap(), proof);
-    let ps = netid_circuits::presentation::fr_from_bytes(p.pseudonym.as_ref().unwrap().as_slice(), "p").unwrap();
+    assert_eq!(
+        snarkjs::parse_proof(&snarkjs::proof_json(&proof)).unwrap(),
+        proof
+    );
+    let ps =
+        netid_circuits::presentation::fr_from_bytes(p.pseudonym.as_ref().unwrap().as_slice(), "p")
+            .unwrap();
     let public = PublicInputs::for_request(&req, &p.disclosed, Some(ps), &w.pk, w.tree.root())
         .unwrap()
         .to_field_elements();
@@ -294,9 +364,13 @@ fn pinned_constraint_counts() {
     let counts = Rc::new(RefCell::new(PartCounts::default()));
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
-    PresentationCircuit { public: None, witness: None, counts: Some(counts.clone()) }
-        .generate_constraints(cs.clone())
-        .unwrap();
+    PresentationCircuit {
+        public: None,
+        witness: None,
+        counts: Some(counts.clone()),
+    }
+    .generate_constraints(cs.clone())
+    .unwrap();
     let c = counts.borrow().clone();
     assert_eq!(cs.num_instance_variables(), NUM_PUBLIC_INPUTS + 1);
     assert_eq!(

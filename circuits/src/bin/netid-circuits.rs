@@ -35,7 +35,11 @@ use netid_core::Date;
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "netid-circuits", version, about = "netid Groth16 suite: Poseidon, EdDSA-Poseidon, presentation proofs, snarkjs export")]
+#[command(
+    name = "netid-circuits",
+    version,
+    about = "netid Groth16 suite: Poseidon, EdDSA-Poseidon, presentation proofs, snarkjs export"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -199,9 +203,8 @@ fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError
         .try_fill_bytes(&mut nonce)
         .map_err(|e| CircuitError::Keys(e.to_string()))?;
     let req = adult_request("demo-app", today, nonce);
-    let mut rng = <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed(
-        nonce,
-    );
+    let mut rng =
+        <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed(nonce);
     let t = Instant::now();
     let p = suite::prove(
         &keys,

@@ -185,7 +185,7 @@ impl PublicInputs {
             }
         };
         Ok(PublicInputs {
-            issuer: issuer.clone(),
+            issuer: *issuer,
             request_hash: request_hash_to_field(request),
             app_id: app_id_to_field(&request.app_id),
             pseudonym,
@@ -278,7 +278,9 @@ pub fn check_statement(public: &PublicInputs, witness: &Witness) -> Result<()> {
         .verify(credential_commitment(m), &witness.signature)
         .map_err(|_| CircuitError::Statement("the issuer's signature does not verify".into()))?;
     if public.flags & FLAG_AGE != 0 && small(Attribute::Birthdate)? > public.cutoff {
-        return Err(CircuitError::Statement("the age condition does not hold".into()));
+        return Err(CircuitError::Statement(
+            "the age condition does not hold".into(),
+        ));
     }
     if public.flags & FLAG_EXPIRY != 0 && small(Attribute::Expiry)? < public.today {
         return Err(CircuitError::Statement("the credential has expired".into()));

@@ -17,9 +17,9 @@
 #![allow(non_snake_case)]
 
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, Field, One};
 #[cfg(test)]
 use ark_ff::Zero;
+use ark_ff::{BigInteger, Field, One};
 use ark_r1cs_std::{
     alloc::{AllocVar, AllocationMode},
     boolean::Boolean,
@@ -55,11 +55,17 @@ fn cs_of(vars: &[&FpVar<Fr>]) -> ConstraintSystemRef<Fr> {
 fn div(num: &FpVar<Fr>, den: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let cs = cs_of(&[num, den]);
     if cs.is_none() {
-        let d = den.value()?.inverse().ok_or(SynthesisError::DivisionByZero)?;
+        let d = den
+            .value()?
+            .inverse()
+            .ok_or(SynthesisError::DivisionByZero)?;
         return Ok(FpVar::constant(num.value()? * d));
     }
     let q = FpVar::new_witness(cs, || {
-        let d = den.value()?.inverse().ok_or(SynthesisError::DivisionByZero)?;
+        let d = den
+            .value()?
+            .inverse()
+            .ok_or(SynthesisError::DivisionByZero)?;
         Ok(num.value()? * d)
     })?;
     q.mul_equals(den, num)?;
@@ -113,7 +119,10 @@ impl PointVar {
         let xy = &self.x * &self.y;
         let ax2_y2 = &xx * a + &yy;
         let x = div(&xy.double()?, &ax2_y2)?;
-        let y = div(&(&yy - &xx * a), &(FpVar::constant(Fr::from(2u64)) - &ax2_y2))?;
+        let y = div(
+            &(&yy - &xx * a),
+            &(FpVar::constant(Fr::from(2u64)) - &ax2_y2),
+        )?;
         Ok(PointVar { x, y })
     }
 
@@ -196,8 +205,14 @@ pub fn fixed_base_mul(
         let mut padded = chunk.to_vec();
         padded.resize(3, Boolean::FALSE);
         let m = monomials(&padded)?;
-        let x = m.iter().zip(&tx).fold(FpVar::zero(), |s, (m, c)| s + m * *c);
-        let y = m.iter().zip(&ty).fold(FpVar::zero(), |s, (m, c)| s + m * *c);
+        let x = m
+            .iter()
+            .zip(&tx)
+            .fold(FpVar::zero(), |s, (m, c)| s + m * *c);
+        let y = m
+            .iter()
+            .zip(&ty)
+            .fold(FpVar::zero(), |s, (m, c)| s + m * *c);
         let term = PointVar { x, y };
         acc = Some(match acc {
             None => term,
@@ -208,10 +223,7 @@ pub fn fixed_base_mul(
 }
 
 /// `k·P` for a variable point and little-endian bits, with 2-bit windows.
-pub fn variable_base_mul(
-    P: &PointVar,
-    bits: &[Boolean<Fr>],
-) -> Result<PointVar, SynthesisError> {
+pub fn variable_base_mul(P: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar, SynthesisError> {
     let P2 = P.double()?;
     let P3 = P2.add(P)?;
     let table = [PointVar::identity(), P.clone(), P2, P3];
@@ -250,7 +262,10 @@ struct MontVar {
 impl MontVar {
     /// From Edwards (2 constraints); the point must not be of order ≤ 2 (`x ≠ 0`).
     fn from_edwards(p: &PointVar) -> Result<MontVar, SynthesisError> {
-        let u = div(&(FpVar::constant(Fr::one()) + &p.y), &(FpVar::constant(Fr::one()) - &p.y))?;
+        let u = div(
+            &(FpVar::constant(Fr::one()) + &p.y),
+            &(FpVar::constant(Fr::one()) - &p.y),
+        )?;
         let v = div(&u, &p.x)?;
         Ok(MontVar { u, v })
     }
@@ -294,10 +309,7 @@ const HM_DIGITS: usize = 253;
 /// Montgomery double-add (5 constraints) plus the digit's sign on `v` (1 constraint). The
 /// incomplete formulas meet an exceptional case only if `2^j·G = c·P` for a small `c`, i.e. only
 /// with a discrete-logarithm relation between `G` and the issuer key.
-pub fn signed_digit_mul(
-    P: &PointVar,
-    bits: &[Boolean<Fr>],
-) -> Result<PointVar, SynthesisError> {
+pub fn signed_digit_mul(P: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar, SynthesisError> {
     if bits.len() != HM_DIGITS + 1 {
         return Err(SynthesisError::Unsatisfiable);
     }
@@ -451,9 +463,15 @@ mod tests {
     #[test]
     fn accepts_circomlibjs_signatures_and_pins_count() {
         for c in file().cases.iter().take(4) {
-            let pk = Point { x: fr(&c.Ax), y: fr(&c.Ay) };
+            let pk = Point {
+                x: fr(&c.Ax),
+                y: fr(&c.Ay),
+            };
             let sig = Signature {
-                R8: Point { x: fr(&c.R8x), y: fr(&c.R8y) },
+                R8: Point {
+                    x: fr(&c.R8x),
+                    y: fr(&c.R8y),
+                },
                 S: big(&c.S),
             };
             let (ok, n) = run(pk, sig, fr(&c.msg));
@@ -482,8 +500,21 @@ mod tests {
         let r8 = sig.R8.add(&Point::base8());
         assert!(!run(*pk.point(), Signature { R8: r8, S: sig.S }, m).0);
         // R8 with a small-order component added: on the curve, same 8·R8, still rejected.
-        let t2 = Point { x: Fr::zero(), y: -Fr::one() };
-        assert!(!run(*pk.point(), Signature { R8: sig.R8.add(&t2), S: sig.S }, m).0);
+        let t2 = Point {
+            x: Fr::zero(),
+            y: -Fr::one(),
+        };
+        assert!(
+            !run(
+                *pk.point(),
+                Signature {
+                    R8: sig.R8.add(&t2),
+                    S: sig.S
+                },
+                m
+            )
+            .0
+        );
         // A small-order public key.
         assert!(!run(t2, sig, m).0);
         assert!(!run(Point::IDENTITY, sig, m).0);
@@ -503,7 +534,10 @@ mod tests {
         assert_eq!(fixed.value().unwrap(), Point::base8().mul_bigint(&k));
         let off = super::super::offset_generator();
         let fixed_off = fixed_base_mul(Point::base8(), &bits, off).unwrap();
-        assert_eq!(fixed_off.value().unwrap(), Point::base8().mul_bigint(&k).add(&off));
+        assert_eq!(
+            fixed_off.value().unwrap(),
+            Point::base8().mul_bigint(&k).add(&off)
+        );
         let P = Point::base8().mul_bigint(&big("99"));
         let pv = PointVar::new_witness(cs.clone(), || Ok(P)).unwrap();
         let var = variable_base_mul(&pv, &bits).unwrap();
@@ -512,11 +546,17 @@ mod tests {
         // Constant bits give the same result.
         let cb = constant_bits(&k, S_BITS);
         assert_eq!(
-            fixed_base_mul(Point::base8(), &cb, Point::IDENTITY).unwrap().value().unwrap(),
+            fixed_base_mul(Point::base8(), &cb, Point::IDENTITY)
+                .unwrap()
+                .value()
+                .unwrap(),
             Point::base8().mul_bigint(&k)
         );
         // Signed-digit multiplication: (h + 1 − b_0)·P + 2^253·G, for an even and an odd h.
-        for h in [big("123456789123456789123456789"), big("98765432109876543210987654321")] {
+        for h in [
+            big("123456789123456789123456789"),
+            big("98765432109876543210987654321"),
+        ] {
             let hb: Vec<Boolean<Fr>> = h
                 .to_bits_le()
                 .into_iter()

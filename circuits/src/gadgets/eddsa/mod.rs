@@ -154,7 +154,10 @@ impl Point {
             x = -x;
         }
         if x.is_zero() && sign {
-            return Err(CircuitError::encoding("point", "non-canonical sign of x = 0"));
+            return Err(CircuitError::encoding(
+                "point",
+                "non-canonical sign of x = 0",
+            ));
         }
         let p = Point { x, y };
         debug_assert!(p.is_on_curve());
@@ -271,10 +274,16 @@ impl Signature {
     /// From circomlib's decimal fields, validated (`R8` on the curve, `S < l`).
     pub fn from_parts(R8: Point, S: BigInteger256) -> Result<Signature> {
         if !R8.is_on_curve() {
-            return Err(CircuitError::encoding("signature", "R8 is not on the curve"));
+            return Err(CircuitError::encoding(
+                "signature",
+                "R8 is not on the curve",
+            ));
         }
         if S >= sub_order() {
-            return Err(CircuitError::encoding("signature", "S is not below the subgroup order"));
+            return Err(CircuitError::encoding(
+                "signature",
+                "S is not below the subgroup order",
+            ));
         }
         Ok(Signature { R8, S })
     }
@@ -431,8 +440,10 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn file() -> File {
-        serde_json::from_str(include_str!("../../../tests/vectors/eddsa_circomlibjs.json"))
-            .unwrap()
+        serde_json::from_str(include_str!(
+            "../../../tests/vectors/eddsa_circomlibjs.json"
+        ))
+        .unwrap()
     }
 
     pub(crate) fn fr(s: &str) -> Fr {
@@ -447,7 +458,13 @@ pub(crate) mod tests {
     fn curve_constants_match_circomlib() {
         let f = file();
         assert_eq!(sub_order(), big(&f.sub_order));
-        assert_eq!(Point::base8(), Point { x: fr(&f.base8[0]), y: fr(&f.base8[1]) });
+        assert_eq!(
+            Point::base8(),
+            Point {
+                x: fr(&f.base8[0]),
+                y: fr(&f.base8[1])
+            }
+        );
         assert!(Point::base8().is_on_curve());
         assert!(Point::base8().is_in_subgroup());
     }
@@ -462,7 +479,13 @@ pub(crate) mod tests {
             assert_eq!(hex::encode(pk.to_bytes()), c.packed_a);
             assert_eq!(PublicKey::from_bytes(&pk.to_bytes()).unwrap(), pk);
             let sig = sk.sign(fr(&c.msg));
-            assert_eq!(sig.R8, Point { x: fr(&c.R8x), y: fr(&c.R8y) });
+            assert_eq!(
+                sig.R8,
+                Point {
+                    x: fr(&c.R8x),
+                    y: fr(&c.R8y)
+                }
+            );
             assert_eq!(sig.S, big(&c.S));
             pk.verify(fr(&c.msg), &sig).unwrap();
             assert_eq!(Signature::from_bytes(&sig.to_bytes()).unwrap(), sig);
@@ -479,7 +502,10 @@ pub(crate) mod tests {
         // S + l: same point, but not canonical.
         let mut s_plus_l = sig.S;
         s_plus_l.add_with_carry(&sub_order());
-        let forged = Signature { R8: sig.R8, S: s_plus_l };
+        let forged = Signature {
+            R8: sig.R8,
+            S: s_plus_l,
+        };
         assert!(pk.verify(m, &forged).is_err());
         assert!(Signature::from_parts(sig.R8, s_plus_l).is_err());
         // Other key.
@@ -487,7 +513,10 @@ pub(crate) mod tests {
         assert!(other.verify(m, &sig).is_err());
         // Identity and small-order keys are refused.
         assert!(PublicKey::from_point(Point::IDENTITY).is_err());
-        let small = Point { x: Fr::zero(), y: -Fr::one() }; // order 2
+        let small = Point {
+            x: Fr::zero(),
+            y: -Fr::one(),
+        }; // order 2
         assert!(small.is_on_curve());
         assert!(PublicKey::from_point(small).is_err());
         // Off-curve.

@@ -129,7 +129,11 @@ mod tests {
             let bits = to_bits_le_strict_small(&idx, DEPTH).unwrap();
             let p = tree.path(index).unwrap();
             let pv = MerklePathVar::new_witness(cs.clone(), || Ok(p.clone())).unwrap();
-            let leaf = if tree.is_revoked(index) { super::super::REVOKED } else { LIVE };
+            let leaf = if tree.is_revoked(index) {
+                super::super::REVOKED
+            } else {
+                LIVE
+            };
             let lv = FpVar::new_witness(cs.clone(), || Ok(leaf)).unwrap();
             let r = RevocationGadget::root(&lv, &bits, &pv).unwrap();
             use ark_r1cs_std::GR1CSVar;

@@ -33,10 +33,7 @@ impl PoseidonGadget {
     }
 
     /// The permutation on an allocated state.
-    pub fn permute(
-        params: &PoseidonParams,
-        state: &mut [FpVar<Fr>],
-    ) -> Result<(), SynthesisError> {
+    pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), SynthesisError> {
         if state.len() != params.width {
             return Err(SynthesisError::Unsatisfiable);
         }

@@ -30,8 +30,9 @@ pub const MAX_INPUTS: usize = 16;
 /// Full rounds (all widths).
 pub const FULL_ROUNDS: usize = 8;
 /// Partial rounds for widths `t = 2..=17` (index `t - 2`).
-pub const PARTIAL_ROUNDS: [usize; MAX_INPUTS] =
-    [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+pub const PARTIAL_ROUNDS: [usize; MAX_INPUTS] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 
 /// circomlib's constants for widths 14..=17 (see the module docs for the layout).
 const WIDE_CONSTANTS: &[u8] = include_bytes!("constants_t14_t17.bin");
@@ -88,8 +89,7 @@ fn load_params(width: usize) -> Option<PoseidonParams> {
             u8::try_from(width).ok()?,
         )
         .ok()?;
-        if p.width != width || p.partial_rounds != partial_rounds || p.full_rounds != FULL_ROUNDS
-        {
+        if p.width != width || p.partial_rounds != partial_rounds || p.full_rounds != FULL_ROUNDS {
             return None;
         }
         return Some(PoseidonParams {
@@ -220,7 +220,12 @@ pub(crate) mod tests {
         let vs = vectors();
         assert_eq!(vs.len(), 48);
         for (inputs, expected) in &vs {
-            assert_eq!(poseidon(inputs).unwrap(), *expected, "{} inputs", inputs.len());
+            assert_eq!(
+                poseidon(inputs).unwrap(),
+                *expected,
+                "{} inputs",
+                inputs.len()
+            );
         }
         for n in 1..=MAX_INPUTS {
             assert!(vs.iter().any(|(i, _)| i.len() == n));
