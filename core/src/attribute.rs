@@ -305,6 +305,21 @@ impl AttributeSet {
         self.0
     }
 
+    /// The set with these bits; bits above the last attribute are an error.
+    ///
+    /// # Errors
+    /// [`CoreError::UnknownAttributeIndex`] naming the first unknown bit.
+    pub fn from_bits(bits: u16) -> Result<AttributeSet, CoreError> {
+        let unknown = bits >> Attribute::COUNT;
+        if unknown != 0 {
+            // COUNT + trailing_zeros < 16, so the cast cannot truncate.
+            return Err(CoreError::UnknownAttributeIndex(
+                (Attribute::COUNT as u32 + unknown.trailing_zeros()) as u8,
+            ));
+        }
+        Ok(AttributeSet(bits))
+    }
+
     /// Checks that every attribute may be disclosed to `audience`.
     ///
     /// # Errors

@@ -39,6 +39,9 @@ pub const NETID: &[u8] = b"netid/v1/netid";
 /// Issuer PRF label for deriving the per-person pseudonym secret `nym` (label).
 pub const NYM: &[u8] = b"netid/v1/nym";
 
+/// Domain separator of app certificates (signed by the issuer's app registry).
+pub const APP_CERTIFICATE: &[u8] = b"netid/v1/app-certificate";
+
 /// Labels of the BBS-suite netid presentation (merlin transcript and hash-to-curve tags).
 pub mod bbs {
     /// merlin transcript protocol label (`Transcript::new`).
@@ -92,6 +95,7 @@ pub const ALL: &[&[u8]] = &[
     ID_HASH,
     NETID,
     NYM,
+    APP_CERTIFICATE,
     bbs::TRANSCRIPT,
     bbs::PSEUDONYM_H2C,
     bbs::RANGE_GENERATORS,

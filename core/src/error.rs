@@ -119,6 +119,14 @@ pub enum CoreError {
         version: u16,
     },
 
+    /// An app certificate that is malformed, expired or not signed by the registry.
+    #[error("invalid app certificate: {0}")]
+    InvalidAppCertificate(&'static str),
+
+    /// A request asks for something its app certificate does not allow.
+    #[error("the app is not allowed to ask for {0}")]
+    NotAllowed(&'static str),
+
     /// The credential's expiry date lies before today.
     #[error("credential expired")]
     Expired,

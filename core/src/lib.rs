@@ -46,6 +46,7 @@
 //! # Ok::<(), netid_core::CoreError>(())
 //! ```
 
+pub mod app;
 mod attribute;
 pub mod b64;
 mod codec;
@@ -57,6 +58,7 @@ mod presentation;
 mod request;
 mod secret;
 
+pub use app::{sign_request, verify_request, AppCertificate, AppPolicy};
 pub use attribute::{
     device_key_digest, Attribute, AttributeKind, AttributeSet, Audience, EncodedAttribute,
 };
