@@ -1,1 +1,71 @@
-//! netid-holder: the wallet.
+//! # netid-holder
+//!
+//! The netid wallet library: an encrypted, crash-safe store for the holder's device key,
+//! credentials of both proof suites, guardian information and a local history of presentations.
+//! No async runtime, no network, no clock: it can go to mobile and WASM unchanged. The `netid`
+//! CLI is built on it.
+//!
+//! * [`store`]: the file format. Argon2id turns the passphrase (口令) into a key;
+//!   XChaCha20-Poly1305 encrypts the contents with the header as associated data; a checksum
+//!   tells damage from a wrong passphrase. Normative description: `specs/wallet.md`.
+//! * [`storage`]: where the bytes live. [`FileStorage`] replaces the file atomically
+//!   (temporary file, `fsync`, `rename`, directory `fsync`), so a crash mid-save never
+//!   corrupts the wallet; [`MemoryStorage`] for tests and hosts that keep the bytes themselves.
+//! * [`Wallet`]: the open wallet and its contents ([`CredentialRecord`], [`Ward`],
+//!   [`HistoryEntry`], [`DeviceKey`]).
+//!
+//! ```
+//! use netid_core::{Date, Passphrase, Statements, Suite};
+//! use netid_holder::{FileStorage, HistoryEntry, Wallet, WalletError, WalletOptions};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("wallet.netid");
+//! // Tests and examples use tiny Argon2 parameters; `WalletOptions::new()` is the real thing.
+//! let options = WalletOptions::insecure_for_tests();
+//! let passphrase = Passphrase::new("正确的口令 horse".into());
+//!
+//! let mut wallet = Wallet::create(FileStorage::new(&path), &passphrase, options, 1_772_323_200)?;
+//! let device_public_key = wallet.device_key().public_key(); // sent to the issuer at enrolment
+//! let statements = Statements::new(Date::from_ymd(2026, 3, 1)?);
+//! wallet.record_presentation(HistoryEntry::new(
+//!     1_772_323_300,
+//!     "cn.example.shop".into(),
+//!     "示例商城".into(),
+//!     Suite::BbsSha256,
+//!     statements,
+//!     None,
+//! )?);
+//! wallet.save()?;
+//! drop(wallet);
+//!
+//! let wrong = Passphrase::new("guess".into());
+//! assert!(matches!(
+//!     Wallet::open(FileStorage::new(&path), &wrong, options),
+//!     Err(WalletError::WrongPassphrase)
+//! ));
+//! let wallet = Wallet::open(FileStorage::new(&path), &passphrase, options)?;
+//! assert_eq!(wallet.device_key().public_key(), device_public_key);
+//! assert_eq!(wallet.history().count(), 1);
+//! assert!(wallet.netid().is_none()); // no credential yet
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod device;
+mod error;
+mod records;
+pub mod storage;
+pub mod store;
+mod wallet;
+
+pub use device::DeviceKey;
+pub use error::WalletError;
+pub use records::{
+    group_netid, mask_name, CredentialRecord, CredentialStatus, GuardianRelation, HistoryEntry,
+    PseudonymTag, Ward, MAX_APP_NAME_LEN, MAX_ISSUER_ID_LEN, MAX_SIGNATURE_LEN, MAX_URL_LEN,
+};
+pub use storage::{FileStorage, MemoryStorage, Storage};
+pub use store::KdfParams;
+pub use wallet::{
+    Wallet, WalletOptions, CONTENTS_FORMAT, DEFAULT_HISTORY_LIMIT, MAX_CREDENTIALS,
+    MAX_HISTORY_LIMIT, MAX_WARDS,
+};
