@@ -1,1 +1,0 @@
-//! Identity evidence checks (being written: specs/evidence.md).
