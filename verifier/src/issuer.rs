@@ -1,0 +1,125 @@
+//! Fetching the issuer's metadata (`GET <issuer>/v1/metadata`).
+//!
+//! A deliberately small HTTP/1.0 client over plain TCP (`http://` URLs only: run the issuer
+//! behind a local TLS-terminating proxy, or on loopback). Bodies are capped at 1 MiB.
+
+use netid_core::IssuerMetadata;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use crate::error::{Result, VerifierError};
+
+/// Largest metadata response accepted.
+pub const MAX_RESPONSE: u64 = 1 << 20;
+
+fn issuer_err(m: impl Into<String>) -> VerifierError {
+    VerifierError::Issuer(m.into())
+}
+
+/// Splits `http://host[:port][/base]` into `(host:port, host, base path without trailing /)`.
+fn split_url(url: &str) -> Result<(String, String, String)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| issuer_err("only http:// issuer URLs are supported"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return Err(issuer_err("malformed issuer URL"));
+    }
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .to_owned();
+    let addr = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    Ok((addr, host, path.trim_end_matches('/').to_owned()))
+}
+
+/// Fetches and validates the issuer's metadata from `issuer_url`.
+///
+/// # Errors
+/// [`VerifierError::Issuer`] (unreachable, non-200, malformed JSON).
+pub async fn fetch_metadata(issuer_url: &str) -> Result<IssuerMetadata> {
+    let (addr, host, base) = split_url(issuer_url)?;
+    let mut stream = TcpStream::connect(&addr)
+        .await
+        .map_err(|e| issuer_err(format!("connect {addr}: {e}")))?;
+    let req = format!(
+        "GET {base}/v1/metadata HTTP/1.0\r\nHost: {host}\r\nAccept: application/json\r\n\r\n"
+    );
+    stream
+        .write_all(req.as_bytes())
+        .await
+        .map_err(|e| issuer_err(e.to_string()))?;
+    let mut buf = Vec::new();
+    stream
+        .take(MAX_RESPONSE)
+        .read_to_end(&mut buf)
+        .await
+        .map_err(|e| issuer_err(e.to_string()))?;
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| issuer_err("malformed HTTP response"))?;
+    let head = String::from_utf8_lossy(&buf[..split]);
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    if status != "200" {
+        return Err(issuer_err(format!("issuer answered HTTP {status}")));
+    }
+    let md: IssuerMetadata = serde_json::from_slice(&buf[split + 4..])
+        .map_err(|e| issuer_err(format!("metadata JSON: {e}")))?;
+    md.validate()
+        .map_err(|e| VerifierError::InvalidMetadata(e.to_string()))?;
+    Ok(md)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8080/").unwrap(),
+            ("127.0.0.1:8080".into(), "127.0.0.1".into(), String::new())
+        );
+        assert_eq!(
+            split_url("http://issuer.example/api").unwrap(),
+            (
+                "issuer.example:80".into(),
+                "issuer.example".into(),
+                "/api".into()
+            )
+        );
+        assert!(split_url("https://x").is_err());
+        assert!(split_url("http://").is_err());
+    }
+
+    #[tokio::test]
+    async fn unreachable_and_non_200() {
+        assert!(matches!(
+            fetch_metadata("http://127.0.0.1:1").await,
+            Err(VerifierError::Issuer(_))
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut b = [0u8; 512];
+            let _ = s.read(&mut b).await;
+            s.write_all(b"HTTP/1.0 404 Not Found\r\n\r\nno")
+                .await
+                .unwrap();
+        });
+        assert!(matches!(
+            fetch_metadata(&format!("http://{addr}")).await,
+            Err(VerifierError::Issuer(_))
+        ));
+    }
+}

@@ -1,0 +1,119 @@
+//! `netid-verifier`: the verifier HTTP service (see `netid_verifier::service`).
+//!
+//! ```text
+//! netid-verifier --listen 127.0.0.1:8090 --issuer http://127.0.0.1:8080 \
+//!     --replay-cache redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use ed25519_dalek::SigningKey;
+use netid_verifier::replay::RedisReplayCache;
+use netid_verifier::service::system_clock;
+use netid_verifier::{
+    fetch_metadata, router, App, MemoryReplayCache, ReplayCache, ServiceState, Verifier,
+};
+
+/// The netid verifier service.
+#[derive(Debug, Parser)]
+#[command(name = "netid-verifier", version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: String,
+    /// The issuer's base URL (its metadata is fetched from `<URL>/v1/metadata`).
+    #[arg(long)]
+    issuer: String,
+    /// Replay cache: `memory` or a `redis://…` URL shared by all replicas.
+    #[arg(long, default_value = "memory")]
+    replay_cache: String,
+    /// App certificate file (canonical bytes, as issued by the app registry).
+    #[arg(long, requires = "app_key")]
+    app_cert: Option<PathBuf>,
+    /// App signing key file (32-byte Ed25519 seed, hex).
+    #[arg(long, requires = "app_cert")]
+    app_key: Option<PathBuf>,
+    /// Seconds between metadata refreshes.
+    #[arg(long, default_value_t = 60)]
+    refresh_seconds: u64,
+}
+
+fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
+    let cert = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key_hex = std::fs::read_to_string(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let seed: [u8; 32] = hex::decode(key_hex.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the app key file must hold 64 hex digits")?;
+    App::new(&cert, SigningKey::from_bytes(&seed)).map_err(|e| e.to_string())
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let replay: Arc<dyn ReplayCache> = if args.replay_cache == "memory" {
+        Arc::new(MemoryReplayCache::new())
+    } else if args.replay_cache.starts_with("redis://")
+        || args.replay_cache.starts_with("rediss://")
+    {
+        Arc::new(
+            RedisReplayCache::connect(&args.replay_cache, RedisReplayCache::DEFAULT_PREFIX)
+                .await
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        return Err("--replay-cache must be `memory` or a redis:// URL".into());
+    };
+    let metadata = fetch_metadata(&args.issuer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let verifier = Arc::new(Verifier::new(metadata, replay).map_err(|e| e.to_string())?);
+    let apps = match (&args.app_cert, &args.app_key) {
+        (Some(c), Some(k)) => vec![load_app(c, k)?],
+        _ => Vec::new(),
+    };
+    // Keep the revocation root and keys fresh.
+    let (v, issuer, every) = (
+        verifier.clone(),
+        args.issuer.clone(),
+        Duration::from_secs(args.refresh_seconds.max(1)),
+    );
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            match fetch_metadata(&issuer)
+                .await
+                .and_then(|m| v.update_metadata(m))
+            {
+                Ok(()) => tracing::debug!("issuer metadata refreshed"),
+                Err(e) => tracing::warn!(error = %e, "issuer metadata refresh failed"),
+            }
+        }
+    });
+    let state = ServiceState::new(verifier, apps, system_clock());
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", args.listen))?;
+    tracing::info!(listen = %args.listen, "netid-verifier listening");
+    axum::serve(listener, router(state))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netid-verifier: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

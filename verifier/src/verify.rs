@@ -1,0 +1,418 @@
+//! Verifying presentations against the issuer's published metadata.
+//!
+//! A [`Verifier`] holds the issuer's metadata with every key decoded and validated once
+//! ([`IssuerKeys`]), the requests it issued and not yet forgotten (its pending-request store, in
+//! memory), and a [`ReplayCache`]. [`Verifier::verify`] accepts a presentation only if
+//!
+//! 1. it answers a request this verifier registered, byte for byte, and that request has not
+//!    expired ([`VerifierError::UnknownRequest`], [`VerifierError::Expired`]);
+//! 2. its proof verifies in the suite it names, against the issuer's key for that suite (and,
+//!    for Groth16, the issuer's current revocation root) ([`VerifierError::Rejected`], with no
+//!    detail of what failed);
+//! 3. the request's nonce is used for the first time, across all replicas sharing the replay
+//!    cache ([`VerifierError::Replayed`]). The nonce is recorded only after the proof verified, so
+//!    garbage sent by someone who saw the request cannot burn it.
+//!
+//! The result, [`VerifiedClaims`], holds the app id, the suite, the proven statements, the
+//! disclosed attributes and the pseudonym: nothing else.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use ark_bn254::Fr;
+use ed25519_dalek::VerifyingKey;
+use netid_bbs::netid::NetidBbs;
+use netid_circuits::gadgets::eddsa;
+use netid_circuits::keys::VerifierKey;
+use netid_core::{
+    verify_request, AssuranceLevel, Date, DisclosedAttributes, IssuerMetadata, Presentation,
+    PresentationRequest, Suite,
+};
+
+use crate::error::{Result, VerifierError};
+use crate::replay::ReplayCache;
+
+/// How long an answered or expired request stays queryable after its expiry.
+pub const RETAIN_AFTER_EXPIRY: Duration = Duration::from_secs(10 * 60);
+
+/// The issuer's metadata with every key decoded and validated.
+pub struct IssuerKeys {
+    metadata: IssuerMetadata,
+    bbs_sha256: netid_bbs::PublicKey,
+    bbs_shake256: netid_bbs::PublicKey,
+    groth16_issuer: eddsa::PublicKey,
+    groth16_vk: VerifierKey,
+    revocation_root: Fr,
+    app_registry: VerifyingKey,
+}
+
+impl fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuerKeys")
+            .field("issuer_id", &self.metadata.issuer_id)
+            .field("epoch", &self.metadata.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerKeys {
+    /// Decodes and validates every key of `metadata`.
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidMetadata`] naming the field that does not decode.
+    pub fn from_metadata(metadata: IssuerMetadata) -> Result<IssuerKeys> {
+        let bad = |what: &str, e: &dyn fmt::Display| {
+            VerifierError::InvalidMetadata(format!("{what}: {e}"))
+        };
+        metadata
+            .validate()
+            .map_err(|e| VerifierError::InvalidMetadata(e.to_string()))?;
+        let bbs_sha256 =
+            netid_bbs::PublicKey::from_bytes(metadata.bbs_sha256_public_key.as_slice())
+                .map_err(|e| bad("bbs_sha256_public_key", &e))?;
+        let bbs_shake256 =
+            netid_bbs::PublicKey::from_bytes(metadata.bbs_shake256_public_key.as_slice())
+                .map_err(|e| bad("bbs_shake256_public_key", &e))?;
+        let groth16_issuer = eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
+            .map_err(|e| bad("groth16_public_key", &e))?;
+        let groth16_vk = VerifierKey::from_bytes(metadata.groth16_verifying_key.as_slice())
+            .map_err(|e| bad("groth16_verifying_key", &e))?;
+        let revocation_root = netid_circuits::presentation::fr_from_bytes(
+            metadata.revocation_root.as_slice(),
+            "revocation root",
+        )
+        .map_err(|e| bad("revocation_root", &e))?;
+        let registry: [u8; 32] = metadata
+            .app_registry_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad("app_registry_key", &"not 32 bytes"))?;
+        let app_registry =
+            VerifyingKey::from_bytes(&registry).map_err(|e| bad("app_registry_key", &e))?;
+        Ok(IssuerKeys {
+            metadata,
+            bbs_sha256,
+            bbs_shake256,
+            groth16_issuer,
+            groth16_vk,
+            revocation_root,
+            app_registry,
+        })
+    }
+
+    /// The metadata these keys were decoded from.
+    pub fn metadata(&self) -> &IssuerMetadata {
+        &self.metadata
+    }
+
+    /// The app registry's key.
+    pub fn app_registry(&self) -> &VerifyingKey {
+        &self.app_registry
+    }
+
+    fn check_proof(
+        &self,
+        request: &PresentationRequest,
+        presentation: &Presentation,
+    ) -> Result<Option<Vec<u8>>> {
+        match presentation.suite {
+            Suite::BbsSha256 | Suite::BbsShake256 => {
+                let pk = if presentation.suite == Suite::BbsSha256 {
+                    &self.bbs_sha256
+                } else {
+                    &self.bbs_shake256
+                };
+                let bbs = NetidBbs::for_suite(presentation.suite).ok_or(VerifierError::Rejected)?;
+                let v = bbs
+                    .verify_presentation(pk, request, presentation)
+                    .map_err(|e| {
+                        tracing::debug!(suite = %presentation.suite, error = %e, "presentation rejected");
+                        VerifierError::Rejected
+                    })?;
+                Ok(v.pseudonym.map(|p| p.to_vec()))
+            }
+            Suite::Groth16 => {
+                let v = netid_circuits::suite::verify(
+                    &self.groth16_vk,
+                    &self.groth16_issuer,
+                    self.revocation_root,
+                    request,
+                    presentation,
+                )
+                .map_err(|e| {
+                    tracing::debug!(suite = "groth16", error = %e, "presentation rejected");
+                    VerifierError::Rejected
+                })?;
+                Ok(v.pseudonym.map(|p| p.to_vec()))
+            }
+        }
+    }
+}
+
+/// A per-app pseudonym: suite-specific bytes (a compressed G1 point for BBS, a little-endian
+/// BN254 field element for Groth16). Stable for one person and one app, unlinkable across apps.
+/// JSON and `Display`: lowercase hex.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Pseudonym(Vec<u8>);
+
+impl Pseudonym {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(&self.0))
+    }
+}
+
+impl serde::Serialize for Pseudonym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(&self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Pseudonym {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pseudonym, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        hex::decode(s)
+            .map(Pseudonym)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What an accepted presentation proves. Nothing else about the holder is learnt.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct VerifiedClaims {
+    /// The app the presentation was made for.
+    pub app_id: String,
+    /// The suite of the proof.
+    pub suite: Suite,
+    /// The date the statements hold on.
+    pub today: Date,
+    /// Proven: the holder is at least this old on `today`.
+    pub age_at_least: Option<u8>,
+    /// Proven: the real-name assurance is at least this level.
+    pub assurance_at_least: Option<AssuranceLevel>,
+    /// Proven: the credential has not expired on `today`.
+    pub not_expired: bool,
+    /// Attributes the holder disclosed (exactly those asked).
+    pub disclosed: DisclosedAttributes,
+    /// The per-app pseudonym, if asked.
+    pub pseudonym: Option<Pseudonym>,
+}
+
+/// A request's id: the hex of its request hash.
+pub fn request_id(request: &PresentationRequest) -> String {
+    hex::encode(request.request_hash())
+}
+
+/// Where a registered request stands.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RequestStatus {
+    /// Not answered yet.
+    Pending,
+    /// Answered by an accepted presentation.
+    Verified {
+        /// What was proven.
+        claims: VerifiedClaims,
+    },
+    /// Expired without an accepted answer.
+    Expired,
+}
+
+#[derive(Debug)]
+struct Pending {
+    request: PresentationRequest,
+    claims: Option<VerifiedClaims>,
+}
+
+/// Verifies presentations for the requests it registered. Shareable (`Arc<Verifier>`).
+pub struct Verifier {
+    keys: RwLock<Arc<IssuerKeys>>,
+    replay: Arc<dyn ReplayCache>,
+    pending: Mutex<HashMap<[u8; 32], Pending>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier").finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for the issuer described by `metadata`, with `replay` as its replay cache.
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidMetadata`].
+    pub fn new(metadata: IssuerMetadata, replay: Arc<dyn ReplayCache>) -> Result<Verifier> {
+        Ok(Verifier {
+            keys: RwLock::new(Arc::new(IssuerKeys::from_metadata(metadata)?)),
+            replay,
+            pending: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The current issuer keys.
+    pub fn keys(&self) -> Arc<IssuerKeys> {
+        match self.keys.read() {
+            Ok(k) => k.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the cached metadata (after a refresh from the issuer: new revocation root or
+    /// epoch). Validated first; on error the old metadata stays.
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidMetadata`].
+    pub fn update_metadata(&self, metadata: IssuerMetadata) -> Result<()> {
+        let keys = Arc::new(IssuerKeys::from_metadata(metadata)?);
+        match self.keys.write() {
+            Ok(mut k) => *k = keys,
+            Err(p) => *p.into_inner() = keys,
+        }
+        Ok(())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a request this verifier sends out (after checking it as a wallet would: app
+    /// certificate signed by the issuer's app registry, request signed by the certified app key,
+    /// nothing asked beyond the certificate's policy, not expired). Returns its id.
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidRequest`] / [`VerifierError::InvalidApp`].
+    pub fn register(&self, request: &PresentationRequest, now: u64) -> Result<String> {
+        let keys = self.keys();
+        verify_request(request, keys.app_registry(), now).map_err(|e| match e {
+            netid_core::CoreError::InvalidAppCertificate(_) => {
+                VerifierError::InvalidApp(e.to_string())
+            }
+            e => VerifierError::request(e),
+        })?;
+        let hash = request.request_hash();
+        let mut pending = self.pending();
+        pending.retain(|_, p| {
+            p.request
+                .expires_at
+                .saturating_add(RETAIN_AFTER_EXPIRY.as_secs())
+                > now
+        });
+        pending.insert(
+            hash,
+            Pending {
+                request: request.clone(),
+                claims: None,
+            },
+        );
+        Ok(hex::encode(hash))
+    }
+
+    /// The registered request with id `id` (hex request hash), if still known.
+    pub fn request(&self, id: &str) -> Option<PresentationRequest> {
+        let hash: [u8; 32] = hex::decode(id).ok()?.try_into().ok()?;
+        self.pending().get(&hash).map(|p| p.request.clone())
+    }
+
+    /// The status of the request with id `id` at `now`, if still known.
+    pub fn status(&self, id: &str, now: u64) -> Option<RequestStatus> {
+        let hash: [u8; 32] = hex::decode(id).ok()?.try_into().ok()?;
+        let pending = self.pending();
+        let p = pending.get(&hash)?;
+        Some(match &p.claims {
+            Some(c) => RequestStatus::Verified { claims: c.clone() },
+            None if p.request.is_expired_at(now) => RequestStatus::Expired,
+            None => RequestStatus::Pending,
+        })
+    }
+
+    /// Verifies `presentation` as the answer to `request` at Unix time `now`; see the module
+    /// docs for the checks.
+    ///
+    /// # Errors
+    /// [`VerifierError::UnknownRequest`], [`VerifierError::Expired`],
+    /// [`VerifierError::Rejected`], [`VerifierError::Replayed`], [`VerifierError::ReplayCache`].
+    pub async fn verify(
+        &self,
+        request: &PresentationRequest,
+        presentation: &Presentation,
+        now: u64,
+    ) -> Result<VerifiedClaims> {
+        let hash = request.request_hash();
+        {
+            let pending = self.pending();
+            let p = pending.get(&hash).ok_or(VerifierError::UnknownRequest)?;
+            if p.request != *request {
+                return Err(VerifierError::UnknownRequest);
+            }
+        }
+        self.verify_registered(hash, request, presentation, now)
+            .await
+    }
+
+    /// Verifies a presentation that arrives on its own: the request it answers is looked up by
+    /// the presentation's `request_hash` among the registered ones; then as [`Verifier::verify`].
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub async fn receive(&self, presentation: &Presentation, now: u64) -> Result<VerifiedClaims> {
+        let request = self
+            .pending()
+            .get(&presentation.request_hash)
+            .map(|p| p.request.clone())
+            .ok_or(VerifierError::UnknownRequest)?;
+        self.verify_registered(presentation.request_hash, &request, presentation, now)
+            .await
+    }
+
+    async fn verify_registered(
+        &self,
+        hash: [u8; 32],
+        request: &PresentationRequest,
+        presentation: &Presentation,
+        now: u64,
+    ) -> Result<VerifiedClaims> {
+        if request.is_expired_at(now) {
+            return Err(VerifierError::Expired);
+        }
+        if presentation.request_hash != hash {
+            return Err(VerifierError::Rejected);
+        }
+        let pseudonym = self.keys().check_proof(request, presentation)?;
+        let ttl = Duration::from_secs(
+            (request.expires_at - now).saturating_add(RETAIN_AFTER_EXPIRY.as_secs()),
+        );
+        if !self
+            .replay
+            .check_and_insert(request.nonce.as_bytes(), ttl)
+            .await?
+        {
+            return Err(VerifierError::Replayed);
+        }
+        let st = request.statements;
+        let claims = VerifiedClaims {
+            app_id: request.app_id.clone(),
+            suite: presentation.suite,
+            today: st.today,
+            age_at_least: st.age_at_least,
+            assurance_at_least: st.assurance_at_least,
+            not_expired: st.not_expired,
+            disclosed: presentation.disclosed.clone(),
+            pseudonym: pseudonym.map(Pseudonym),
+        };
+        if let Some(p) = self.pending().get_mut(&hash) {
+            p.claims = Some(claims.clone());
+        }
+        tracing::info!(app_id = %claims.app_id, suite = %claims.suite, "presentation accepted");
+        Ok(claims)
+    }
+}

@@ -1,0 +1,157 @@
+//! Fixtures shared by the integration tests: an issuer with keys of all suites, apps, requests, proofs.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use ed25519_dalek::SigningKey;
+use netid_bbs::netid::{DigitSignatures, NetidBbs};
+use netid_bbs::Ciphersuite;
+use netid_circuits::dev::{dev_issuer_key, sample_credential};
+use netid_circuits::gadgets::eddsa;
+use netid_circuits::gadgets::merkle::RevocationTree;
+use netid_circuits::keys::{ProvingKeys, DEV_SEED};
+use netid_circuits::presentation::fr_to_bytes;
+use netid_circuits::suite::{self as g16, HolderCredential};
+use netid_core::{
+    AppCertificate, AppPolicy, Attribute, AttributeSet, CredentialAttributes, Date, IssuerMetadata,
+    Presentation, PresentationRequest, Suite, METADATA_VERSION,
+};
+use netid_verifier::{App, ReplayCache, Verifier};
+
+pub const NOW: u64 = 1_800_000_000;
+
+pub fn groth16_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/netid-keys");
+        ProvingKeys::load_or_dev_setup(&dir, DEV_SEED).unwrap()
+    })
+}
+
+pub struct BbsIssuer {
+    pub bbs: NetidBbs,
+    pub sk: netid_bbs::SecretKey,
+    pub pk: netid_bbs::PublicKey,
+    pub digits: DigitSignatures,
+}
+
+pub struct World {
+    pub registry: SigningKey,
+    pub bbs: Vec<BbsIssuer>,
+    pub g16_sk: eddsa::SecretKey,
+    pub tree: RevocationTree,
+    pub attrs: CredentialAttributes,
+}
+
+pub fn world() -> &'static World {
+    static W: OnceLock<World> = OnceLock::new();
+    W.get_or_init(|| {
+        let bbs = [Ciphersuite::Sha256, Ciphersuite::Shake256]
+            .into_iter()
+            .map(|cs| {
+                let bbs = NetidBbs::new(cs);
+                let sk = netid_bbs::SecretKey::generate(cs, &mut rand::rng()).unwrap();
+                let pk = sk.public_key();
+                let digits = bbs.digit_signatures(&sk, &pk).unwrap();
+                BbsIssuer {
+                    bbs,
+                    sk,
+                    pk,
+                    digits,
+                }
+            })
+            .collect();
+        World {
+            registry: SigningKey::from_bytes(&[1; 32]),
+            bbs,
+            g16_sk: dev_issuer_key("verifier tests"),
+            tree: RevocationTree::from_revoked([3, 5]).unwrap(),
+            attrs: sample_credential(42).unwrap(),
+        }
+    })
+}
+
+pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
+    IssuerMetadata {
+        version: METADATA_VERSION,
+        issuer_id: "test-issuer".into(),
+        bbs_sha256_public_key: w.bbs[0].pk.to_bytes().to_vec().into(),
+        bbs_shake256_public_key: w.bbs[1].pk.to_bytes().to_vec().into(),
+        groth16_public_key: w.g16_sk.public_key().to_bytes().to_vec().into(),
+        groth16_verifying_key: groth16_keys().verifier().to_bytes().unwrap().into(),
+        revocation_root: fr_to_bytes(&tree.root()).to_vec().into(),
+        epoch: 1,
+        app_registry_key: w.registry.verifying_key().to_bytes().to_vec().into(),
+        updated_at: NOW,
+    }
+}
+
+pub fn app(registry: &SigningKey, id: &str, key: u8) -> App {
+    let key = SigningKey::from_bytes(&[key; 32]);
+    let mut disclose = AttributeSet::new();
+    disclose.insert(Attribute::GivenName);
+    let policy = AppPolicy {
+        disclose,
+        age: true,
+        assurance: true,
+        pseudonym: true,
+        not_expired: true,
+    };
+    let cert = AppCertificate::issue(
+        registry,
+        id,
+        "测试应用",
+        "shopping",
+        policy,
+        key.verifying_key().to_bytes(),
+        2_000_000_000,
+    )
+    .unwrap();
+    App::new(&cert.to_bytes(), key).unwrap()
+}
+
+pub fn today() -> Date {
+    Date::from_ymd(2026, 11, 23).unwrap()
+}
+
+pub fn request(app: &App, suites: &[Suite]) -> PresentationRequest {
+    app.request(today())
+        .age_at_least(18)
+        .disclose(Attribute::GivenName)
+        .pseudonym()
+        .not_expired()
+        .suites(suites)
+        .build(NOW)
+        .unwrap()
+}
+
+pub fn bbs_present(w: &World, i: usize, req: &PresentationRequest) -> Presentation {
+    let b = &w.bbs[i];
+    let sig = b.bbs.issue(&b.sk, &b.pk, &w.attrs).unwrap();
+    b.bbs
+        .present(&b.pk, &b.digits, &w.attrs, &sig, req, &mut rand::rng())
+        .unwrap()
+}
+
+pub fn g16_present(w: &World, req: &PresentationRequest) -> Presentation {
+    let sig = g16::sign_credential(&w.g16_sk, &w.attrs).unwrap();
+    let path = w.tree.path(w.attrs.rev_index.into()).unwrap();
+    g16::prove(
+        groth16_keys(),
+        &w.g16_sk.public_key(),
+        w.tree.root(),
+        HolderCredential {
+            attributes: &w.attrs,
+            signature: &sig,
+            path: &path,
+        },
+        req,
+        &mut rand_core_06::OsRng,
+    )
+    .unwrap()
+}
+
+pub fn verifier(w: &World, cache: Arc<dyn ReplayCache>) -> Verifier {
+    Verifier::new(metadata(w, &w.tree), cache).unwrap()
+}

@@ -1,0 +1,205 @@
+//! The HTTP service through its router: health, create a request, present (BBS), poll the
+//! status, replay refused, bad bodies refused.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use netid_core::{Presentation, Suite};
+use netid_verifier::service::{CreatedRequest, ServiceState};
+use netid_verifier::{router, MemoryReplayCache};
+use tower::ServiceExt as _;
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<String>,
+) -> (StatusCode, serde_json::Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map_or_else(Body::empty, Body::from))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
+}
+
+#[tokio::test]
+async fn create_present_poll_replay() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    // Pin the clock to a date the sample credential satisfies.
+    let state = ServiceState::new(v, vec![shop], Arc::new(|| NOW));
+    let r = router(state);
+
+    let (s, body) = call(&r, "GET", "/healthz", None).await;
+    assert_eq!(
+        (s, body),
+        (StatusCode::OK, serde_json::Value::String("ok".into()))
+    );
+
+    let create = serde_json::json!({
+        "age_at_least": 18, "pseudonym": true, "not_expired": true,
+        "disclose": ["given_name"], "suites": ["bbs-sha256"]
+    });
+    let (s, body) = call(&r, "POST", "/v1/requests", Some(create.to_string())).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let created: CreatedRequest = serde_json::from_value(body).unwrap();
+    let (s, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["status"], "pending");
+
+    let p: Presentation = bbs_present(w, 0, &created.request);
+    let pj = serde_json::to_string(&p).unwrap();
+    let (s, body) = call(&r, "POST", "/v1/presentations", Some(pj.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["app_id"], "shop.example");
+    assert_eq!(body["suite"], Suite::BbsSha256.name());
+    assert_eq!(body["age_at_least"], 18);
+    assert!(body["pseudonym"].as_str().unwrap().len() == 96);
+    let text = body.to_string();
+    assert!(
+        !text.contains("NID7Q2KX9M4") && !text.contains("1990-05-04"),
+        "{text}"
+    );
+
+    let (s, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["status"], "verified");
+    assert_eq!(body["claims"]["app_id"], "shop.example");
+
+    let (s, body) = call(&r, "POST", "/v1/presentations", Some(pj)).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("replayed"))
+    );
+}
+
+#[tokio::test]
+async fn refuses_bad_input() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    let r = router(ServiceState::new(v, vec![shop], Arc::new(|| NOW)));
+    // Asking beyond the certificate; unknown app; unknown request; malformed and oversized bodies.
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/requests",
+        Some(r#"{"disclose":["family_name"]}"#.into()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (s, _) = call(
+        &r,
+        "POST",
+        "/v1/requests",
+        Some(r#"{"app_id":"nope"}"#.into()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = call(
+        &r,
+        "GET",
+        &format!("/v1/requests/{}", "00".repeat(32)),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(&r, "GET", "/v1/requests/zz", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(&r, "POST", "/v1/presentations", Some("{not json".into())).await;
+    assert!(s.is_client_error());
+    let (s, _) = call(&r, "POST", "/v1/presentations", Some("x".repeat(100_000))).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    // A presentation for a request this verifier never made.
+    let other = request(&app(&w.registry, "shop.example", 2), &[Suite::BbsSha256]);
+    let p = bbs_present(w, 0, &other);
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/presentations",
+        Some(serde_json::to_string(&p).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_request"))
+    );
+}
+
+#[tokio::test]
+async fn openapi_document() {
+    let w = world();
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    let r = router(ServiceState::new(v, vec![], Arc::new(|| NOW)));
+    let (s, body) = call(&r, "GET", "/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["openapi"], "3.1.0");
+    for path in ["/v1/requests", "/v1/requests/{id}", "/v1/presentations"] {
+        assert!(body["paths"][path].is_object(), "{path}");
+    }
+    // With no app configured, creating a request is refused.
+    let (s, _) = call(&r, "POST", "/v1/requests", Some("{}".into())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// Over a real listener: a stand-in issuer serves its metadata, the verifier fetches it, and a
+/// presentation goes through the verifier's own HTTP port.
+#[tokio::test]
+async fn real_listeners_fetch_metadata_and_verify() {
+    let w = world();
+    let md = metadata(w, &w.tree);
+    let issuer = axum::Router::new().route(
+        "/v1/metadata",
+        axum::routing::get(move || {
+            let md = md.clone();
+            async move { axum::Json(md) }
+        }),
+    );
+    let il = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer_url = format!("http://{}", il.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(il, issuer).await.unwrap() });
+
+    let fetched = netid_verifier::fetch_metadata(&issuer_url).await.unwrap();
+    assert_eq!(fetched, metadata(w, &w.tree));
+    let v = Arc::new(
+        netid_verifier::Verifier::new(fetched, Arc::new(MemoryReplayCache::new())).unwrap(),
+    );
+    let shop = app(&w.registry, "shop.example", 2);
+    let req = request(&shop, &[Suite::BbsShake256]);
+    v.register(&req, NOW).unwrap();
+    let vl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let vaddr = vl.local_addr().unwrap();
+    let r = router(ServiceState::new(v, vec![shop], Arc::new(|| NOW)));
+    tokio::spawn(async move { axum::serve(vl, r).await.unwrap() });
+
+    let p = serde_json::to_string(&bbs_present(w, 1, &req)).unwrap();
+    let raw = format!(
+        "POST /v1/presentations HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{p}",
+        p.len()
+    );
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(vaddr).await.unwrap();
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.0 200"), "{out}");
+    assert!(out.contains("\"suite\":\"bbs-shake256\""), "{out}");
+}

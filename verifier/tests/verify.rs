@@ -1,0 +1,229 @@
+//! The verifier end to end with real proofs of both suites: honest presentations accepted;
+//! replayed, expired, unknown, other-app, tampered and revoked ones rejected.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use ed25519_dalek::SigningKey;
+use netid_core::{Attribute, DisclosedValue, Suite};
+use netid_verifier::{MemoryReplayCache, RedisReplayCache, RequestStatus, Verifier, VerifierError};
+
+#[tokio::test]
+async fn bbs_both_suites_accept_honest_and_reject_replay() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new()));
+    for (i, suite) in [(0, Suite::BbsSha256), (1, Suite::BbsShake256)] {
+        let req = request(&shop, &[suite]);
+        let id = v.register(&req, NOW).unwrap();
+        assert_eq!(v.status(&id, NOW), Some(RequestStatus::Pending));
+        let p = bbs_present(w, i, &req);
+        let claims = v.verify(&req, &p, NOW + 1).await.unwrap();
+        assert_eq!(claims.app_id, "shop.example");
+        assert_eq!(claims.suite, suite);
+        assert_eq!(claims.age_at_least, Some(18));
+        assert!(claims.not_expired);
+        assert_eq!(
+            claims.disclosed.get(Attribute::GivenName),
+            Some(&DisclosedValue::Text("丽".into()))
+        );
+        assert_eq!(claims.pseudonym.as_ref().unwrap().as_bytes().len(), 48);
+        assert!(matches!(
+            v.status(&id, NOW + 2),
+            Some(RequestStatus::Verified { .. })
+        ));
+        // Replays, through either entry point.
+        assert!(matches!(
+            v.verify(&req, &p, NOW + 2).await,
+            Err(VerifierError::Replayed)
+        ));
+        assert!(matches!(
+            v.receive(&p, NOW + 2).await,
+            Err(VerifierError::Replayed)
+        ));
+        // Nothing identifying in the claims' JSON.
+        let json = serde_json::to_string(&claims).unwrap();
+        assert!(
+            !json.contains("NID7Q2KX9M4") && !json.contains("1990"),
+            "{json}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pseudonyms_repeat_within_an_app_and_differ_across_apps() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let game = app(&w.registry, "game.example", 3);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new()));
+    let mut nyms = Vec::new();
+    for a in [&shop, &shop, &game] {
+        let req = request(a, &[Suite::BbsSha256]);
+        v.register(&req, NOW).unwrap();
+        let p = bbs_present(w, 0, &req);
+        nyms.push(v.receive(&p, NOW).await.unwrap().pseudonym.unwrap());
+    }
+    assert_eq!(nyms[0], nyms[1]);
+    assert_ne!(nyms[0], nyms[2]);
+}
+
+#[tokio::test]
+async fn rejects_expired_unknown_other_app_and_tampered() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let game = app(&w.registry, "game.example", 3);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new()));
+
+    // Expired: a one-minute request answered after 61 s.
+    let req = shop
+        .request(today())
+        .age_at_least(18)
+        .suites(&[Suite::BbsSha256])
+        .ttl(Duration::from_secs(60))
+        .build(NOW)
+        .unwrap();
+    let id = v.register(&req, NOW).unwrap();
+    let p = bbs_present(w, 0, &req);
+    assert!(matches!(
+        v.verify(&req, &p, NOW + 61).await,
+        Err(VerifierError::Expired)
+    ));
+    assert_eq!(v.status(&id, NOW + 61), Some(RequestStatus::Expired));
+
+    // Unknown: a validly signed request this verifier never registered.
+    let req = request(&shop, &[Suite::BbsSha256]);
+    let p = bbs_present(w, 0, &req);
+    assert!(matches!(
+        v.verify(&req, &p, NOW).await,
+        Err(VerifierError::UnknownRequest)
+    ));
+    assert!(matches!(
+        v.receive(&p, NOW).await,
+        Err(VerifierError::UnknownRequest)
+    ));
+
+    // Another app's presentation relayed to the shop's request.
+    let shop_req = request(&shop, &[Suite::BbsSha256]);
+    v.register(&shop_req, NOW).unwrap();
+    let game_req = request(&game, &[Suite::BbsSha256]);
+    let game_p = bbs_present(w, 0, &game_req);
+    assert!(matches!(
+        v.verify(&shop_req, &game_p, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+
+    // Tampered proof bytes and altered disclosed value.
+    let honest = bbs_present(w, 0, &shop_req);
+    for i in [1, 60, honest.proof.len() - 1] {
+        let mut p = honest.clone();
+        let mut bytes = p.proof.as_slice().to_vec();
+        bytes[i] ^= 1;
+        p.proof = bytes.into();
+        assert!(matches!(
+            v.verify(&shop_req, &p, NOW).await,
+            Err(VerifierError::Rejected)
+        ));
+    }
+    let mut p = honest.clone();
+    let mut disclosed = netid_core::DisclosedAttributes::new();
+    disclosed
+        .insert(Attribute::GivenName, DisclosedValue::Text("伟".into()))
+        .unwrap();
+    p.disclosed = disclosed;
+    assert!(matches!(
+        v.verify(&shop_req, &p, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+    // A wrong suite claimed.
+    let mut p = honest.clone();
+    p.suite = Suite::Groth16;
+    assert!(matches!(
+        v.verify(&shop_req, &p, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+    // The failed attempts did not burn the nonce: the honest presentation still verifies.
+    v.verify(&shop_req, &honest, NOW).await.unwrap();
+}
+
+#[tokio::test]
+async fn register_refuses_unregistered_apps_and_bad_metadata_is_refused() {
+    let w = world();
+    let v = verifier(w, Arc::new(MemoryReplayCache::new()));
+    let rogue = app(&SigningKey::from_bytes(&[66; 32]), "shop.example", 2);
+    let req = request(&rogue, &[Suite::BbsSha256]);
+    assert!(matches!(
+        v.register(&req, NOW),
+        Err(VerifierError::InvalidApp(_))
+    ));
+    let mut md = metadata(w, &w.tree);
+    let mut k = md.bbs_sha256_public_key.as_slice().to_vec();
+    k[5] ^= 0xff;
+    md.bbs_sha256_public_key = k.into();
+    assert!(matches!(
+        Verifier::new(md.clone(), Arc::new(MemoryReplayCache::new())),
+        Err(VerifierError::InvalidMetadata(_))
+    ));
+    // A bad update keeps the old metadata.
+    assert!(v.update_metadata(md).is_err());
+    assert_eq!(v.keys().metadata().issuer_id, "test-issuer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groth16_honest_replay_tampered_revoked_with_redis() {
+    let w = world();
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut r = [0u8; 8];
+    rand_core_06::RngCore::fill_bytes(&mut rand_core_06::OsRng, &mut r);
+    let prefix = format!("netid:test:verify:{}:", hex::encode(r));
+    // Two replicas sharing one Redis; each knows the request.
+    let a = Arc::new(verifier(
+        w,
+        Arc::new(RedisReplayCache::connect(&url, &prefix).await.unwrap()),
+    ));
+    let b = Arc::new(verifier(
+        w,
+        Arc::new(RedisReplayCache::connect(&url, &prefix).await.unwrap()),
+    ));
+    let shop = app(&w.registry, "shop.example", 2);
+    let req = request(&shop, &[Suite::Groth16, Suite::BbsSha256]);
+    a.register(&req, NOW).unwrap();
+    b.register(&req, NOW).unwrap();
+    let p = g16_present(w, &req);
+
+    let mut t = p.clone();
+    let mut bytes = t.proof.as_slice().to_vec();
+    bytes[10] ^= 1;
+    t.proof = bytes.into();
+    assert!(matches!(
+        a.verify(&req, &t, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+
+    // Both replicas receive the same presentation at once: exactly one accepts.
+    let (ra, rb) = tokio::join!(a.receive(&p, NOW), b.receive(&p, NOW));
+    let oks = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(oks, 1, "{ra:?} {rb:?}");
+    let claims = ra.or(rb).unwrap();
+    assert_eq!(claims.suite, Suite::Groth16);
+    assert_eq!(claims.pseudonym.unwrap().as_bytes().len(), 32);
+    assert!(matches!(
+        a.verify(&req, &p, NOW).await,
+        Err(VerifierError::Replayed)
+    ));
+
+    // Revoked after the proof was made: the issuer's new root refuses it.
+    let req2 = request(&shop, &[Suite::Groth16]);
+    a.register(&req2, NOW).unwrap();
+    let p2 = g16_present(w, &req2);
+    let mut tree = w.tree.clone();
+    tree.revoke(w.attrs.rev_index.into()).unwrap();
+    a.update_metadata(metadata(w, &tree)).unwrap();
+    assert!(matches!(
+        a.verify(&req2, &p2, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+}
