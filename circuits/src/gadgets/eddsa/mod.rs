@@ -165,6 +165,31 @@ impl Point {
     }
 }
 
+/// `√a` in `F_r`, the root `≤ (r−1)/2`:
+/// 7214280148105020021932206872019688659210616427216992810330019057549499971851.
+///
+/// `(x, y) ↦ (x·√a, y)` maps circomlib's curve `a·x² + y² = 1 + d·x²·y²` isomorphically onto
+/// ark-ed-on-bn254's `x'² + y² = 1 + (d/a)·x'²·y²` (it substitutes `x'² = a·x²`); the inverse
+/// divides by `√a`. The other root gives the same map composed with negation.
+pub fn sqrt_a() -> Fr {
+    fr_const("7214280148105020021932206872019688659210616427216992810330019057549499971851")
+}
+
+impl Point {
+    /// The same point on ark-ed-on-bn254's `a = 1` model: `(x·√a, y)`.
+    pub fn to_ark(&self) -> ark_ed_on_bn254::EdwardsAffine {
+        ark_ed_on_bn254::EdwardsAffine::new_unchecked(self.x * sqrt_a(), self.y)
+    }
+
+    /// From ark-ed-on-bn254's model: `(x'/√a, y)`.
+    pub fn from_ark(p: &ark_ed_on_bn254::EdwardsAffine) -> Point {
+        Point {
+            x: p.x * sqrt_a().inverse().unwrap_or_default(),
+            y: p.y,
+        }
+    }
+}
+
 /// A point of the prime-order subgroup with no known discrete logarithm to `B8` or any key:
 /// `8·unpack(y_i)` for the first counter `i` where `y_i = SHA-256("netid/v1/groth16/eddsa-offset"
 /// ‖ u32_be(i))[0..31]` (big-endian) is the `y` of a curve point. The in-circuit
@@ -467,6 +492,31 @@ pub(crate) mod tests {
         );
         assert!(Point::base8().is_on_curve());
         assert!(Point::base8().is_in_subgroup());
+    }
+
+    #[test]
+    fn maps_onto_ark_ed_on_bn254() {
+        use ark_ec::{AffineRepr, CurveGroup};
+        assert_eq!(sqrt_a().square(), Fr::from(COEFF_A));
+        assert!(sqrt_a().into_bigint() <= Fr::MODULUS_MINUS_ONE_DIV_TWO);
+        let b8 = Point::base8().to_ark();
+        assert!(b8.is_on_curve());
+        assert!(b8.is_in_correct_subgroup_assuming_on_curve());
+        assert!(!b8.is_zero());
+        assert_eq!(Point::from_ark(&b8), Point::base8());
+        assert_eq!(
+            Point::IDENTITY.to_ark(),
+            ark_ed_on_bn254::EdwardsAffine::zero()
+        );
+        // The map is a homomorphism: k·B8 + P agree on both models.
+        let k = ark_ed_on_bn254::Fr::from(123_456_789u64);
+        let p = Point::base8().mul_bigint(&k.into_bigint());
+        assert_eq!(p.to_ark(), (b8 * k).into_affine());
+        let q = p.add(&Point::base8());
+        assert_eq!(q.to_ark(), (p.to_ark() + b8).into_affine());
+        // ark's generator (a different subgroup generator) maps back onto circomlib's curve.
+        let g = Point::from_ark(&ark_ed_on_bn254::EdwardsAffine::generator());
+        assert!(g.is_on_curve() && g.is_in_subgroup());
     }
 
     #[test]

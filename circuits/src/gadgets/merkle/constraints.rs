@@ -1,4 +1,4 @@
-//! In-circuit revocation check: the leaf at a hidden index is [`LIVE`](super::LIVE) under a
+//! In-circuit revocation check: the leaf at a hidden index is [`LIVE`] under a
 //! public root (specs/groth16.md §4).
 //!
 //! Per level: one constraint chooses the left child (`left = cur + b·(sib − cur)`; the right one
