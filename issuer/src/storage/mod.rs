@@ -1,0 +1,640 @@
+//! The issuer's storage: a [`Storage`] trait and its two SQL implementations,
+//! [`SqliteStorage`] (embedded default: one file, WAL, `synchronous=FULL`) and
+//! [`PostgresStorage`] (scale-out), chosen from a URL by [`AnyStorage::connect`]
+//! (specs/issuer.md §7).
+//!
+//! Both backends run the same SQL (`$n` placeholders work in both) from one source file and pass
+//! the same test suite (`tests/storage.rs`). What must be atomic is: enrolment (person upsert,
+//! guardian relation and first credential in one transaction; idempotent under concurrency
+//! through `UNIQUE(id_hash)`, `UNIQUE(netid)` and `INSERT … ON CONFLICT`), issuance (the person
+//! row is locked, earlier live credentials are revoked or superseded, a revocation index is taken
+//! from a counter, all in one transaction; a partial unique index allows one live credential per
+//! person and suite), and phone-code attempts (counted with a conditional `UPDATE` before the
+//! comparison). SQLite serializes writers with `BEGIN IMMEDIATE`; PostgreSQL locks the person row.
+//!
+//! Timestamps are Unix seconds (`i64`), dates are day numbers (`netid_core::Date`).
+
+use core::fmt;
+use std::future::Future;
+
+use netid_core::{AppPolicy, AssuranceLevel, Date, DocType, Suite};
+
+use crate::evidence::phone::{ChallengeId, PhoneNumber};
+use crate::keys::IdHash;
+use crate::minors::{GuardianPerms, GuardianRelation};
+use crate::netid_number::NetidNumber;
+use crate::IssuerError;
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+/// Row id of a person.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct PersonId(pub i64);
+
+/// Row id of a credential.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct CredentialId(pub i64);
+
+/// Enrolment status of a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonStatus {
+    /// Enrolled; credentials may be issued.
+    Active,
+    /// A 14–17-year-old waiting for a guardian's approval.
+    PendingGuardianApproval,
+    /// Blocked by an administrator (fraud re-verification); no issuance.
+    Suspended,
+}
+
+impl PersonStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::PendingGuardianApproval => "pending_guardian_approval",
+            PersonStatus::Suspended => "suspended",
+        }
+    }
+
+    fn parse(s: &str) -> Option<PersonStatus> {
+        [
+            PersonStatus::Active,
+            PersonStatus::PendingGuardianApproval,
+            PersonStatus::Suspended,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// Status of a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialStatus {
+    /// Valid.
+    Live,
+    /// Revoked (by an administrator, or by re-enrolment on another device).
+    Revoked,
+    /// Replaced by a refresh on the same device (also removed from the revocation structures).
+    Superseded,
+}
+
+impl CredentialStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Live => "live",
+            CredentialStatus::Revoked => "revoked",
+            CredentialStatus::Superseded => "superseded",
+        }
+    }
+
+    fn parse(s: &str) -> Option<CredentialStatus> {
+        [
+            CredentialStatus::Live,
+            CredentialStatus::Revoked,
+            CredentialStatus::Superseded,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// A stored person. `Debug` is redacted (names, birthdate, 网号).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    /// Row id.
+    pub id: PersonId,
+    /// Keyed ID hash (unique).
+    pub id_hash: IdHash,
+    /// The 网号 (unique).
+    pub netid: NetidNumber,
+    /// Family name (latest enrolment).
+    pub family_name: String,
+    /// Given name (latest enrolment).
+    pub given_name: String,
+    /// Date of birth (for the minors rules and credential expiry).
+    pub birthdate: Date,
+    /// Document of the latest enrolment.
+    pub doc_type: DocType,
+    /// Assurance level of the latest enrolment.
+    pub assurance: AssuranceLevel,
+    /// Enrolment status.
+    pub status: PersonStatus,
+    /// Guardian permission bits (minors; [`GuardianPerms::UNRESTRICTED`] for adults).
+    pub guardian_perms: GuardianPerms,
+    /// First enrolment, Unix seconds.
+    pub created_at: i64,
+    /// Last change, Unix seconds.
+    pub updated_at: i64,
+}
+
+impl fmt::Debug for PersonRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersonRecord")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("assurance", &self.assurance)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The person part of an enrolment.
+#[derive(Clone)]
+pub struct NewPerson {
+    /// Keyed ID hash.
+    pub id_hash: IdHash,
+    /// The 网号 derived from the same ID number.
+    pub netid: NetidNumber,
+    /// Family name.
+    pub family_name: String,
+    /// Given name.
+    pub given_name: String,
+    /// Date of birth.
+    pub birthdate: Date,
+    /// Document type.
+    pub doc_type: DocType,
+    /// Assurance level.
+    pub assurance: AssuranceLevel,
+    /// Status for a new person (an existing `active` or `suspended` person keeps theirs).
+    pub status: PersonStatus,
+    /// Permission bits for a new person (an existing person keeps theirs).
+    pub guardian_perms: GuardianPerms,
+}
+
+impl fmt::Debug for NewPerson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewPerson")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to issue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRequest {
+    /// Proof suite.
+    pub suite: Suite,
+    /// `device_key_digest` of the holder's device key.
+    pub device_key: [u8; 32],
+    /// Last day of validity.
+    pub expiry: Date,
+    /// The `guardian_perms` attribute to sign.
+    pub guardian_perms: GuardianPerms,
+}
+
+/// A stored credential (metadata; the signature is not stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRecord {
+    /// Row id.
+    pub id: CredentialId,
+    /// Holder.
+    pub person: PersonId,
+    /// Proof suite.
+    pub suite: Suite,
+    /// Device-key digest it is bound to.
+    pub device_key: [u8; 32],
+    /// Revocation index (unique across all credentials; allocated from a counter from 0).
+    pub rev_index: u32,
+    /// Status.
+    pub status: CredentialStatus,
+    /// The signed `guardian_perms`.
+    pub guardian_perms: GuardianPerms,
+    /// Issuance, Unix seconds.
+    pub issued_at: i64,
+    /// Last day of validity.
+    pub expiry: Date,
+    /// When the status last changed, Unix seconds.
+    pub status_changed_at: Option<i64>,
+}
+
+/// An enrolment: the person, optionally the guardian who applies (children) and the first
+/// credential (omitted while a teen waits for approval).
+#[derive(Clone, Debug)]
+pub struct Enrolment {
+    /// The person.
+    pub person: NewPerson,
+    /// The applying guardian and the relation, stored in the same transaction.
+    pub guardian: Option<(PersonId, GuardianRelation)>,
+    /// The credential to issue in the same transaction (the person must end up active).
+    pub credential: Option<CredentialRequest>,
+}
+
+/// Result of [`Storage::enrol_person`].
+#[derive(Clone, Debug)]
+pub struct EnrolmentOutcome {
+    /// The person as stored now.
+    pub person: PersonRecord,
+    /// Whether this call created the person (false: re-enrolment).
+    pub created: bool,
+    /// The credential issued, if one was requested.
+    pub credential: Option<CredentialRecord>,
+    /// Earlier live credentials this enrolment revoked or superseded: update the revocation
+    /// structures for them.
+    pub replaced: Vec<CredentialRecord>,
+}
+
+/// Result of [`Storage::issue_credential`].
+#[derive(Clone, Debug)]
+pub struct IssuedCredential {
+    /// The new credential.
+    pub credential: CredentialRecord,
+    /// Earlier live credentials it revoked (other device) or superseded (same device and suite).
+    pub replaced: Vec<CredentialRecord>,
+}
+
+/// A guardian relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardianLink {
+    /// The guardian.
+    pub guardian: PersonId,
+    /// The minor.
+    pub minor: PersonId,
+    /// How they are related.
+    pub relation: GuardianRelation,
+    /// Recorded at, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A registered app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppRecord {
+    /// App id (unique).
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Category (see [`GuardianPerms::CATEGORIES`]).
+    pub category: String,
+    /// What it may ask for.
+    pub policy: AppPolicy,
+    /// Its Ed25519 request-signing key.
+    pub app_key: [u8; 32],
+    /// The signed app certificate (`AppCertificate::to_bytes`).
+    pub certificate: Vec<u8>,
+    /// Whether the app is enabled.
+    pub active: bool,
+    /// Registered at, Unix seconds.
+    pub created_at: i64,
+}
+
+/// Public metadata of an issuer key (the secret stays in its key file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerKeyRecord {
+    /// Row id.
+    pub id: i64,
+    /// What the key is for (e.g. `"bbs-sha256"`, `"groth16"`, `"app-registry"`).
+    pub purpose: String,
+    /// The public key bytes.
+    pub public_key: Vec<u8>,
+    /// First recorded, Unix seconds.
+    pub created_at: i64,
+    /// Retired at, Unix seconds (`None`: current).
+    pub retired_at: Option<i64>,
+}
+
+/// A phone challenge to store.
+#[derive(Clone, Debug)]
+pub struct NewPhoneChallenge {
+    /// Id.
+    pub id: ChallengeId,
+    /// The number the code was sent to.
+    pub phone: PhoneNumber,
+    /// Keyed hash of the code.
+    pub code_hash: [u8; 32],
+    /// Created at, Unix seconds.
+    pub created_at: i64,
+    /// The code is accepted while `now < expires_at`.
+    pub expires_at: i64,
+    /// Tries allowed.
+    pub max_attempts: u32,
+}
+
+/// A phone challenge after an attempt was counted.
+#[derive(Clone, Debug)]
+pub struct PhoneChallengeRecord {
+    /// The number.
+    pub phone: PhoneNumber,
+    /// Keyed hash of the code.
+    pub code_hash: [u8; 32],
+    /// Attempts counted so far (including this one).
+    pub attempts: u32,
+    /// Tries allowed.
+    pub max_attempts: u32,
+}
+
+/// Outcome of [`Storage::attempt_phone_challenge`].
+#[derive(Clone, Debug)]
+pub enum PhoneAttempt {
+    /// The attempt was counted; compare the code.
+    Counted(PhoneChallengeRecord),
+    /// No such challenge.
+    Unknown,
+    /// Already used successfully.
+    Consumed,
+    /// `now ≥ expires_at`.
+    Expired,
+    /// The attempt limit was reached.
+    Locked,
+}
+
+/// Everything the issuer stores. Each method's writes are atomic (one transaction or one
+/// statement).
+///
+/// Implementations: [`SqliteStorage`], [`PostgresStorage`], and [`AnyStorage`] (either, chosen
+/// from a URL). The futures are `Send` so a multi-threaded service can hold any of them.
+pub trait Storage: Send + Sync {
+    /// Enrols (or re-enrols) a person: inserts the person if its `id_hash` is new, otherwise
+    /// updates names, document type and assurance (status and permissions of an existing active
+    /// or suspended person are kept); records the applying guardian; issues the requested
+    /// credential as [`Storage::issue_credential`] does. Idempotent under concurrent calls for
+    /// the same `id_hash`: one person row, one 网号.
+    ///
+    /// Errors: [`IssuerError::KeyMismatch`] if the stored 网号 for this `id_hash` differs (or the
+    /// 网号 belongs to another `id_hash`); [`IssuerError::NotAllowed`] if a credential is
+    /// requested but the person is not active; [`IssuerError::InvalidGuardian`] /
+    /// [`IssuerError::NotFound`] for a bad guardian.
+    fn enrol_person(
+        &self,
+        enrolment: &Enrolment,
+        now: i64,
+    ) -> impl Future<Output = Result<EnrolmentOutcome, IssuerError>> + Send;
+
+    /// The person with this row id.
+    fn person(
+        &self,
+        id: PersonId,
+    ) -> impl Future<Output = Result<Option<PersonRecord>, IssuerError>> + Send;
+
+    /// The person with this ID hash.
+    fn person_by_id_hash(
+        &self,
+        id_hash: &IdHash,
+    ) -> impl Future<Output = Result<Option<PersonRecord>, IssuerError>> + Send;
+
+    /// The person with this 网号.
+    fn person_by_netid(
+        &self,
+        netid: &NetidNumber,
+    ) -> impl Future<Output = Result<Option<PersonRecord>, IssuerError>> + Send;
+
+    /// Number of persons.
+    fn count_persons(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
+    /// Sets a person's status (administration). [`IssuerError::NotFound`] if absent.
+    fn set_person_status(
+        &self,
+        id: PersonId,
+        status: PersonStatus,
+        now: i64,
+    ) -> impl Future<Output = Result<PersonRecord, IssuerError>> + Send;
+
+    /// Issues a credential to an active person: locks the person, marks their live credentials
+    /// on another device `revoked` and the live one on the same device and suite `superseded`,
+    /// allocates the next revocation index, inserts the credential. Returns the replaced ones.
+    fn issue_credential(
+        &self,
+        person: PersonId,
+        request: &CredentialRequest,
+        now: i64,
+    ) -> impl Future<Output = Result<IssuedCredential, IssuerError>> + Send;
+
+    /// The credential with this id.
+    fn credential(
+        &self,
+        id: CredentialId,
+    ) -> impl Future<Output = Result<Option<CredentialRecord>, IssuerError>> + Send;
+
+    /// A person's credentials, oldest first.
+    fn credentials_of(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>, IssuerError>> + Send;
+
+    /// Revokes a credential. `Some(record)` if it was live and is now revoked, `None` if it was
+    /// already revoked or superseded (idempotent); [`IssuerError::NotFound`] if absent.
+    fn revoke_credential(
+        &self,
+        id: CredentialId,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<CredentialRecord>, IssuerError>> + Send;
+
+    /// Revokes every live credential of a person (lost phone); returns them.
+    fn revoke_person_credentials(
+        &self,
+        person: PersonId,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>, IssuerError>> + Send;
+
+    /// Revocation indices of every credential that is no longer live, ascending (to rebuild the
+    /// revocation tree).
+    fn revoked_rev_indices(&self) -> impl Future<Output = Result<Vec<u32>, IssuerError>> + Send;
+
+    /// Records a guardian relation (idempotent). Both must exist and differ.
+    fn add_guardian(
+        &self,
+        guardian: PersonId,
+        minor: PersonId,
+        relation: GuardianRelation,
+        now: i64,
+    ) -> impl Future<Output = Result<GuardianLink, IssuerError>> + Send;
+
+    /// A guardian approves a pending 14–17-year-old: records the relation and makes the minor
+    /// active, atomically. Approving an already active minor only records the relation.
+    fn approve_minor(
+        &self,
+        minor: PersonId,
+        guardian: PersonId,
+        relation: GuardianRelation,
+        now: i64,
+    ) -> impl Future<Output = Result<PersonRecord, IssuerError>> + Send;
+
+    /// The guardians of a minor.
+    fn guardians_of(
+        &self,
+        minor: PersonId,
+    ) -> impl Future<Output = Result<Vec<GuardianLink>, IssuerError>> + Send;
+
+    /// The minors a guardian is recorded for.
+    fn wards_of(
+        &self,
+        guardian: PersonId,
+    ) -> impl Future<Output = Result<Vec<GuardianLink>, IssuerError>> + Send;
+
+    /// A guardian sets a minor's permission bits; [`IssuerError::InvalidGuardian`] unless the
+    /// relation is recorded. Returns the updated minor (refresh the credential afterwards).
+    fn set_guardian_perms(
+        &self,
+        minor: PersonId,
+        guardian: PersonId,
+        perms: GuardianPerms,
+        now: i64,
+    ) -> impl Future<Output = Result<PersonRecord, IssuerError>> + Send;
+
+    /// Stores a new phone challenge.
+    fn create_phone_challenge(
+        &self,
+        challenge: &NewPhoneChallenge,
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// Counts one attempt on a challenge if it is unused, unexpired and below its limit, and
+    /// returns it; otherwise says why not.
+    fn attempt_phone_challenge(
+        &self,
+        id: &ChallengeId,
+        now: i64,
+    ) -> impl Future<Output = Result<PhoneAttempt, IssuerError>> + Send;
+
+    /// Marks a challenge used; `false` if it already was (or does not exist).
+    fn consume_phone_challenge(
+        &self,
+        id: &ChallengeId,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, IssuerError>> + Send;
+
+    /// Deletes challenges that expired before `before`; returns how many.
+    fn purge_phone_challenges(
+        &self,
+        before: i64,
+    ) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
+    /// Registers an app; [`IssuerError::Conflict`] if the id exists.
+    fn register_app(&self, app: &AppRecord)
+        -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// The app with this id.
+    fn app(
+        &self,
+        app_id: &str,
+    ) -> impl Future<Output = Result<Option<AppRecord>, IssuerError>> + Send;
+
+    /// All apps, by id.
+    fn apps(&self) -> impl Future<Output = Result<Vec<AppRecord>, IssuerError>> + Send;
+
+    /// Enables or disables an app; [`IssuerError::NotFound`] if absent.
+    fn set_app_active(
+        &self,
+        app_id: &str,
+        active: bool,
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// Records an issuer public key (idempotent per purpose and key).
+    fn record_issuer_key(
+        &self,
+        purpose: &str,
+        public_key: &[u8],
+        now: i64,
+    ) -> impl Future<Output = Result<IssuerKeyRecord, IssuerError>> + Send;
+
+    /// All recorded issuer keys, oldest first.
+    fn issuer_keys(&self)
+        -> impl Future<Output = Result<Vec<IssuerKeyRecord>, IssuerError>> + Send;
+
+    /// Marks a key retired (idempotent); [`IssuerError::NotFound`] if absent.
+    fn retire_issuer_key(
+        &self,
+        id: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// The current revocation epoch (starts at 0).
+    fn epoch(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
+    /// Increments the epoch and returns the new value.
+    fn bump_epoch(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+}
+
+/// Either backend, chosen at run time from a URL.
+#[derive(Clone, Debug)]
+pub enum AnyStorage {
+    /// SQLite.
+    Sqlite(SqliteStorage),
+    /// PostgreSQL.
+    Postgres(PostgresStorage),
+}
+
+impl AnyStorage {
+    /// Connects and migrates: `sqlite://PATH` (created if missing; `sqlite::memory:` for a
+    /// throw-away database) or `postgres://…` / `postgresql://…`.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for another scheme, [`IssuerError::Storage`] if the
+    /// connection or a migration fails.
+    pub async fn connect(url: &str) -> Result<AnyStorage, IssuerError> {
+        if url.starts_with("sqlite:") {
+            Ok(AnyStorage::Sqlite(SqliteStorage::connect(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(AnyStorage::Postgres(PostgresStorage::connect(url).await?))
+        } else {
+            Err(IssuerError::InvalidInput(
+                "database URL must start with sqlite: or postgres://",
+            ))
+        }
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            AnyStorage::Sqlite(_) => "sqlite",
+            AnyStorage::Postgres(_) => "postgres",
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+        impl Storage for AnyStorage {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> Result<$ret, IssuerError> {
+                    match self {
+                        AnyStorage::Sqlite(s) => s.$name($($arg),*).await,
+                        AnyStorage::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    fn enrol_person(&self, enrolment: &Enrolment, now: i64) -> EnrolmentOutcome;
+    fn person(&self, id: PersonId) -> Option<PersonRecord>;
+    fn person_by_id_hash(&self, id_hash: &IdHash) -> Option<PersonRecord>;
+    fn person_by_netid(&self, netid: &NetidNumber) -> Option<PersonRecord>;
+    fn count_persons(&self) -> u64;
+    fn set_person_status(&self, id: PersonId, status: PersonStatus, now: i64) -> PersonRecord;
+    fn issue_credential(&self, person: PersonId, request: &CredentialRequest, now: i64) -> IssuedCredential;
+    fn credential(&self, id: CredentialId) -> Option<CredentialRecord>;
+    fn credentials_of(&self, person: PersonId) -> Vec<CredentialRecord>;
+    fn revoke_credential(&self, id: CredentialId, now: i64) -> Option<CredentialRecord>;
+    fn revoke_person_credentials(&self, person: PersonId, now: i64) -> Vec<CredentialRecord>;
+    fn revoked_rev_indices(&self) -> Vec<u32>;
+    fn add_guardian(&self, guardian: PersonId, minor: PersonId, relation: GuardianRelation, now: i64) -> GuardianLink;
+    fn approve_minor(&self, minor: PersonId, guardian: PersonId, relation: GuardianRelation, now: i64) -> PersonRecord;
+    fn guardians_of(&self, minor: PersonId) -> Vec<GuardianLink>;
+    fn wards_of(&self, guardian: PersonId) -> Vec<GuardianLink>;
+    fn set_guardian_perms(&self, minor: PersonId, guardian: PersonId, perms: GuardianPerms, now: i64) -> PersonRecord;
+    fn create_phone_challenge(&self, challenge: &NewPhoneChallenge) -> ();
+    fn attempt_phone_challenge(&self, id: &ChallengeId, now: i64) -> PhoneAttempt;
+    fn consume_phone_challenge(&self, id: &ChallengeId, now: i64) -> bool;
+    fn purge_phone_challenges(&self, before: i64) -> u64;
+    fn register_app(&self, app: &AppRecord) -> ();
+    fn app(&self, app_id: &str) -> Option<AppRecord>;
+    fn apps(&self) -> Vec<AppRecord>;
+    fn set_app_active(&self, app_id: &str, active: bool) -> ();
+    fn record_issuer_key(&self, purpose: &str, public_key: &[u8], now: i64) -> IssuerKeyRecord;
+    fn issuer_keys(&self) -> Vec<IssuerKeyRecord>;
+    fn retire_issuer_key(&self, id: i64, now: i64) -> ();
+    fn epoch(&self) -> u64;
+    fn bump_epoch(&self) -> u64;
+}

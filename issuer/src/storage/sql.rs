@@ -1,0 +1,889 @@
+//! The SQL both backends run (this file is compiled once per backend, as
+//! `storage::sqlite::sql` and `storage::postgres::sql`, with the parent's `Db`, `Store` and
+//! `BEGIN_WRITE`). Placeholders are `$n`, which SQLite and PostgreSQL both accept; integers are
+//! `BIGINT`/`INTEGER` (i64), bytes `BYTEA`/`BLOB`, text `TEXT`.
+
+use netid_core::{AppPolicy, AssuranceLevel, Date, DocType, Suite};
+use sqlx::Row as _;
+
+use super::{Db, Store, BEGIN_WRITE};
+use crate::evidence::phone::{ChallengeId, PhoneNumber};
+use crate::keys::IdHash;
+use crate::minors::{GuardianPerms, GuardianRelation};
+use crate::netid_number::NetidNumber;
+use crate::storage::{
+    AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
+    EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
+    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, Storage,
+};
+use crate::IssuerError;
+
+type Row = <Db as sqlx::Database>::Row;
+type Tx = sqlx::Transaction<'static, Db>;
+
+macro_rules! person_cols {
+    () => {
+        "id, id_hash, netid, family_name, given_name, birthdate, doc_type, assurance, status, \
+         guardian_perms, created_at, updated_at"
+    };
+}
+
+macro_rules! cred_cols {
+    () => {
+        "id, person_id, suite, device_key, rev_index, status, guardian_perms, issued_at, expiry, \
+         status_changed_at"
+    };
+}
+
+macro_rules! app_cols {
+    () => {
+        "app_id, name, category, policy, app_key, certificate, active, created_at"
+    };
+}
+
+/// A stored value that does not decode (the database was changed behind the issuer's back).
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt stored value: {0}")]
+struct CorruptRow(&'static str);
+
+fn db_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> IssuerError {
+    move |e| IssuerError::storage(op, e)
+}
+
+fn corrupt(what: &'static str) -> IssuerError {
+    IssuerError::storage("decode row", CorruptRow(what))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn is_fk_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
+}
+
+fn get<'r, T>(r: &'r Row, col: &'static str) -> Result<T, IssuerError>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    r.try_get::<T, _>(col).map_err(|_| corrupt(col))
+}
+
+fn get_u32(r: &Row, col: &'static str) -> Result<u32, IssuerError> {
+    u32::try_from(get::<i64>(r, col)?).map_err(|_| corrupt(col))
+}
+
+fn get_date(r: &Row, col: &'static str) -> Result<Date, IssuerError> {
+    Date::from_days(get_u32(r, col)?).map_err(|_| corrupt(col))
+}
+
+fn get_array<const N: usize>(r: &Row, col: &'static str) -> Result<[u8; N], IssuerError> {
+    <[u8; N]>::try_from(get::<Vec<u8>>(r, col)?.as_slice()).map_err(|_| corrupt(col))
+}
+
+fn person_from_row(r: &Row) -> Result<PersonRecord, IssuerError> {
+    let code = |col| get::<i64>(r, col).and_then(|v| u64::try_from(v).map_err(|_| corrupt(col)));
+    Ok(PersonRecord {
+        id: PersonId(get(r, "id")?),
+        id_hash: IdHash::from_bytes(get_array(r, "id_hash")?),
+        netid: NetidNumber::parse(&get::<String>(r, "netid")?).map_err(|_| corrupt("netid"))?,
+        family_name: get(r, "family_name")?,
+        given_name: get(r, "given_name")?,
+        birthdate: get_date(r, "birthdate")?,
+        doc_type: DocType::from_code(code("doc_type")?).map_err(|_| corrupt("doc_type"))?,
+        assurance: AssuranceLevel::from_level(code("assurance")?)
+            .map_err(|_| corrupt("assurance"))?,
+        status: PersonStatus::parse(&get::<String>(r, "status")?).ok_or(corrupt("status"))?,
+        guardian_perms: GuardianPerms::from_bits(get_u32(r, "guardian_perms")?)
+            .map_err(|_| corrupt("guardian_perms"))?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
+    })
+}
+
+fn cred_from_row(r: &Row) -> Result<CredentialRecord, IssuerError> {
+    Ok(CredentialRecord {
+        id: CredentialId(get(r, "id")?),
+        person: PersonId(get(r, "person_id")?),
+        suite: get::<String>(r, "suite")?
+            .parse::<Suite>()
+            .map_err(|_| corrupt("suite"))?,
+        device_key: get_array(r, "device_key")?,
+        rev_index: get_u32(r, "rev_index")?,
+        status: CredentialStatus::parse(&get::<String>(r, "status")?).ok_or(corrupt("status"))?,
+        guardian_perms: GuardianPerms::from_bits(get_u32(r, "guardian_perms")?)
+            .map_err(|_| corrupt("guardian_perms"))?,
+        issued_at: get(r, "issued_at")?,
+        expiry: get_date(r, "expiry")?,
+        status_changed_at: get(r, "status_changed_at")?,
+    })
+}
+
+fn link_from_row(r: &Row) -> Result<GuardianLink, IssuerError> {
+    Ok(GuardianLink {
+        guardian: PersonId(get(r, "guardian_id")?),
+        minor: PersonId(get(r, "minor_id")?),
+        relation: GuardianRelation::parse(&get::<String>(r, "relation")?)
+            .map_err(|_| corrupt("relation"))?,
+        created_at: get(r, "created_at")?,
+    })
+}
+
+fn app_from_row(r: &Row) -> Result<AppRecord, IssuerError> {
+    let policy: AppPolicy =
+        serde_json::from_str(&get::<String>(r, "policy")?).map_err(|_| corrupt("policy"))?;
+    Ok(AppRecord {
+        app_id: get(r, "app_id")?,
+        name: get(r, "name")?,
+        category: get(r, "category")?,
+        policy,
+        app_key: get_array(r, "app_key")?,
+        certificate: get(r, "certificate")?,
+        active: get::<i64>(r, "active")? != 0,
+        created_at: get(r, "created_at")?,
+    })
+}
+
+fn key_from_row(r: &Row) -> Result<IssuerKeyRecord, IssuerError> {
+    Ok(IssuerKeyRecord {
+        id: get(r, "id")?,
+        purpose: get(r, "purpose")?,
+        public_key: get(r, "public_key")?,
+        created_at: get(r, "created_at")?,
+        retired_at: get(r, "retired_at")?,
+    })
+}
+
+fn days(d: Date) -> i64 {
+    i64::from(d.days())
+}
+
+/// Issues a credential inside `tx` (see [`Storage::issue_credential`]).
+async fn issue_in_tx(
+    tx: &mut Tx,
+    person: PersonId,
+    req: &CredentialRequest,
+    now: i64,
+) -> Result<IssuedCredential, IssuerError> {
+    const OP: &str = "issue_credential";
+    // Lock the person row: concurrent issuances for one person serialize here.
+    let status = sqlx::query("UPDATE persons SET updated_at = $2 WHERE id = $1 RETURNING status")
+        .bind(person.0)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err(OP))?
+        .ok_or(IssuerError::NotFound("person"))?;
+    match PersonStatus::parse(&get::<String>(&status, "status")?) {
+        Some(PersonStatus::Active) => {}
+        Some(PersonStatus::PendingGuardianApproval) => {
+            return Err(IssuerError::GuardianApprovalRequired)
+        }
+        Some(PersonStatus::Suspended) => {
+            return Err(IssuerError::NotAllowed("the enrolment is suspended"))
+        }
+        None => return Err(corrupt("status")),
+    }
+    // One device per person: live credentials on another device are revoked; the live one on
+    // this device and suite is superseded; this device's other suites stay live.
+    let replaced = sqlx::query(concat!(
+        "UPDATE credentials SET status = CASE WHEN device_key = $2 THEN 'superseded' ",
+        "ELSE 'revoked' END, status_changed_at = $4 ",
+        "WHERE person_id = $1 AND status = 'live' AND (device_key <> $2 OR suite = $3) ",
+        "RETURNING ",
+        cred_cols!()
+    ))
+    .bind(person.0)
+    .bind(&req.device_key[..])
+    .bind(req.suite.name())
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err(OP))?
+    .iter()
+    .map(cred_from_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    let next: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'rev_index' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    let rev_index = next
+        .checked_sub(1)
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or(IssuerError::Exhausted("revocation index space (2^32)"))?;
+    let row = sqlx::query(concat!(
+        "INSERT INTO credentials (person_id, suite, device_key, rev_index, status, ",
+        "guardian_perms, issued_at, expiry) VALUES ($1, $2, $3, $4, 'live', $5, $6, $7) ",
+        "RETURNING ",
+        cred_cols!()
+    ))
+    .bind(person.0)
+    .bind(req.suite.name())
+    .bind(&req.device_key[..])
+    .bind(i64::from(rev_index))
+    .bind(i64::from(req.guardian_perms.bits()))
+    .bind(now)
+    .bind(days(req.expiry))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    Ok(IssuedCredential {
+        credential: cred_from_row(&row)?,
+        replaced,
+    })
+}
+
+async fn insert_guardian(
+    tx: &mut Tx,
+    guardian: PersonId,
+    minor: PersonId,
+    relation: GuardianRelation,
+    now: i64,
+) -> Result<GuardianLink, IssuerError> {
+    const OP: &str = "add_guardian";
+    if guardian == minor {
+        return Err(IssuerError::InvalidGuardian(
+            "a person cannot be their own guardian",
+        ));
+    }
+    sqlx::query(concat!(
+        "INSERT INTO guardians (guardian_id, minor_id, relation, created_at) ",
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (guardian_id, minor_id) DO NOTHING"
+    ))
+    .bind(guardian.0)
+    .bind(minor.0)
+    .bind(relation.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_fk_violation(&e) {
+            IssuerError::NotFound("guardian or minor")
+        } else {
+            db_err(OP)(e)
+        }
+    })?;
+    let row = sqlx::query(concat!(
+        "SELECT guardian_id, minor_id, relation, created_at FROM guardians ",
+        "WHERE guardian_id = $1 AND minor_id = $2"
+    ))
+    .bind(guardian.0)
+    .bind(minor.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    link_from_row(&row)
+}
+
+impl Storage for Store {
+    async fn enrol_person(&self, e: &Enrolment, now: i64) -> Result<EnrolmentOutcome, IssuerError> {
+        const OP: &str = "enrol_person";
+        let p = &e.person;
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        // No conflict target: a conflict on either unique column (id_hash, netid) does nothing,
+        // also when the other transaction is still in flight (PostgreSQL waits for it).
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO persons (id_hash, netid, family_name, given_name, birthdate, doc_type, ",
+            "assurance, status, guardian_perms, created_at, updated_at) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT DO NOTHING ",
+            "RETURNING ",
+            person_cols!()
+        ))
+        .bind(&p.id_hash.as_bytes()[..])
+        .bind(p.netid.as_str())
+        .bind(&p.family_name)
+        .bind(&p.given_name)
+        .bind(days(p.birthdate))
+        .bind(i64::from(p.doc_type.code()))
+        .bind(i64::from(p.assurance.level()))
+        .bind(p.status.as_str())
+        .bind(i64::from(p.guardian_perms.bits()))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        let (person, created) = match inserted {
+            Some(row) => (person_from_row(&row)?, true),
+            None => {
+                let row = sqlx::query(concat!(
+                    "UPDATE persons SET family_name = $2, given_name = $3, doc_type = $4, ",
+                    "assurance = $5, status = CASE WHEN status = 'pending_guardian_approval' ",
+                    "THEN $6 ELSE status END, updated_at = $7 WHERE id_hash = $1 RETURNING ",
+                    person_cols!()
+                ))
+                .bind(&p.id_hash.as_bytes()[..])
+                .bind(&p.family_name)
+                .bind(&p.given_name)
+                .bind(i64::from(p.doc_type.code()))
+                .bind(i64::from(p.assurance.level()))
+                .bind(p.status.as_str())
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err(OP))?
+                .ok_or(IssuerError::KeyMismatch(
+                    "the 网号 is stored for another ID hash",
+                ))?;
+                (person_from_row(&row)?, false)
+            }
+        };
+        if person.netid != p.netid {
+            return Err(IssuerError::KeyMismatch(
+                "the stored 网号 differs from the one derived now",
+            ));
+        }
+        if let Some((guardian, relation)) = e.guardian {
+            insert_guardian(&mut tx, guardian, person.id, relation, now).await?;
+        }
+        let (credential, replaced) = match &e.credential {
+            Some(req) => {
+                let issued = issue_in_tx(&mut tx, person.id, req, now).await?;
+                (Some(issued.credential), issued.replaced)
+            }
+            None => (None, Vec::new()),
+        };
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(EnrolmentOutcome {
+            person,
+            created,
+            credential,
+            replaced,
+        })
+    }
+
+    async fn person(&self, id: PersonId) -> Result<Option<PersonRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            person_cols!(),
+            " FROM persons WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("person"))?
+        .as_ref()
+        .map(person_from_row)
+        .transpose()
+    }
+
+    async fn person_by_id_hash(
+        &self,
+        id_hash: &IdHash,
+    ) -> Result<Option<PersonRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            person_cols!(),
+            " FROM persons WHERE id_hash = $1"
+        ))
+        .bind(&id_hash.as_bytes()[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("person_by_id_hash"))?
+        .as_ref()
+        .map(person_from_row)
+        .transpose()
+    }
+
+    async fn person_by_netid(
+        &self,
+        netid: &NetidNumber,
+    ) -> Result<Option<PersonRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            person_cols!(),
+            " FROM persons WHERE netid = $1"
+        ))
+        .bind(netid.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("person_by_netid"))?
+        .as_ref()
+        .map(person_from_row)
+        .transpose()
+    }
+
+    async fn count_persons(&self) -> Result<u64, IssuerError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err("count_persons"))?;
+        u64::try_from(n).map_err(|_| corrupt("count"))
+    }
+
+    async fn set_person_status(
+        &self,
+        id: PersonId,
+        status: PersonStatus,
+        now: i64,
+    ) -> Result<PersonRecord, IssuerError> {
+        let row = sqlx::query(concat!(
+            "UPDATE persons SET status = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+            person_cols!()
+        ))
+        .bind(id.0)
+        .bind(status.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("set_person_status"))?
+        .ok_or(IssuerError::NotFound("person"))?;
+        person_from_row(&row)
+    }
+
+    async fn issue_credential(
+        &self,
+        person: PersonId,
+        request: &CredentialRequest,
+        now: i64,
+    ) -> Result<IssuedCredential, IssuerError> {
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err("issue_credential"))?;
+        let issued = issue_in_tx(&mut tx, person, request, now).await?;
+        tx.commit().await.map_err(db_err("issue_credential"))?;
+        Ok(issued)
+    }
+
+    async fn credential(&self, id: CredentialId) -> Result<Option<CredentialRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            cred_cols!(),
+            " FROM credentials WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("credential"))?
+        .as_ref()
+        .map(cred_from_row)
+        .transpose()
+    }
+
+    async fn credentials_of(&self, person: PersonId) -> Result<Vec<CredentialRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            cred_cols!(),
+            " FROM credentials WHERE person_id = $1 ORDER BY id"
+        ))
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("credentials_of"))?
+        .iter()
+        .map(cred_from_row)
+        .collect()
+    }
+
+    async fn revoke_credential(
+        &self,
+        id: CredentialId,
+        now: i64,
+    ) -> Result<Option<CredentialRecord>, IssuerError> {
+        const OP: &str = "revoke_credential";
+        let row = sqlx::query(concat!(
+            "UPDATE credentials SET status = 'revoked', status_changed_at = $2 ",
+            "WHERE id = $1 AND status = 'live' RETURNING ",
+            cred_cols!()
+        ))
+        .bind(id.0)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        match row {
+            Some(r) => Ok(Some(cred_from_row(&r)?)),
+            None => match self.credential(id).await? {
+                Some(_) => Ok(None),
+                None => Err(IssuerError::NotFound("credential")),
+            },
+        }
+    }
+
+    async fn revoke_person_credentials(
+        &self,
+        person: PersonId,
+        now: i64,
+    ) -> Result<Vec<CredentialRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "UPDATE credentials SET status = 'revoked', status_changed_at = $2 ",
+            "WHERE person_id = $1 AND status = 'live' RETURNING ",
+            cred_cols!()
+        ))
+        .bind(person.0)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("revoke_person_credentials"))?
+        .iter()
+        .map(cred_from_row)
+        .collect()
+    }
+
+    async fn revoked_rev_indices(&self) -> Result<Vec<u32>, IssuerError> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT rev_index FROM credentials WHERE status <> 'live' ORDER BY rev_index",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("revoked_rev_indices"))?;
+        rows.into_iter()
+            .map(|v| u32::try_from(v).map_err(|_| corrupt("rev_index")))
+            .collect()
+    }
+
+    async fn add_guardian(
+        &self,
+        guardian: PersonId,
+        minor: PersonId,
+        relation: GuardianRelation,
+        now: i64,
+    ) -> Result<GuardianLink, IssuerError> {
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err("add_guardian"))?;
+        let link = insert_guardian(&mut tx, guardian, minor, relation, now).await?;
+        tx.commit().await.map_err(db_err("add_guardian"))?;
+        Ok(link)
+    }
+
+    async fn approve_minor(
+        &self,
+        minor: PersonId,
+        guardian: PersonId,
+        relation: GuardianRelation,
+        now: i64,
+    ) -> Result<PersonRecord, IssuerError> {
+        const OP: &str = "approve_minor";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        let row = sqlx::query(concat!(
+            "UPDATE persons SET status = CASE WHEN status = 'pending_guardian_approval' ",
+            "THEN 'active' ELSE status END, updated_at = $2 WHERE id = $1 RETURNING ",
+            person_cols!()
+        ))
+        .bind(minor.0)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err(OP))?
+        .ok_or(IssuerError::NotFound("person"))?;
+        let person = person_from_row(&row)?;
+        if person.status == PersonStatus::Suspended {
+            return Err(IssuerError::NotAllowed("the enrolment is suspended"));
+        }
+        insert_guardian(&mut tx, guardian, minor, relation, now).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(person)
+    }
+
+    async fn guardians_of(&self, minor: PersonId) -> Result<Vec<GuardianLink>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT guardian_id, minor_id, relation, created_at FROM guardians ",
+            "WHERE minor_id = $1 ORDER BY guardian_id"
+        ))
+        .bind(minor.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("guardians_of"))?
+        .iter()
+        .map(link_from_row)
+        .collect()
+    }
+
+    async fn wards_of(&self, guardian: PersonId) -> Result<Vec<GuardianLink>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT guardian_id, minor_id, relation, created_at FROM guardians ",
+            "WHERE guardian_id = $1 ORDER BY minor_id"
+        ))
+        .bind(guardian.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("wards_of"))?
+        .iter()
+        .map(link_from_row)
+        .collect()
+    }
+
+    async fn set_guardian_perms(
+        &self,
+        minor: PersonId,
+        guardian: PersonId,
+        perms: GuardianPerms,
+        now: i64,
+    ) -> Result<PersonRecord, IssuerError> {
+        const OP: &str = "set_guardian_perms";
+        if perms.is_unrestricted() {
+            return Err(IssuerError::InvalidPermissions(
+                "the unrestricted bit is reserved for adults",
+            ));
+        }
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        // The update only happens if the relation is recorded (one statement, no race).
+        let row = sqlx::query(concat!(
+            "UPDATE persons SET guardian_perms = $3, updated_at = $4 WHERE id = $1 AND EXISTS ",
+            "(SELECT 1 FROM guardians WHERE guardian_id = $2 AND minor_id = $1) RETURNING ",
+            person_cols!()
+        ))
+        .bind(minor.0)
+        .bind(guardian.0)
+        .bind(i64::from(perms.bits()))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err(OP))?
+        .ok_or(IssuerError::InvalidGuardian(
+            "no guardian relation is recorded for this person",
+        ))?;
+        tx.commit().await.map_err(db_err(OP))?;
+        person_from_row(&row)
+    }
+
+    async fn create_phone_challenge(&self, c: &NewPhoneChallenge) -> Result<(), IssuerError> {
+        sqlx::query(concat!(
+            "INSERT INTO phone_challenges (id, phone, code_hash, created_at, expires_at, ",
+            "attempts, max_attempts) VALUES ($1, $2, $3, $4, $5, 0, $6)"
+        ))
+        .bind(&c.id.as_bytes()[..])
+        .bind(c.phone.as_str())
+        .bind(&c.code_hash[..])
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .bind(i64::from(c.max_attempts))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err("create_phone_challenge"))?;
+        Ok(())
+    }
+
+    async fn attempt_phone_challenge(
+        &self,
+        id: &ChallengeId,
+        now: i64,
+    ) -> Result<PhoneAttempt, IssuerError> {
+        const OP: &str = "attempt_phone_challenge";
+        // Count first, compare afterwards: parallel guesses cannot exceed the limit.
+        let counted = sqlx::query(concat!(
+            "UPDATE phone_challenges SET attempts = attempts + 1 WHERE id = $1 ",
+            "AND consumed_at IS NULL AND expires_at > $2 AND attempts < max_attempts ",
+            "RETURNING phone, code_hash, attempts, max_attempts"
+        ))
+        .bind(&id.as_bytes()[..])
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        if let Some(r) = counted {
+            return Ok(PhoneAttempt::Counted(PhoneChallengeRecord {
+                phone: PhoneNumber::from_stored(get(&r, "phone")?),
+                code_hash: get_array(&r, "code_hash")?,
+                attempts: get_u32(&r, "attempts")?,
+                max_attempts: get_u32(&r, "max_attempts")?,
+            }));
+        }
+        let Some(r) = sqlx::query(concat!(
+            "SELECT consumed_at, expires_at, attempts, max_attempts FROM phone_challenges ",
+            "WHERE id = $1"
+        ))
+        .bind(&id.as_bytes()[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(OP))?
+        else {
+            return Ok(PhoneAttempt::Unknown);
+        };
+        if get::<Option<i64>>(&r, "consumed_at")?.is_some() {
+            Ok(PhoneAttempt::Consumed)
+        } else if now >= get::<i64>(&r, "expires_at")? {
+            Ok(PhoneAttempt::Expired)
+        } else {
+            // attempts >= max_attempts (the only condition left; none of them ever reverts).
+            Ok(PhoneAttempt::Locked)
+        }
+    }
+
+    async fn consume_phone_challenge(
+        &self,
+        id: &ChallengeId,
+        now: i64,
+    ) -> Result<bool, IssuerError> {
+        let done = sqlx::query(
+            "UPDATE phone_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL",
+        )
+        .bind(&id.as_bytes()[..])
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err("consume_phone_challenge"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn purge_phone_challenges(&self, before: i64) -> Result<u64, IssuerError> {
+        let done = sqlx::query("DELETE FROM phone_challenges WHERE expires_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("purge_phone_challenges"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn register_app(&self, app: &AppRecord) -> Result<(), IssuerError> {
+        let policy = serde_json::to_string(&app.policy)
+            .map_err(|_| IssuerError::InvalidInput("app policy"))?;
+        sqlx::query(concat!(
+            "INSERT INTO apps (",
+            app_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
+        .bind(&app.app_id)
+        .bind(&app.name)
+        .bind(&app.category)
+        .bind(policy)
+        .bind(&app.app_key[..])
+        .bind(&app.certificate)
+        .bind(i64::from(app.active))
+        .bind(app.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                IssuerError::Conflict("an app with this id is already registered")
+            } else {
+                db_err("register_app")(e)
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn app(&self, app_id: &str) -> Result<Option<AppRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            app_cols!(),
+            " FROM apps WHERE app_id = $1"
+        ))
+        .bind(app_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("app"))?
+        .as_ref()
+        .map(app_from_row)
+        .transpose()
+    }
+
+    async fn apps(&self) -> Result<Vec<AppRecord>, IssuerError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            app_cols!(),
+            " FROM apps ORDER BY app_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("apps"))?
+        .iter()
+        .map(app_from_row)
+        .collect()
+    }
+
+    async fn set_app_active(&self, app_id: &str, active: bool) -> Result<(), IssuerError> {
+        let done = sqlx::query("UPDATE apps SET active = $2 WHERE app_id = $1")
+            .bind(app_id)
+            .bind(i64::from(active))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("set_app_active"))?;
+        if done.rows_affected() == 0 {
+            return Err(IssuerError::NotFound("app"));
+        }
+        Ok(())
+    }
+
+    async fn record_issuer_key(
+        &self,
+        purpose: &str,
+        public_key: &[u8],
+        now: i64,
+    ) -> Result<IssuerKeyRecord, IssuerError> {
+        const OP: &str = "record_issuer_key";
+        sqlx::query(concat!(
+            "INSERT INTO issuer_keys (purpose, public_key, created_at) VALUES ($1, $2, $3) ",
+            "ON CONFLICT (purpose, public_key) DO NOTHING"
+        ))
+        .bind(purpose)
+        .bind(public_key)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        let row = sqlx::query(concat!(
+            "SELECT id, purpose, public_key, created_at, retired_at FROM issuer_keys ",
+            "WHERE purpose = $1 AND public_key = $2"
+        ))
+        .bind(purpose)
+        .bind(public_key)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        key_from_row(&row)
+    }
+
+    async fn issuer_keys(&self) -> Result<Vec<IssuerKeyRecord>, IssuerError> {
+        sqlx::query(
+            "SELECT id, purpose, public_key, created_at, retired_at FROM issuer_keys ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("issuer_keys"))?
+        .iter()
+        .map(key_from_row)
+        .collect()
+    }
+
+    async fn retire_issuer_key(&self, id: i64, now: i64) -> Result<(), IssuerError> {
+        let done = sqlx::query(
+            "UPDATE issuer_keys SET retired_at = COALESCE(retired_at, $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err("retire_issuer_key"))?;
+        if done.rows_affected() == 0 {
+            return Err(IssuerError::NotFound("issuer key"));
+        }
+        Ok(())
+    }
+
+    async fn epoch(&self) -> Result<u64, IssuerError> {
+        let v: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'epoch'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err("epoch"))?;
+        u64::try_from(v).map_err(|_| corrupt("epoch"))
+    }
+
+    async fn bump_epoch(&self) -> Result<u64, IssuerError> {
+        let v: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + 1 WHERE name = 'epoch' RETURNING value",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err("bump_epoch"))?;
+        u64::try_from(v).map_err(|_| corrupt("epoch"))
+    }
+}

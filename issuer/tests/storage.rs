@@ -1,0 +1,885 @@
+//! The storage test suite, run against both backends: SQLite (a fresh file per test) and
+//! PostgreSQL (the server at `DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`,
+//! a fresh schema per test so parallel tests never collide; set `NETID_SKIP_POSTGRES=1` to skip
+//! them where no server runs). Plus a crash test: a child process enrolling in a loop is killed
+//! with SIGKILL and every enrolment it acknowledged must be in the SQLite file.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use netid_core::{AssuranceLevel, Date, DocType, Suite};
+use netid_issuer::clock;
+use netid_issuer::id_number::{check_character, IdNumber};
+use netid_issuer::keys::{IdentityKeys, NymKey};
+use netid_issuer::minors::{GuardianPerms, GuardianRelation};
+use netid_issuer::netid_number::NetidKey;
+use netid_issuer::storage::{
+    CredentialRequest, CredentialStatus, Enrolment, NewPerson, PersonStatus, PostgresStorage,
+    SqliteStorage, Storage,
+};
+
+const NOW: i64 = 1_780_000_000; // 2026-05-29
+
+fn today() -> Date {
+    clock::today(NOW).unwrap()
+}
+
+fn keys() -> IdentityKeys {
+    IdentityKeys::new(NetidKey::new([11; 32]), NymKey::new([12; 32]))
+}
+
+/// A valid ID number for someone born on `birth`, with sequence `seq` (1..=999).
+fn id_for(birth: Date, seq: u32) -> IdNumber {
+    let (y, m, d) = birth.ymd();
+    let body = format!("110105{y:04}{m:02}{d:02}{seq:03}");
+    let b: [u8; 17] = body.as_bytes().try_into().unwrap();
+    let s = format!("{body}{}", check_character(&b).unwrap() as char);
+    IdNumber::parse(&s, today()).unwrap()
+}
+
+/// The `i`-th adult test person.
+fn adult(i: u32) -> IdNumber {
+    let birth = Date::from_ymd(1970, 1, 1)
+        .unwrap()
+        .checked_add_days(i / 999)
+        .unwrap();
+    id_for(birth, i % 999 + 1)
+}
+
+fn new_person(id: &IdNumber, status: PersonStatus) -> NewPerson {
+    let k = keys();
+    NewPerson {
+        id_hash: k.id_hash(id),
+        netid: k.netid_number(id),
+        family_name: "王".into(),
+        given_name: "丽".into(),
+        birthdate: id.birthdate(),
+        doc_type: DocType::ResidentIdCard,
+        assurance: AssuranceLevel::Remote,
+        status,
+        guardian_perms: GuardianPerms::UNRESTRICTED,
+    }
+}
+
+fn cred(suite: Suite, device: u8) -> CredentialRequest {
+    CredentialRequest {
+        suite,
+        device_key: [device; 32],
+        expiry: Date::from_ymd(2027, 5, 29).unwrap(),
+        guardian_perms: GuardianPerms::UNRESTRICTED,
+    }
+}
+
+fn enrolment(id: &IdNumber, credential: Option<CredentialRequest>) -> Enrolment {
+    Enrolment {
+        person: new_person(id, PersonStatus::Active),
+        guardian: None,
+        credential,
+    }
+}
+
+/// The suite: one generic async fn per behaviour.
+mod suite {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use netid_core::AppPolicy;
+    use netid_issuer::evidence::phone::{
+        MemoryCodeSender, PhoneCodePolicy, PhoneNumber, PhoneVerifier,
+    };
+    use netid_issuer::keys::PhoneCodeKey;
+    use netid_issuer::storage::{AppRecord, PersonId};
+    use netid_issuer::{IssuerError, PhoneCodeError};
+
+    use super::*;
+
+    pub async fn enrol_and_look_up<S: Storage>(s: &S) {
+        let id = adult(1);
+        let out = s.enrol_person(&enrolment(&id, None), NOW).await.unwrap();
+        assert!(out.created);
+        assert!(out.credential.is_none() && out.replaced.is_empty());
+        let p = out.person;
+        assert_eq!(p.netid, keys().netid_number(&id));
+        assert_eq!(p.birthdate, id.birthdate());
+        assert_eq!(p.status, PersonStatus::Active);
+        assert_eq!((p.created_at, p.updated_at), (NOW, NOW));
+        assert_eq!(s.person(p.id).await.unwrap().unwrap(), p);
+        assert_eq!(
+            s.person_by_id_hash(&keys().id_hash(&id))
+                .await
+                .unwrap()
+                .unwrap(),
+            p
+        );
+        assert_eq!(s.person_by_netid(&p.netid).await.unwrap().unwrap(), p);
+        assert!(s
+            .person_by_id_hash(&keys().id_hash(&adult(2)))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(s.person(PersonId(9999)).await.unwrap().is_none());
+        // Re-enrolment: same row, same 网号, names updated.
+        let mut again = enrolment(&id, None);
+        again.person.given_name = "莉".into();
+        again.person.assurance = AssuranceLevel::InPerson;
+        let out2 = s.enrol_person(&again, NOW + 10).await.unwrap();
+        assert!(!out2.created);
+        assert_eq!(out2.person.id, p.id);
+        assert_eq!(out2.person.netid, p.netid);
+        assert_eq!(out2.person.given_name, "莉");
+        assert_eq!(out2.person.assurance, AssuranceLevel::InPerson);
+        assert_eq!(out2.person.created_at, NOW);
+        assert_eq!(out2.person.updated_at, NOW + 10);
+        assert_eq!(s.count_persons().await.unwrap(), 1);
+        // Status changes.
+        let susp = s
+            .set_person_status(p.id, PersonStatus::Suspended, NOW + 20)
+            .await
+            .unwrap();
+        assert_eq!(susp.status, PersonStatus::Suspended);
+        // A suspended person stays suspended on re-enrolment and gets no credential.
+        let e = s
+            .enrol_person(&enrolment(&id, Some(cred(Suite::Groth16, 1))), NOW + 30)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, IssuerError::NotAllowed(_)), "{e}");
+        assert_eq!(
+            s.person(p.id).await.unwrap().unwrap().status,
+            PersonStatus::Suspended
+        );
+        assert!(s.credentials_of(p.id).await.unwrap().is_empty());
+        assert!(matches!(
+            s.set_person_status(PersonId(9999), PersonStatus::Active, NOW)
+                .await,
+            Err(IssuerError::NotFound(_))
+        ));
+    }
+
+    pub async fn key_mismatch_is_detected<S: Storage>(s: &S) {
+        let a = adult(1);
+        let b = adult(2);
+        s.enrol_person(&enrolment(&a, None), NOW).await.unwrap();
+        // Same id_hash, another 网号 (the 网号 key changed).
+        let mut e = enrolment(&a, None);
+        e.person.netid = keys().netid_number(&b);
+        let err = s.enrol_person(&e, NOW).await.unwrap_err();
+        assert!(matches!(err, IssuerError::KeyMismatch(_)), "{err}");
+        // Another id_hash, an existing 网号.
+        let mut e = enrolment(&b, None);
+        e.person.netid = keys().netid_number(&a);
+        let err = s.enrol_person(&e, NOW).await.unwrap_err();
+        assert!(matches!(err, IssuerError::KeyMismatch(_)), "{err}");
+        assert_eq!(s.count_persons().await.unwrap(), 1);
+    }
+
+    pub async fn credential_lifecycle<S: Storage>(s: &S) {
+        let id = adult(7);
+        let out = s
+            .enrol_person(&enrolment(&id, Some(cred(Suite::BbsSha256, 1))), NOW)
+            .await
+            .unwrap();
+        let person = out.person.id;
+        let c1 = out.credential.unwrap();
+        assert_eq!(c1.status, CredentialStatus::Live);
+        assert_eq!(c1.rev_index, 0);
+        assert_eq!(c1.device_key, [1; 32]);
+        assert_eq!(c1.issued_at, NOW);
+        // Same device, other suite: both stay live.
+        let c2 = s
+            .issue_credential(person, &cred(Suite::Groth16, 1), NOW + 1)
+            .await
+            .unwrap();
+        assert!(c2.replaced.is_empty());
+        assert_eq!(c2.credential.rev_index, 1);
+        // Refresh on the same device and suite: the earlier one is superseded.
+        let c3 = s
+            .issue_credential(person, &cred(Suite::BbsSha256, 1), NOW + 2)
+            .await
+            .unwrap();
+        assert_eq!(c3.replaced.len(), 1);
+        assert_eq!(c3.replaced[0].id, c1.id);
+        assert_eq!(c3.replaced[0].status, CredentialStatus::Superseded);
+        assert_eq!(c3.replaced[0].status_changed_at, Some(NOW + 2));
+        // Re-enrolment on a new device: every live credential on the old device is revoked and
+        // returned.
+        let out = s
+            .enrol_person(&enrolment(&id, Some(cred(Suite::Groth16, 2))), NOW + 3)
+            .await
+            .unwrap();
+        assert!(!out.created);
+        let mut replaced: Vec<_> = out.replaced.iter().map(|c| (c.id, c.status)).collect();
+        replaced.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            replaced,
+            [
+                (c2.credential.id, CredentialStatus::Revoked),
+                (c3.credential.id, CredentialStatus::Revoked)
+            ]
+        );
+        let c4 = out.credential.unwrap();
+        assert_eq!(c4.rev_index, 3);
+        let all = s.credentials_of(person).await.unwrap();
+        assert_eq!(all.len(), 4);
+        assert_eq!(
+            all.iter()
+                .filter(|c| c.status == CredentialStatus::Live)
+                .count(),
+            1
+        );
+        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2]);
+        assert_eq!(s.credential(c4.id).await.unwrap().unwrap(), c4);
+        // Admin revocation: once, then idempotent.
+        let r = s.revoke_credential(c4.id, NOW + 4).await.unwrap().unwrap();
+        assert_eq!(r.status, CredentialStatus::Revoked);
+        assert!(s.revoke_credential(c4.id, NOW + 5).await.unwrap().is_none());
+        assert!(matches!(
+            s.revoke_credential(netid_issuer::storage::CredentialId(9999), NOW)
+                .await,
+            Err(IssuerError::NotFound(_))
+        ));
+        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2, 3]);
+        // Lost phone: revoke everything live.
+        s.issue_credential(person, &cred(Suite::BbsShake256, 3), NOW + 6)
+            .await
+            .unwrap();
+        s.issue_credential(person, &cred(Suite::Groth16, 3), NOW + 6)
+            .await
+            .unwrap();
+        let gone = s.revoke_person_credentials(person, NOW + 7).await.unwrap();
+        assert_eq!(gone.len(), 2);
+        assert!(s
+            .revoke_person_credentials(person, NOW + 8)
+            .await
+            .unwrap()
+            .is_empty());
+        // Issuing to an unknown person fails cleanly.
+        assert!(matches!(
+            s.issue_credential(PersonId(9999), &cred(Suite::Groth16, 1), NOW)
+                .await,
+            Err(IssuerError::NotFound(_))
+        ));
+        // Guardian permission bits are stored with the credential.
+        let mut req = cred(Suite::Groth16, 4);
+        req.guardian_perms = GuardianPerms::DEFAULT_MINOR;
+        let c = s.issue_credential(person, &req, NOW + 9).await.unwrap();
+        assert_eq!(c.credential.guardian_perms, GuardianPerms::DEFAULT_MINOR);
+        assert_eq!(c.credential.expiry, req.expiry);
+        assert_eq!(c.credential.suite, Suite::Groth16);
+    }
+
+    pub async fn minors_and_guardians<S: Storage>(s: &S) {
+        let parent = s
+            .enrol_person(&enrolment(&adult(1), None), NOW)
+            .await
+            .unwrap()
+            .person;
+        let other = s
+            .enrol_person(&enrolment(&adult(2), None), NOW)
+            .await
+            .unwrap()
+            .person;
+        // A teen enrols and waits for approval.
+        let teen_id = id_for(Date::from_ymd(2010, 6, 1).unwrap(), 12);
+        let mut teen_e = Enrolment {
+            person: new_person(&teen_id, PersonStatus::PendingGuardianApproval),
+            guardian: None,
+            credential: None,
+        };
+        teen_e.person.guardian_perms = GuardianPerms::DEFAULT_MINOR;
+        let teen = s.enrol_person(&teen_e, NOW).await.unwrap().person;
+        assert_eq!(teen.status, PersonStatus::PendingGuardianApproval);
+        assert_eq!(teen.guardian_perms, GuardianPerms::DEFAULT_MINOR);
+        let e = s
+            .issue_credential(teen.id, &cred(Suite::Groth16, 5), NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, IssuerError::GuardianApprovalRequired), "{e}");
+        // A credential in the enrolment itself is refused too, and nothing is stored.
+        teen_e.credential = Some(cred(Suite::Groth16, 5));
+        assert!(matches!(
+            s.enrol_person(&teen_e, NOW).await,
+            Err(IssuerError::GuardianApprovalRequired)
+        ));
+        teen_e.credential = None;
+        assert!(s.credentials_of(teen.id).await.unwrap().is_empty());
+        // Not a guardian yet: cannot set permissions.
+        let e = s
+            .set_guardian_perms(teen.id, parent.id, GuardianPerms::ALL_CATEGORIES, NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, IssuerError::InvalidGuardian(_)), "{e}");
+        // Approval records the relation and activates the teen.
+        let approved = s
+            .approve_minor(teen.id, parent.id, GuardianRelation::Parent, NOW + 1)
+            .await
+            .unwrap();
+        assert_eq!(approved.status, PersonStatus::Active);
+        // Re-enrolment of an active teen keeps them active and keeps the bits.
+        let again = s.enrol_person(&teen_e, NOW + 2).await.unwrap().person;
+        assert_eq!(again.status, PersonStatus::Active);
+        s.issue_credential(teen.id, &cred(Suite::Groth16, 5), NOW + 3)
+            .await
+            .unwrap();
+        let links = s.guardians_of(teen.id).await.unwrap();
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].guardian, parent.id);
+        assert_eq!(links[0].relation, GuardianRelation::Parent);
+        assert_eq!(links[0].created_at, NOW + 1);
+        assert_eq!(s.wards_of(parent.id).await.unwrap(), links);
+        assert!(s.wards_of(other.id).await.unwrap().is_empty());
+        // The guardian sets permissions; a stranger cannot; adults' bit is refused.
+        let p = GuardianPerms::from_names(["education", "gaming"]).unwrap();
+        let updated = s
+            .set_guardian_perms(teen.id, parent.id, p, NOW + 4)
+            .await
+            .unwrap();
+        assert_eq!(updated.guardian_perms, p);
+        assert!(s
+            .set_guardian_perms(teen.id, other.id, GuardianPerms::NONE, NOW)
+            .await
+            .is_err());
+        assert!(matches!(
+            s.set_guardian_perms(teen.id, parent.id, GuardianPerms::UNRESTRICTED, NOW)
+                .await,
+            Err(IssuerError::InvalidPermissions(_))
+        ));
+        assert_eq!(s.person(teen.id).await.unwrap().unwrap().guardian_perms, p);
+        // A child is enrolled by a guardian: relation and credential in one transaction.
+        let child_id = id_for(Date::from_ymd(2018, 2, 3).unwrap(), 21);
+        let mut child_e = Enrolment {
+            person: new_person(&child_id, PersonStatus::Active),
+            guardian: Some((parent.id, GuardianRelation::LegalGuardian)),
+            credential: Some(cred(Suite::BbsSha256, 6)),
+        };
+        child_e.person.guardian_perms = GuardianPerms::DEFAULT_MINOR;
+        let child = s.enrol_person(&child_e, NOW).await.unwrap();
+        assert!(child.credential.is_some());
+        assert_eq!(s.wards_of(parent.id).await.unwrap().len(), 2);
+        // Idempotent relation.
+        s.add_guardian(
+            parent.id,
+            child.person.id,
+            GuardianRelation::LegalGuardian,
+            NOW + 9,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.guardians_of(child.person.id).await.unwrap().len(), 1);
+        // A second guardian.
+        s.add_guardian(other.id, child.person.id, GuardianRelation::Parent, NOW)
+            .await
+            .unwrap();
+        assert_eq!(s.guardians_of(child.person.id).await.unwrap().len(), 2);
+        // Bad guardians: self, unknown. An enrolment naming an unknown guardian stores nothing.
+        assert!(matches!(
+            s.add_guardian(parent.id, parent.id, GuardianRelation::Parent, NOW)
+                .await,
+            Err(IssuerError::InvalidGuardian(_))
+        ));
+        assert!(matches!(
+            s.add_guardian(
+                PersonId(9999),
+                child.person.id,
+                GuardianRelation::Parent,
+                NOW
+            )
+            .await,
+            Err(IssuerError::NotFound(_))
+        ));
+        let before = s.count_persons().await.unwrap();
+        let orphan_id = id_for(Date::from_ymd(2019, 2, 3).unwrap(), 22);
+        let orphan = Enrolment {
+            person: new_person(&orphan_id, PersonStatus::Active),
+            guardian: Some((PersonId(9999), GuardianRelation::Parent)),
+            credential: Some(cred(Suite::BbsSha256, 7)),
+        };
+        assert!(matches!(
+            s.enrol_person(&orphan, NOW).await,
+            Err(IssuerError::NotFound(_))
+        ));
+        assert_eq!(s.count_persons().await.unwrap(), before);
+        assert!(s
+            .person_by_id_hash(&keys().id_hash(&orphan_id))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            s.approve_minor(PersonId(9999), parent.id, GuardianRelation::Parent, NOW)
+                .await,
+            Err(IssuerError::NotFound(_))
+        ));
+    }
+
+    fn verifier() -> PhoneVerifier {
+        PhoneVerifier::new(PhoneCodeKey::new([5; 32]), PhoneCodePolicy::default()).unwrap()
+    }
+
+    pub async fn phone_codes<S: Storage>(s: &S) {
+        let v = verifier();
+        let outbox = MemoryCodeSender::new();
+        let phone = PhoneNumber::parse("13800138000").unwrap();
+        let ch = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        assert_eq!(ch.expires_at, NOW + 300);
+        let code = outbox.last_code_for(&phone).unwrap();
+        let wrong = if code.expose_secret() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let err = v
+            .confirm(s, &ch.challenge_id, wrong, NOW + 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IssuerError::PhoneCode(PhoneCodeError::Wrong { attempts_left: 4 })
+            ),
+            "{err}"
+        );
+        let err = v
+            .confirm(s, &ch.challenge_id, "12a", NOW + 1)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            IssuerError::PhoneCode(PhoneCodeError::Malformed)
+        ));
+        let ok = v
+            .confirm(s, &ch.challenge_id, code.expose_secret(), NOW + 2)
+            .await
+            .unwrap();
+        assert_eq!(ok.phone, phone);
+        assert_eq!(ok.challenge_id, ch.challenge_id);
+        // Single use.
+        let err = v
+            .confirm(s, &ch.challenge_id, code.expose_secret(), NOW + 3)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, IssuerError::PhoneCode(PhoneCodeError::Reused)),
+            "{err}"
+        );
+        // Expiry: valid until just before expires_at.
+        let ch2 = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let code2 = outbox.last_code_for(&phone).unwrap();
+        let err = v
+            .confirm(s, &ch2.challenge_id, code2.expose_secret(), NOW + 300)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, IssuerError::PhoneCode(PhoneCodeError::Expired)),
+            "{err}"
+        );
+        let ch3 = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let code3 = outbox.last_code_for(&phone).unwrap();
+        v.confirm(s, &ch3.challenge_id, code3.expose_secret(), NOW + 299)
+            .await
+            .unwrap();
+        // Attempt limit: after 5 wrong codes even the right one is refused.
+        let ch4 = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let code4 = outbox.last_code_for(&phone).unwrap();
+        let wrong = if code4.expose_secret() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for left in (0..5).rev() {
+            let err = v
+                .confirm(s, &ch4.challenge_id, wrong, NOW)
+                .await
+                .unwrap_err();
+            assert!(matches!(
+                err,
+                IssuerError::PhoneCode(PhoneCodeError::Wrong { attempts_left }) if attempts_left == left
+            ));
+        }
+        let err = v
+            .confirm(s, &ch4.challenge_id, code4.expose_secret(), NOW)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, IssuerError::PhoneCode(PhoneCodeError::TooManyAttempts)),
+            "{err}"
+        );
+        // Unknown challenge.
+        let unknown = netid_issuer::evidence::ChallengeId::generate();
+        let err = v.confirm(s, &unknown, "123456", NOW).await.unwrap_err();
+        assert!(matches!(
+            err,
+            IssuerError::PhoneCode(PhoneCodeError::UnknownChallenge)
+        ));
+        // A code from one challenge does not open another.
+        let ch5 = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let ch6 = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let code6 = outbox.last_code_for(&phone).unwrap();
+        let code6_ok_for_5 = v
+            .confirm(s, &ch5.challenge_id, code6.expose_secret(), NOW)
+            .await;
+        assert!(code6_ok_for_5.is_err());
+        v.confirm(s, &ch6.challenge_id, code6.expose_secret(), NOW)
+            .await
+            .unwrap();
+        assert_eq!(outbox.count(), 6);
+        // Purge removes expired challenges only.
+        let ch7 = v.start(s, &outbox, &phone, NOW + 1000).await.unwrap();
+        assert_eq!(s.purge_phone_challenges(NOW + 301).await.unwrap(), 6);
+        let code7 = outbox.last_code_for(&phone).unwrap();
+        v.confirm(s, &ch7.challenge_id, code7.expose_secret(), NOW + 1001)
+            .await
+            .unwrap();
+    }
+
+    pub async fn phone_attempts_are_counted_atomically<S: Storage + Clone + 'static>(s: &S) {
+        let v = Arc::new(verifier());
+        let outbox = MemoryCodeSender::new();
+        let phone = PhoneNumber::parse("+85291234567").unwrap();
+        let ch = v.start(s, &outbox, &phone, NOW).await.unwrap();
+        let code = outbox.last_code_for(&phone).unwrap();
+        let wrong = if code.expose_secret() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (s, v, id) = (s.clone(), v.clone(), ch.challenge_id);
+            set.spawn(async move { v.confirm(&s, &id, wrong, NOW).await });
+        }
+        let (mut wrongs, mut locked) = (0, 0);
+        while let Some(r) = set.join_next().await {
+            match r.unwrap().unwrap_err() {
+                IssuerError::PhoneCode(PhoneCodeError::Wrong { .. }) => wrongs += 1,
+                IssuerError::PhoneCode(PhoneCodeError::TooManyAttempts) => locked += 1,
+                e => panic!("{e}"),
+            }
+        }
+        assert_eq!((wrongs, locked), (5, 15));
+    }
+
+    pub async fn apps_and_keys<S: Storage>(s: &S) {
+        let app = AppRecord {
+            app_id: "com.example.shop".into(),
+            name: "Example Shop".into(),
+            category: "shopping".into(),
+            policy: AppPolicy {
+                age: true,
+                pseudonym: true,
+                ..AppPolicy::default()
+            },
+            app_key: [3; 32],
+            certificate: vec![1, 2, 3],
+            active: true,
+            created_at: NOW,
+        };
+        s.register_app(&app).await.unwrap();
+        assert!(matches!(
+            s.register_app(&app).await,
+            Err(IssuerError::Conflict(_))
+        ));
+        assert_eq!(s.app("com.example.shop").await.unwrap().unwrap(), app);
+        assert!(s.app("nope").await.unwrap().is_none());
+        let mut game = app.clone();
+        game.app_id = "com.example.game".into();
+        game.category = "gaming".into();
+        s.register_app(&game).await.unwrap();
+        let ids: Vec<_> = s
+            .apps()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.app_id)
+            .collect();
+        assert_eq!(ids, ["com.example.game", "com.example.shop"]);
+        s.set_app_active("com.example.game", false).await.unwrap();
+        assert!(!s.app("com.example.game").await.unwrap().unwrap().active);
+        assert!(matches!(
+            s.set_app_active("nope", false).await,
+            Err(IssuerError::NotFound(_))
+        ));
+        // Issuer keys.
+        let k1 = s
+            .record_issuer_key("bbs-sha256", &[1; 96], NOW)
+            .await
+            .unwrap();
+        let again = s
+            .record_issuer_key("bbs-sha256", &[1; 96], NOW + 5)
+            .await
+            .unwrap();
+        assert_eq!(k1, again);
+        assert_eq!(k1.created_at, NOW);
+        let k2 = s.record_issuer_key("groth16", &[2; 32], NOW).await.unwrap();
+        s.retire_issuer_key(k1.id, NOW + 10).await.unwrap();
+        s.retire_issuer_key(k1.id, NOW + 20).await.unwrap();
+        let keys = s.issuer_keys().await.unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].retired_at, Some(NOW + 10));
+        assert_eq!(keys[1], k2);
+        assert!(matches!(
+            s.retire_issuer_key(9999, NOW).await,
+            Err(IssuerError::NotFound(_))
+        ));
+        // Epoch counter.
+        assert_eq!(s.epoch().await.unwrap(), 0);
+        assert_eq!(s.bump_epoch().await.unwrap(), 1);
+        assert_eq!(s.bump_epoch().await.unwrap(), 2);
+        assert_eq!(s.epoch().await.unwrap(), 2);
+    }
+
+    /// 100 concurrent enrolments of one person, each from its own device: one person row, one
+    /// 网号, one live credential; every other credential revoked.
+    pub async fn concurrent_enrolments_of_one_person<S: Storage + Clone + 'static>(s: &S) {
+        let id = adult(42);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..100u8 {
+            let s = s.clone();
+            let e = enrolment(&id, Some(cred(Suite::Groth16, i)));
+            set.spawn(async move { s.enrol_person(&e, NOW + i64::from(i)).await });
+        }
+        let mut persons = HashSet::new();
+        let mut netids = HashSet::new();
+        let mut created = 0;
+        let mut rev = HashSet::new();
+        while let Some(r) = set.join_next().await {
+            let out = r.unwrap().unwrap();
+            persons.insert(out.person.id);
+            netids.insert(out.person.netid.as_str().to_owned());
+            created += usize::from(out.created);
+            assert!(rev.insert(out.credential.unwrap().rev_index));
+        }
+        assert_eq!(persons.len(), 1);
+        assert_eq!(netids.len(), 1);
+        assert_eq!(created, 1);
+        assert_eq!(s.count_persons().await.unwrap(), 1);
+        let person = *persons.iter().next().unwrap();
+        let creds = s.credentials_of(person).await.unwrap();
+        assert_eq!(creds.len(), 100);
+        assert_eq!(
+            creds
+                .iter()
+                .filter(|c| c.status == CredentialStatus::Live)
+                .count(),
+            1
+        );
+        assert_eq!(s.revoked_rev_indices().await.unwrap().len(), 99);
+        assert_eq!(rev, (0..100).collect());
+    }
+
+    /// 100 different people concurrently: 100 persons, 100 distinct 网号.
+    pub async fn concurrent_enrolments_of_many_people<S: Storage + Clone + 'static>(s: &S) {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..100u32 {
+            let s = s.clone();
+            let e = enrolment(&adult(1000 + i), Some(cred(Suite::BbsSha256, 1)));
+            set.spawn(async move { s.enrol_person(&e, NOW).await });
+        }
+        let mut netids = HashSet::new();
+        let mut persons = HashSet::new();
+        let mut rev = HashSet::new();
+        while let Some(r) = set.join_next().await {
+            let out = r.unwrap().unwrap();
+            assert!(out.created);
+            netids.insert(out.person.netid.as_str().to_owned());
+            persons.insert(out.person.id);
+            rev.insert(out.credential.unwrap().rev_index);
+        }
+        assert_eq!(netids.len(), 100);
+        assert_eq!(persons.len(), 100);
+        assert_eq!(rev.len(), 100);
+        assert_eq!(s.count_persons().await.unwrap(), 100);
+        assert!(s.revoked_rev_indices().await.unwrap().is_empty());
+    }
+}
+
+async fn sqlite_storage() -> (SqliteStorage, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(&dir.path().join("issuer.db"))
+        .await
+        .unwrap();
+    (s, dir)
+}
+
+/// A fresh schema on the test server, or `None` when PostgreSQL tests are skipped.
+async fn pg_storage() -> Option<(PostgresStorage, String)> {
+    if std::env::var_os("NETID_SKIP_POSTGRES").is_some_and(|v| v == "1") {
+        eprintln!("NETID_SKIP_POSTGRES=1: skipping a PostgreSQL test");
+        return None;
+    }
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!(
+        "netid_test_{}",
+        netid_issuer::evidence::ChallengeId::generate().to_hex()
+    );
+    let s = PostgresStorage::connect_in_schema(&url, &schema)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL at DATABASE_URL is needed (or set NETID_SKIP_POSTGRES=1): {e:?}")
+        });
+    Some((s, schema))
+}
+
+async fn pg_drop(s: PostgresStorage, schema: &str) {
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(s.pool())
+        .await
+        .unwrap();
+    s.close().await;
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (s, _dir) = super::sqlite_storage().await;
+                    super::suite::$name(&s).await;
+                    s.close().await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some((s, schema)) = super::pg_storage().await else { return };
+                    super::suite::$name(&s).await;
+                    super::pg_drop(s, &schema).await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    enrol_and_look_up,
+    key_mismatch_is_detected,
+    credential_lifecycle,
+    minors_and_guardians,
+    phone_codes,
+    phone_attempts_are_counted_atomically,
+    apps_and_keys,
+    concurrent_enrolments_of_one_person,
+    concurrent_enrolments_of_many_people,
+);
+
+#[tokio::test]
+async fn any_storage_from_url() {
+    use netid_issuer::storage::AnyStorage;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let s = AnyStorage::connect(&url).await.unwrap();
+    assert_eq!(s.backend(), "sqlite");
+    suite::enrol_and_look_up(&s).await;
+    let mem = AnyStorage::connect("sqlite::memory:").await.unwrap();
+    suite::apps_and_keys(&mem).await;
+    assert!(AnyStorage::connect("mysql://x").await.is_err());
+    if let Some((pg, schema)) = pg_storage().await {
+        // The URL form, pointed at the test's own schema (never at `public`).
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let any = AnyStorage::connect(&url).await.unwrap();
+        assert_eq!(any.backend(), "postgres");
+        suite::apps_and_keys(&any).await;
+        if let AnyStorage::Postgres(p) = any {
+            p.close().await;
+        }
+        pg_drop(pg, &schema).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("issuer.db");
+    let p = {
+        let s = SqliteStorage::open(&path).await.unwrap();
+        let out = s
+            .enrol_person(&enrolment(&adult(3), Some(cred(Suite::Groth16, 9))), NOW)
+            .await
+            .unwrap();
+        s.close().await;
+        out.person
+    };
+    let s = SqliteStorage::open(&path).await.unwrap();
+    assert_eq!(s.person(p.id).await.unwrap().unwrap(), p);
+    assert_eq!(s.credentials_of(p.id).await.unwrap().len(), 1);
+}
+
+/// Child side of [`sqlite_acknowledged_enrolments_survive_sigkill`]: enrols people in a loop and
+/// prints each index once `enrol_person` returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_child() {
+    let Some(path) = std::env::var_os("NETID_CRASH_DB") else {
+        return;
+    };
+    use std::io::Write as _;
+    let s = SqliteStorage::open(std::path::Path::new(&path))
+        .await
+        .unwrap();
+    let mut out = std::io::stdout().lock();
+    for i in 0..100_000u32 {
+        s.enrol_person(&enrolment(&adult(i), Some(cred(Suite::BbsSha256, 1))), NOW)
+            .await
+            .unwrap();
+        writeln!(out, "ack {i}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn sqlite_acknowledged_enrolments_survive_sigkill() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("issuer.db");
+    let mut acked = Vec::new();
+    for round in 0..3u64 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env("NETID_CRASH_DB", &path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        // Let it acknowledge a varying number of enrolments, then SIGKILL it mid-burst.
+        let target = 20 + 15 * round;
+        let mut n = 0;
+        while n < target {
+            let Some(line) = lines.next() else { break };
+            if let Some(i) = line.unwrap().strip_prefix("ack ") {
+                acked.push(i.parse::<u32>().unwrap());
+                n += 1;
+            }
+        }
+        child.kill().unwrap();
+        // Lines acknowledged between our last read and the kill also count.
+        for line in lines.map_while(Result::ok) {
+            if let Some(i) = line.strip_prefix("ack ") {
+                acked.push(i.parse::<u32>().unwrap());
+            }
+        }
+        child.wait().unwrap();
+        assert!(n >= 10, "the child acknowledged only {n} enrolments");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = SqliteStorage::open(&path).await.unwrap();
+        let k = keys();
+        for i in &acked {
+            assert!(
+                s.person_by_id_hash(&k.id_hash(&adult(*i)))
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "acknowledged enrolment {i} lost"
+            );
+        }
+        // Each round restarted at 0: re-enrolments, so persons = highest index + 1 at most.
+        let max = acked.iter().max().copied().unwrap_or(0);
+        assert!(s.count_persons().await.unwrap() > u64::from(max));
+    });
+}
