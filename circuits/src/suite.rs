@@ -105,7 +105,7 @@ pub fn prove<R: RngCore + CryptoRng>(
     request: &PresentationRequest,
     rng: &mut R,
 ) -> Result<Presentation> {
-    request.validate(Audience::App)?;
+    request.validate(Audience::for_app_id(&request.app_id))?;
     if !request.suites.contains(&Suite::Groth16) {
         return Err(CircuitError::Statement(
             "the request does not accept the groth16 suite".into(),

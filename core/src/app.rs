@@ -177,7 +177,9 @@ impl AppCertificate {
             MAX_CATEGORY_LEN,
             "category must be 1..=64 bytes without control characters",
         )?;
-        policy.disclose.check_disclosable(Audience::App)?;
+        policy
+            .disclose
+            .check_disclosable(Audience::for_app_id(app_id))?;
         VerifyingKey::from_bytes(&app_key)
             .map_err(|_| CoreError::InvalidAppCertificate("app key is not an Ed25519 point"))?;
         let mut cert = AppCertificate {
@@ -313,7 +315,7 @@ pub fn verify_request(
     registry: &VerifyingKey,
     now_unix: u64,
 ) -> Result<AppCertificate, CoreError> {
-    request.validate(Audience::App)?;
+    request.validate(Audience::for_app_id(&request.app_id))?;
     if now_unix > request.expires_at {
         return Err(CoreError::InvalidRequest("request expired"));
     }

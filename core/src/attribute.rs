@@ -83,6 +83,23 @@ pub enum Audience {
     Issuer,
 }
 
+/// The app id reserved for the issuer's own requests (a guardian proving who they are). Only
+/// the issuer's app registry can certify it, and the issuer refuses to register it for anyone
+/// else; requests under it are checked with [`Audience::Issuer`] rules.
+pub const ISSUER_APP_ID: &str = "netid-issuer";
+
+impl Audience {
+    /// The audience of a request made under `app_id`: [`Audience::Issuer`] for
+    /// [`ISSUER_APP_ID`], [`Audience::App`] for every other app.
+    pub fn for_app_id(app_id: &str) -> Audience {
+        if app_id == ISSUER_APP_ID {
+            Audience::Issuer
+        } else {
+            Audience::App
+        }
+    }
+}
+
 impl fmt::Display for Audience {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -62,6 +62,7 @@ mod secret;
 pub use app::{sign_request, verify_request, AppCertificate, AppPolicy};
 pub use attribute::{
     device_key_digest, Attribute, AttributeKind, AttributeSet, Audience, EncodedAttribute,
+    ISSUER_APP_ID,
 };
 pub use credential::{
     validate_text, AssuranceLevel, CredentialAttributes, DisclosedAttributes, DisclosedValue,

@@ -199,6 +199,22 @@ impl IdentityKeys {
         nym
     }
 
+    /// The nym of the person whose 网号 is `netid`: the 网号 is a permutation of the ID body
+    /// under `K_n`, so `K_n` recovers the body and `K_y` gives the nym (specs/issuer.md §5). This
+    /// is how a refresh re-issues a credential without the card. `None` if `netid` was not made
+    /// under this 网号 key.
+    pub fn nym_of_netid(&self, netid: &NetidNumber) -> Option<Nym> {
+        let body = self.netid.id_body_of(netid)?;
+        let digits = zeroize::Zeroizing::new(format!("{body:017}"));
+        if digits.len() != 17 {
+            return None;
+        }
+        let mut prf = hmac_parts(self.nym.secret(), &[dst::NYM, digits.as_bytes()]);
+        let nym = Nym::from_prf_output(&prf);
+        prf.zeroize();
+        Some(nym)
+    }
+
     /// All three derivations.
     pub fn derive(&self, id: &IdNumber) -> PersonIdentifiers {
         PersonIdentifiers {
@@ -394,6 +410,8 @@ mod tests {
         );
         let prf = hmac_parts(&[2; 32], &[dst::NYM, b"11010519491231002"]);
         assert_eq!(da.nym, Nym::from_prf_output(&prf));
+        assert_eq!(keys.nym_of_netid(&da.netid), Some(da.nym.clone()));
+        assert!(other.nym_of_netid(&da.netid).is_some());
         assert_eq!(format!("{keys:?}").matches("<redacted>").count(), 3);
         assert_eq!(format!("{:?}", da.id_hash), "IdHash(<redacted>)");
     }

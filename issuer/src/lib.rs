@@ -54,13 +54,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod api;
+pub mod authority;
 pub mod clock;
 mod error;
 pub mod evidence;
 pub mod id_number;
+pub mod issuance;
 pub mod keys;
 pub mod minors;
 pub mod netid_number;
+pub mod server;
+pub mod service;
 pub mod storage;
 
 pub use error::{IssuerError, PhoneCodeError};
+pub use issuance::{Issuer, IssuerConfig, IssuerParts};

@@ -37,6 +37,10 @@ struct Args {
     /// App signing key file (32-byte Ed25519 seed, hex).
     #[arg(long, requires = "app_cert")]
     app_key: Option<PathBuf>,
+    /// Public base URL of this service (e.g. `https://verify.shop.example`), put in the
+    /// requests' QR codes; default `http://<Host header>`.
+    #[arg(long)]
+    public_url: Option<String>,
     /// Seconds between metadata refreshes.
     #[arg(long, default_value_t = 60)]
     refresh_seconds: u64,
@@ -92,11 +96,14 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }
     });
-    let state = ServiceState::new(verifier, apps, system_clock());
+    let mut state = ServiceState::new(verifier, apps, system_clock());
+    if let Some(u) = &args.public_url {
+        state = state.with_public_url(u);
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("listen {}: {e}", args.listen))?;
-    tracing::info!(listen = %args.listen, "netid-verifier listening");
+    tracing::info!(listen = %args.listen, "netid-verifier listening (operator page at /)");
     axum::serve(listener, router(state))
         .await
         .map_err(|e| e.to_string())

@@ -170,7 +170,7 @@ impl RequestBuilder<'_> {
             signature: Vec::new().into(),
         };
         request
-            .validate(Audience::App)
+            .validate(Audience::for_app_id(&request.app_id))
             .map_err(VerifierError::request)?;
         self.app
             .certificate

@@ -1,12 +1,41 @@
-//! The HTTP service (axum): create requests, receive presentations, poll a request's status.
+//! The HTTP service (axum): create requests, receive presentations, poll a request's status,
+//! and the operator's web page.
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
+//! | `GET /` | | the operator's page (HTML): create an "over 18" request, show its QR code and live status |
+//! | `GET /static/app.js`, `GET /static/style.css` | | the page's script and style sheet |
 //! | `GET /healthz` | | `200 ok` |
 //! | `GET /openapi.json` | | the OpenAPI 3.1 document of these routes |
+//! | `GET /v1/apps` | | `200` list of [`AppInfo`]: the configured apps' public certificate data |
 //! | `POST /v1/requests` | [`CreateRequest`] | `201` [`CreatedRequest`] (id and signed request) |
 //! | `GET /v1/requests/{id}` | | `200` [`RequestView`] (request and status) or `404` |
+//! | `GET /v1/requests/{id}/qr.svg` | | `200` the request's QR code (SVG) or `404` |
 //! | `POST /v1/presentations` | a `Presentation` | `200` [`VerifiedClaims`] or an error |
+//!
+//! A request's status is `pending`, `verified` (with the claims), `rejected` (presentations
+//! naming it were rejected; it stays answerable until it expires) or `expired`.
+//!
+//! ## The QR code
+//!
+//! The QR code holds the absolute URL of `GET /v1/requests/{id}` — about 100 characters, a small
+//! code any phone camera reads — not the signed request itself (several hundred bytes with the
+//! app certificate, a dense code). The wallet fetches that URL, takes `request` from the answer
+//! and checks it as it checks every request (app certificate signed by the issuer's app registry,
+//! request signed by the certified app key, not expired), so the URL needs no trust of its own;
+//! it posts its presentation to `POST /v1/presentations` under the same base URL. The base URL
+//! is [`ServiceState::with_public_url`] when set (set it behind a reverse proxy), else
+//! `http://<Host header>`.
+//!
+//! ## The page
+//!
+//! `GET /` and its two static files are embedded in the binary (no CDN, no external fetches)
+//! and served with a strict `Content-Security-Policy` (same origin only, no inline script). The
+//! page lists the apps allowed to ask for an age proof, creates the request with
+//! `POST /v1/requests` (`age_at_least: 18`, the chosen suites, the pseudonym when the app may
+//! ask it), shows the QR code and the request id, and polls `GET /v1/requests/{id}` every
+//! second until the request is verified or expired. It shows nothing but the proven claims
+//! (statements, disclosed attributes, the per-app pseudonym).
 //!
 //! Errors are JSON `{"error": "<code>", "message": "<text>"}` with codes `rejected` (422),
 //! `replayed` (409), `unknown_request` (404), `expired` (410), `invalid_request` (400),
@@ -18,11 +47,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use netid_core::{AssuranceLevel, AttributeSet, Date, Presentation, PresentationRequest, Suite};
+use netid_core::{
+    AppPolicy, AssuranceLevel, AttributeSet, Date, Presentation, PresentationRequest, Suite,
+};
 
 use crate::error::VerifierError;
 use crate::request::{App, DEFAULT_TTL};
@@ -53,12 +84,14 @@ pub struct ServiceState {
     verifier: Arc<Verifier>,
     apps: Arc<HashMap<String, App>>,
     clock: Clock,
+    public_url: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for ServiceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceState")
             .field("apps", &self.apps.keys().collect::<Vec<_>>())
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -74,7 +107,16 @@ impl ServiceState {
                     .collect(),
             ),
             clock,
+            public_url: None,
         }
+    }
+
+    /// Sets the service's public base URL (e.g. `https://verify.shop.example`), used in the
+    /// requests' QR codes instead of `http://<Host header>`. A trailing `/` is dropped.
+    #[must_use]
+    pub fn with_public_url(mut self, url: &str) -> ServiceState {
+        self.public_url = Some(url.trim_end_matches('/').into());
+        self
     }
 
     /// The verifier.
@@ -134,16 +176,67 @@ pub struct RequestView {
     pub status: RequestStatus,
 }
 
+/// An entry of `GET /v1/apps`: what the app's certificate says publicly (no key).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AppInfo {
+    /// The app id.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// What the app may ask for.
+    pub policy: AppPolicy,
+}
+
 /// The router: `state` served under the routes of the module docs.
 pub fn router(state: ServiceState) -> Router {
     Router::new()
+        .route(
+            "/",
+            get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/style.css",
+            get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }),
+        )
+        // Browsers ask for it; no icon, and no 404 in the page's console.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .route("/v1/apps", get(list_apps))
         .route("/v1/requests", post(create_request))
         .route("/v1/requests/{id}", get(request_status))
+        .route("/v1/requests/{id}/qr.svg", get(request_qr))
         .route("/v1/presentations", post(receive_presentation))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+const INDEX_HTML: &str = include_str!("web/index.html");
+const APP_JS: &str = include_str!("web/app.js");
+const STYLE_CSS: &str = include_str!("web/style.css");
+
+/// The page's Content-Security-Policy: everything from this origin only, nothing inline.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn page(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// An error response.
@@ -216,18 +309,105 @@ async fn create_request(
     Ok((StatusCode::CREATED, Json(CreatedRequest { id, request })))
 }
 
+async fn list_apps(State(state): State<ServiceState>) -> Json<Vec<AppInfo>> {
+    let mut apps: Vec<AppInfo> = state
+        .apps
+        .values()
+        .map(|a| {
+            let c = a.certificate();
+            AppInfo {
+                app_id: c.app_id.clone(),
+                name: c.name.clone(),
+                category: c.category.clone(),
+                policy: c.policy,
+            }
+        })
+        .collect();
+    apps.sort_by(|a, b| a.app_id.cmp(&b.app_id));
+    Json(apps)
+}
+
+fn not_found() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "unknown_request",
+        "unknown request".into(),
+    )
+}
+
+/// The base URL the QR codes point to: the configured public URL, else `http://<Host>` (only
+/// host characters accepted).
+fn base_url(state: &ServiceState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(u) = &state.public_url {
+        return Ok(u.to_string());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+        })
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "no usable Host header and no public URL configured".into(),
+            )
+        })?;
+    Ok(format!("http://{host}"))
+}
+
+/// The text a request's QR code holds: the absolute URL of `GET /v1/requests/{id}`.
+pub fn qr_payload(base_url: &str, id: &str) -> String {
+    format!("{}/v1/requests/{id}", base_url.trim_end_matches('/'))
+}
+
+async fn request_qr(
+    State(state): State<ServiceState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    // Only ids of registered requests (64 hex digits) get a code.
+    state.verifier.request(&id).ok_or_else(not_found)?;
+    let payload = qr_payload(&base_url(&state, &headers)?, &id);
+    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unavailable",
+                e.to_string(),
+            )
+        })?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build();
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
 async fn request_status(
     State(state): State<ServiceState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestView>, ApiError> {
     let now = (state.clock)();
-    let not_found = || {
-        ApiError(
-            StatusCode::NOT_FOUND,
-            "unknown_request",
-            "unknown request".into(),
-        )
-    };
     let request = state.verifier.request(&id).ok_or_else(not_found)?;
     let status = state.verifier.status(&id, now).ok_or_else(not_found)?;
     Ok(Json(RequestView {
@@ -257,16 +437,42 @@ pub fn openapi() -> serde_json::Value {
         "openapi": "3.1.0",
         "info": {"title": "netid-verifier", "version": env!("CARGO_PKG_VERSION")},
         "paths": {
+            "/": {"get": {
+                "summary": "the operator's web page: create an over-18 request, show its QR code and live status",
+                "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}}
+            }},
+            "/static/app.js": {"get": {
+                "summary": "the web page's script",
+                "responses": {"200": {"description": "JavaScript", "content": {"text/javascript": {}}}}
+            }},
+            "/static/style.css": {"get": {
+                "summary": "the web page's style sheet",
+                "responses": {"200": {"description": "CSS", "content": {"text/css": {}}}}
+            }},
             "/healthz": {"get": {"summary": "liveness", "responses": {"200": {"description": "ok"}}}},
+            "/openapi.json": {"get": {"summary": "this document", "responses": {"200": json("OpenAPI 3.1 document")}}},
+            "/v1/apps": {"get": {
+                "summary": "the configured apps: id, display name, category, policy (public certificate data)",
+                "responses": {"200": json("list of apps")}
+            }},
             "/v1/requests": {"post": {
                 "summary": "create a signed presentation request",
                 "requestBody": {"required": true, "content": {"application/json": {}}},
                 "responses": {"201": json("id and signed request"), "400": err.clone()}
             }},
             "/v1/requests/{id}": {"get": {
-                "summary": "a request and its status (pending, verified with claims, expired)",
+                "summary": "a request and its status: pending, verified (with claims), rejected (presentations naming it were rejected; still answerable until expiry), expired",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": json("request and status"), "404": err.clone()}
+            }},
+            "/v1/requests/{id}/qr.svg": {"get": {
+                "summary": "the request's QR code for the wallet",
+                "description": "An SVG QR code (error correction M) holding the absolute URL of GET /v1/requests/{id}, built from the service's configured public URL or else http://<Host header>. The wallet fetches that URL, checks the signed request it gets, and posts its presentation to POST /v1/presentations under the same base URL.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "QR code", "content": {"image/svg+xml": {}}},
+                    "400": err.clone(), "404": err.clone()
+                }
             }},
             "/v1/presentations": {"post": {
                 "summary": "verify a presentation answering a registered request",

@@ -13,6 +13,10 @@
 //!    cache ([`VerifierError::Replayed`]). The nonce is recorded only after the proof verified, so
 //!    garbage sent by someone who saw the request cannot burn it.
 //!
+//! A presentation rejected in step 2 is counted on the request it names: the request's status
+//! becomes [`RequestStatus::Rejected`] (for the operator's page), yet it stays answerable until
+//! it expires.
+//!
 //! The result, [`VerifiedClaims`], holds the app id, the suite, the proven statements, the
 //! disclosed attributes and the pseudonym: nothing else.
 
@@ -223,6 +227,13 @@ pub enum RequestStatus {
         /// What was proven.
         claims: VerifiedClaims,
     },
+    /// Not answered yet, but the latest presentation(s) naming it were rejected. The request
+    /// stays answerable until it expires: anyone who saw it (its QR code is public) can send
+    /// garbage, which must not burn it, so a later valid presentation still turns it `verified`.
+    Rejected {
+        /// How many presentations naming this request were rejected so far.
+        attempts: u32,
+    },
     /// Expired without an accepted answer.
     Expired,
 }
@@ -231,6 +242,7 @@ pub enum RequestStatus {
 struct Pending {
     request: PresentationRequest,
     claims: Option<VerifiedClaims>,
+    rejections: u32,
 }
 
 /// Verifies presentations for the requests it registered. Shareable (`Arc<Verifier>`).
@@ -312,6 +324,7 @@ impl Verifier {
             Pending {
                 request: request.clone(),
                 claims: None,
+                rejections: 0,
             },
         );
         Ok(hex::encode(hash))
@@ -331,6 +344,9 @@ impl Verifier {
         Some(match &p.claims {
             Some(c) => RequestStatus::Verified { claims: c.clone() },
             None if p.request.is_expired_at(now) => RequestStatus::Expired,
+            None if p.rejections > 0 => RequestStatus::Rejected {
+                attempts: p.rejections,
+            },
             None => RequestStatus::Pending,
         })
     }
@@ -384,10 +400,22 @@ impl Verifier {
         if request.is_expired_at(now) {
             return Err(VerifierError::Expired);
         }
-        if presentation.request_hash != hash {
-            return Err(VerifierError::Rejected);
-        }
-        let pseudonym = self.keys().check_proof(request, presentation)?;
+        let checked = if presentation.request_hash == hash {
+            self.keys().check_proof(request, presentation)
+        } else {
+            Err(VerifierError::Rejected)
+        };
+        let pseudonym = match checked {
+            Ok(p) => p,
+            Err(e) => {
+                if matches!(e, VerifierError::Rejected) {
+                    if let Some(p) = self.pending().get_mut(&hash) {
+                        p.rejections = p.rejections.saturating_add(1);
+                    }
+                }
+                return Err(e);
+            }
+        };
         let ttl = Duration::from_secs(
             (request.expires_at - now).saturating_add(RETAIN_AFTER_EXPIRY.as_secs()),
         );

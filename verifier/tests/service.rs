@@ -152,9 +152,24 @@ async fn openapi_document() {
     let (s, body) = call(&r, "GET", "/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["openapi"], "3.1.0");
-    for path in ["/v1/requests", "/v1/requests/{id}", "/v1/presentations"] {
+    // Every route the router serves is documented, and nothing else.
+    let routes = [
+        "/",
+        "/static/app.js",
+        "/static/style.css",
+        "/healthz",
+        "/openapi.json",
+        "/v1/apps",
+        "/v1/requests",
+        "/v1/requests/{id}",
+        "/v1/requests/{id}/qr.svg",
+        "/v1/presentations",
+    ];
+    for path in routes {
         assert!(body["paths"][path].is_object(), "{path}");
     }
+    let documented = body["paths"].as_object().unwrap();
+    assert_eq!(documented.len(), routes.len(), "{:?}", documented.keys());
     // With no app configured, creating a request is refused.
     let (s, _) = call(&r, "POST", "/v1/requests", Some("{}".into())).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -202,4 +217,148 @@ async fn real_listeners_fetch_metadata_and_verify() {
     s.read_to_string(&mut out).await.unwrap();
     assert!(out.starts_with("HTTP/1.0 200"), "{out}");
     assert!(out.contains("\"suite\":\"bbs-shake256\""), "{out}");
+}
+
+async fn get_raw(app: &axum::Router, uri: &str, host: Option<&str>) -> axum::response::Response {
+    let mut req = Request::builder().uri(uri);
+    if let Some(h) = host {
+        req = req.header("host", h);
+    }
+    app.clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn text(resp: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// The operator's page and its assets, the app list, the QR code of a request, the rejected
+/// status.
+#[tokio::test]
+async fn page_apps_qr_and_rejected_status() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let game = app(&w.registry, "game.example", 3);
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    let r = router(ServiceState::new(
+        v.clone(),
+        vec![shop, game],
+        Arc::new(|| NOW),
+    ));
+
+    for (path, ty) in [
+        ("/", "text/html"),
+        ("/static/app.js", "text/javascript"),
+        ("/static/style.css", "text/css"),
+    ] {
+        let resp = get_raw(&r, path, None).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let h = resp.headers();
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(ty),
+            "{path}"
+        );
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+        let body = text(resp).await;
+        // Nothing from elsewhere: no absolute URLs (CDNs) in the page or its assets.
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{path}"
+        );
+    }
+    let page = text(get_raw(&r, "/", None).await).await;
+    assert!(page.contains("Verify age") && page.contains("验证年龄"));
+
+    let (s, apps) = call(&r, "GET", "/v1/apps", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let ids: Vec<&str> = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["app_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["game.example", "shop.example"]);
+    assert_eq!(apps[1]["policy"]["age"], true);
+    assert!(!apps.to_string().contains("key"), "{apps}");
+
+    // Two apps: the app id is required.
+    let (s, _) = call(
+        &r,
+        "POST",
+        "/v1/requests",
+        Some(r#"{"age_at_least":18}"#.into()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let create =
+        r#"{"app_id":"shop.example","age_at_least":18,"pseudonym":true,"suites":["bbs-sha256"]}"#;
+    let (s, body) = call(&r, "POST", "/v1/requests", Some(create.into())).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let created: CreatedRequest = serde_json::from_value(body).unwrap();
+
+    let qr = format!("/v1/requests/{}/qr.svg", created.id);
+    let resp = get_raw(&r, &qr, Some("127.0.0.1:8090")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    let svg = text(resp).await;
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    assert_eq!(
+        netid_verifier::service::qr_payload("http://127.0.0.1:8090/", &created.id),
+        format!("http://127.0.0.1:8090/v1/requests/{}", created.id)
+    );
+    // A hostile Host header, and no Host at all, give no code; a configured public URL does.
+    let resp = get_raw(&r, &qr, Some("x\"><script>")).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let resp = get_raw(&r, &qr, None).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let rp = router(
+        ServiceState::new(v.clone(), vec![], Arc::new(|| NOW))
+            .with_public_url("https://verify.shop.example/"),
+    );
+    assert_eq!(get_raw(&rp, &qr, None).await.status(), StatusCode::OK);
+    // Unknown requests get no code.
+    let unknown = format!("/v1/requests/{}/qr.svg", "00".repeat(32));
+    let resp = get_raw(&r, &unknown, Some("localhost")).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
+    // A proof for another request relabelled as answering this one: rejected, counted, and the
+    // request stays answerable.
+    let other = request(&app(&w.registry, "shop.example", 2), &[Suite::BbsSha256]);
+    let mut forged = bbs_present(w, 0, &other);
+    forged.request_hash = created.request.request_hash();
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/presentations",
+        Some(serde_json::to_string(&forged).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("rejected"))
+    );
+    let (_, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    assert_eq!(
+        (body["status"].as_str(), body["attempts"].as_u64()),
+        (Some("rejected"), Some(1))
+    );
+    let p = bbs_present(w, 0, &created.request);
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/presentations",
+        Some(serde_json::to_string(&p).unwrap()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    assert_eq!(body["status"], "verified");
 }

@@ -313,7 +313,7 @@ impl NetidBbs {
     ) -> Result<Presentation> {
         let st = &request.statements;
         request
-            .validate(Audience::App)
+            .validate(Audience::for_app_id(&request.app_id))
             .map_err(|e| BbsError::Statement(e.to_string()))?;
         if !request.suites.contains(&self.core_suite()) {
             return Err(BbsError::Statement(format!(

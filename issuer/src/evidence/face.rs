@@ -40,6 +40,12 @@ pub trait FaceMatcher: Send + Sync {
     fn score(&self, probe: &FaceSample, reference: &VerifiedCard) -> Result<f32, IssuerError>;
 }
 
+impl<M: FaceMatcher + ?Sized> FaceMatcher for Box<M> {
+    fn score(&self, probe: &FaceSample, reference: &VerifiedCard) -> Result<f32, IssuerError> {
+        (**self).score(probe, reference)
+    }
+}
+
 /// The simulated matcher: returns `probe.score`, which must be present and in `[0, 1]`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SimulatedFaceMatcher;

@@ -11,6 +11,6 @@ pub use card::{
 };
 pub use face::{FaceCheck, FaceMatcher, FaceSample, SimulatedFaceMatcher};
 pub use phone::{
-    ChallengeId, CodeSender, ConfirmedPhone, LogCodeSender, MemoryCodeSender, OneTimeCode,
-    PhoneChallenge, PhoneCodePolicy, PhoneNumber, PhoneVerifier,
+    ChallengeId, CodeSender, ConfirmedPhone, FileCodeSender, LogCodeSender, MemoryCodeSender,
+    OneTimeCode, PhoneChallenge, PhoneCodePolicy, PhoneNumber, PhoneVerifier,
 };

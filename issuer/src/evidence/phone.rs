@@ -183,6 +183,55 @@ impl CodeSender for LogCodeSender {
     }
 }
 
+/// Development delivery to a file, the "SMS outbox" of a test deployment: appends one line
+/// `<phone E.164> <code>` per message and flushes it before the code counts as sent. Lets a
+/// script or test on the same machine read the codes (`netid-issuer --sms-outbox FILE`).
+/// Never use it where the file is readable by anyone but the operator.
+#[derive(Debug)]
+pub struct FileCodeSender {
+    file: Mutex<std::fs::File>,
+}
+
+impl FileCodeSender {
+    /// Opens (creates, with mode 0600 on Unix) `path` for appending.
+    ///
+    /// # Errors
+    /// [`IssuerError::CodeDelivery`] if the file cannot be opened.
+    pub fn open(path: &std::path::Path) -> Result<FileCodeSender, IssuerError> {
+        let mut o = std::fs::OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            o.mode(0o600);
+        }
+        let file = o.open(path).map_err(|e| {
+            tracing::error!(error = %e, path = %path.display(), "cannot open the SMS outbox");
+            IssuerError::CodeDelivery
+        })?;
+        Ok(FileCodeSender {
+            file: Mutex::new(file),
+        })
+    }
+}
+
+impl CodeSender for FileCodeSender {
+    fn send(&self, phone: &PhoneNumber, code: &OneTimeCode) -> Result<(), IssuerError> {
+        use std::io::Write as _;
+        let line = format!("{} {}\n", phone.as_str(), code.expose_secret());
+        let mut f = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.write_all(line.as_bytes())
+            .and_then(|()| f.flush())
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot write the SMS outbox");
+                IssuerError::CodeDelivery
+            })
+    }
+}
+
 /// Test delivery: keeps every message in memory.
 #[derive(Debug, Default)]
 pub struct MemoryCodeSender(Mutex<Vec<(PhoneNumber, OneTimeCode)>>);

@@ -1,0 +1,143 @@
+//! `netid-issuer`: the issuer HTTP service (see `netid_issuer::service`).
+//!
+//! ```text
+//! NETID_ADMIN_TOKEN=$(openssl rand -hex 24) netid-issuer --listen 127.0.0.1:8080 \
+//!     --db sqlite://issuer.db --key-dir ./issuer-keys --card-authority <base64url key>
+//! netid-issuer --db postgres://netid@db.internal/netid ...   # the scale-out backend
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use netid_issuer::evidence::{CodeSender, FileCodeSender, LogCodeSender, TrustedCardAuthorities};
+use netid_issuer::server::{build, dev_card_authority, IssuerOptions, KeySource};
+use netid_issuer::service::{router, shutdown_signal, AdminToken};
+
+/// The netid issuer service.
+#[derive(Debug, Parser)]
+#[command(name = "netid-issuer", version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "NETID_ISSUER_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Database: `sqlite://PATH` (embedded default; created if missing, WAL) or
+    /// `postgres://USER@HOST/DB` (several replicas may share it).
+    #[arg(
+        long,
+        env = "NETID_ISSUER_DB",
+        default_value = "sqlite://netid-issuer.db"
+    )]
+    db: String,
+    /// Directory of the issuer's secret key files (created with mode 0700, files 0600).
+    #[arg(
+        long,
+        env = "NETID_ISSUER_KEY_DIR",
+        default_value = "netid-issuer-keys"
+    )]
+    key_dir: PathBuf,
+    /// Directory of the Groth16 proving/verifying key cache (development setup when missing).
+    #[arg(long, env = "NETID_KEY_DIR")]
+    groth16_key_dir: Option<PathBuf>,
+    /// Trusted ID-card authority public keys (base64url, comma-separated; repeatable).
+    #[arg(
+        long = "card-authority",
+        env = "NETID_CARD_AUTHORITIES",
+        value_delimiter = ','
+    )]
+    card_authorities: Vec<String>,
+    /// Also trust the development card authority that signs the sample cards (never in
+    /// production).
+    #[arg(long)]
+    trust_dev_card_authority: bool,
+    /// Admin bearer token (at least 16 characters); admin routes are closed without one.
+    #[arg(long, env = "NETID_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Deliver phone codes by appending `<phone> <code>` lines to this file instead of the log
+    /// (development).
+    #[arg(long, env = "NETID_SMS_OUTBOX")]
+    sms_outbox: Option<PathBuf>,
+    /// The issuer id published in the metadata.
+    #[arg(long, default_value = "netid-issuer")]
+    issuer_id: String,
+    /// Face-match threshold in [0, 1].
+    #[arg(long, default_value_t = 0.8)]
+    face_threshold: f32,
+    /// Days a credential stays valid.
+    #[arg(long, default_value_t = 365)]
+    credential_days: u32,
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut authorities = TrustedCardAuthorities::parse_list(&args.card_authorities.join(","))
+        .map_err(|e| format!("--card-authority: {e}"))?;
+    if args.trust_dev_card_authority {
+        tracing::warn!("trusting the development card authority: not for production");
+        authorities.push(dev_card_authority().verifying_key());
+    }
+    if authorities.is_empty() {
+        return Err(
+            "no trusted card authority: give --card-authority KEY or --trust-dev-card-authority"
+                .into(),
+        );
+    }
+    let sender: Arc<dyn CodeSender> = match &args.sms_outbox {
+        Some(p) => Arc::new(FileCodeSender::open(p).map_err(|e| format!("--sms-outbox: {e}"))?),
+        None => Arc::new(LogCodeSender),
+    };
+    let admin = match args.admin_token {
+        Some(t) => Some(AdminToken::new(t).map_err(|e| format!("--admin-token: {e}"))?),
+        None => {
+            tracing::warn!("no admin token: the admin routes answer 401");
+            None
+        }
+    };
+    let mut opts = IssuerOptions::new(
+        args.db.clone(),
+        KeySource::Dir(args.key_dir),
+        authorities,
+        sender,
+    );
+    if let Some(d) = args.groth16_key_dir {
+        opts.groth16_key_dir = d;
+    }
+    opts.admin_token = admin;
+    opts.config.issuer_id = args.issuer_id;
+    opts.config.face_threshold = args.face_threshold;
+    opts.config.credential_validity_days = args.credential_days;
+    tracing::info!(
+        "loading keys and storage (the first start creates the Groth16 keys: about a minute)"
+    );
+    let state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
+    let backend = state.issuer().storage().backend();
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, backend, "netid-issuer listening");
+    // A line scripts and tests wait for.
+    println!("listening on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netid-issuer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Starting an issuer service: open storage, load or create keys, build the [`Issuer`] and its
+//! router, listen. Used by the `netid-issuer` binary, by the tests that run a real listening
+//! server, and by the in-process demo (`netid demo`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use netid_circuits::keys::{ProvingKeys, DEV_SEED};
+
+use crate::authority::IssuerSecrets;
+use crate::clock::{Clock, SystemClock};
+use crate::evidence::{
+    CardAuthority, CodeSender, FaceMatcher, SimulatedFaceMatcher, TrustedCardAuthorities,
+};
+use crate::service::{router, AdminToken, ServiceState};
+use crate::storage::AnyStorage;
+use crate::{Issuer, IssuerConfig, IssuerError, IssuerParts};
+
+/// Seed of the development card authority: the simulated ID cards of the demo, the CLI's sample
+/// cards and the tests are signed with it. An issuer trusts it only when told to
+/// (`--trust-dev-card-authority`); never in production.
+pub const DEV_CARD_AUTHORITY_SEED: [u8; 32] = *b"netid dev card authority seed!!!";
+
+/// The development card authority (see [`DEV_CARD_AUTHORITY_SEED`]).
+pub fn dev_card_authority() -> CardAuthority {
+    CardAuthority::from_seed(&DEV_CARD_AUTHORITY_SEED)
+}
+
+/// Where an issuer's keys come from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// Key files in this directory (created with mode 0700/0600 on first start).
+    Dir(PathBuf),
+    /// Fresh random keys kept in memory (tests, the demo).
+    Ephemeral,
+}
+
+/// Everything an issuer service needs.
+pub struct IssuerOptions {
+    /// `sqlite://PATH`, `sqlite::memory:` or `postgres://…`.
+    pub database_url: String,
+    /// The issuer's secret keys.
+    pub keys: KeySource,
+    /// Directory of the cached Groth16 proving/verifying keys (development setup, created when
+    /// missing).
+    pub groth16_key_dir: PathBuf,
+    /// Trusted ID-card authorities.
+    pub card_authorities: TrustedCardAuthorities,
+    /// Admin bearer token; admin routes are closed without one.
+    pub admin_token: Option<AdminToken>,
+    /// Phone code delivery.
+    pub code_sender: Arc<dyn CodeSender>,
+    /// Face matcher (default: the simulated one).
+    pub face_matcher: Box<dyn FaceMatcher>,
+    /// Clock (default: the system clock).
+    pub clock: Arc<dyn Clock>,
+    /// Issuer settings.
+    pub config: IssuerConfig,
+}
+
+impl core::fmt::Debug for IssuerOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IssuerOptions")
+            .field("database", &self.database_url.split('@').next_back())
+            .field("keys", &self.keys)
+            .field("card_authorities", &self.card_authorities.len())
+            .field("admin", &self.admin_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerOptions {
+    /// Options with the simulated face matcher, the system clock and default settings.
+    pub fn new(
+        database_url: impl Into<String>,
+        keys: KeySource,
+        card_authorities: TrustedCardAuthorities,
+        code_sender: Arc<dyn CodeSender>,
+    ) -> IssuerOptions {
+        IssuerOptions {
+            database_url: database_url.into(),
+            keys,
+            groth16_key_dir: netid_circuits::keys::default_key_dir(),
+            card_authorities,
+            admin_token: None,
+            code_sender,
+            face_matcher: Box::new(SimulatedFaceMatcher),
+            clock: Arc::new(SystemClock),
+            config: IssuerConfig::default(),
+        }
+    }
+}
+
+/// Builds the service state: connects (and migrates) the storage, loads or creates keys, loads
+/// or creates the Groth16 keys, starts the [`Issuer`].
+///
+/// # Errors
+/// Storage, key and configuration errors.
+pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, IssuerError> {
+    if opts.card_authorities.is_empty() {
+        return Err(IssuerError::InvalidInput(
+            "no trusted card authority configured",
+        ));
+    }
+    let storage = AnyStorage::connect(&opts.database_url).await?;
+    let secrets = match &opts.keys {
+        KeySource::Dir(dir) => {
+            let (s, created) = IssuerSecrets::load_or_generate(dir)?;
+            if !created.is_empty() {
+                tracing::info!(dir = %dir.display(), files = ?created, "generated new issuer keys");
+            }
+            s
+        }
+        KeySource::Ephemeral => IssuerSecrets::generate(),
+    };
+    let dir = opts.groth16_key_dir.clone();
+    let g16 = tokio::task::spawn_blocking(move || ProvingKeys::load_or_dev_setup(&dir, DEV_SEED))
+        .await
+        .map_err(|_| IssuerError::Key {
+            what: "Groth16 key setup task failed",
+            source: None,
+        })?
+        .map_err(|e| {
+            tracing::error!(error = %e, "Groth16 keys");
+            IssuerError::Key {
+                what: "Groth16 keys cannot be loaded or created",
+                source: None,
+            }
+        })?;
+    let issuer = Issuer::new(
+        storage,
+        secrets,
+        opts.config,
+        IssuerParts {
+            card_authorities: opts.card_authorities,
+            face_matcher: opts.face_matcher,
+            code_sender: opts.code_sender,
+            clock: opts.clock,
+            groth16_vk: g16.verifier().clone(),
+        },
+    )
+    .await?;
+    Ok(ServiceState::new(Arc::new(issuer), opts.admin_token))
+}
+
+/// A running service on a background task.
+#[derive(Debug)]
+pub struct RunningIssuer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The service state (shares the issuer with the server).
+    pub state: ServiceState<AnyStorage>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningIssuer {
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes requests in flight, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Serves `state` on `listen` (e.g. `127.0.0.1:0`) on a background task.
+///
+/// # Errors
+/// [`IssuerError::InvalidInput`] if the address cannot be bound.
+pub async fn spawn(
+    state: ServiceState<AnyStorage>,
+    listen: &str,
+) -> Result<RunningIssuer, IssuerError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|_| IssuerError::InvalidInput("cannot listen on that address"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|_| IssuerError::InvalidInput("cannot listen on that address"))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(RunningIssuer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,365 @@
+//! Fixtures of the service tests: an issuer over SQLite (or PostgreSQL), sample people, an HTTP
+//! helper over `router().oneshot(..)` and one over a real TCP connection, and the wallet's side
+//! of presentations for both suites.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use ed25519_dalek::{Signer as _, SigningKey};
+use netid_bbs::netid::NetidBbs;
+use netid_circuits::gadgets::eddsa;
+use netid_circuits::keys::{ProvingKeys, DEV_SEED};
+use netid_circuits::presentation::fr_from_bytes;
+use netid_circuits::suite::{self as g16, HolderCredential};
+use netid_core::{
+    AppPolicy, Attribute, AttributeSet, Date, DocType, IssuerMetadata, Presentation,
+    PresentationRequest, Suite,
+};
+use netid_issuer::api::{
+    enrol_pop_message, EnrolRequest, IssuedCredential, PhoneProof, RevocationPath,
+};
+use netid_issuer::clock::Clock;
+use netid_issuer::evidence::{
+    CardContents, CardName, ChallengeId, FaceSample, MemoryCodeSender, PhoneNumber, SignedCard,
+};
+use netid_issuer::id_number::{check_character, Sex};
+use netid_issuer::server::{build, dev_card_authority, IssuerOptions, KeySource};
+use netid_issuer::service::{AdminToken, ServiceState};
+use netid_issuer::storage::AnyStorage;
+use netid_verifier::App;
+use serde_json::{json, Value};
+use tower::ServiceExt as _;
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+pub fn key_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/netid-keys")
+}
+
+pub fn groth16_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| ProvingKeys::load_or_dev_setup(&key_dir(), DEV_SEED).unwrap())
+}
+
+/// An issuer over `db` with the development card authority, codes kept in memory.
+pub async fn issuer(
+    db: &str,
+    clock: Option<Arc<dyn Clock>>,
+) -> (ServiceState<AnyStorage>, Arc<MemoryCodeSender>) {
+    let sender = Arc::new(MemoryCodeSender::new());
+    let mut opts = IssuerOptions::new(
+        db,
+        KeySource::Ephemeral,
+        netid_issuer::evidence::TrustedCardAuthorities::new([dev_card_authority().verifying_key()]),
+        sender.clone(),
+    );
+    opts.groth16_key_dir = key_dir();
+    opts.admin_token = Some(AdminToken::new(ADMIN.into()).unwrap());
+    if let Some(c) = clock {
+        opts.clock = c;
+    }
+    (build(opts).await.unwrap(), sender)
+}
+
+/// A temporary SQLite URL (the directory lives as long as the returned guard).
+pub fn sqlite_url() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("issuer.db").display());
+    (url, dir)
+}
+
+/// A valid GB 11643 number born on `birth` with sequence `seq`.
+pub fn id_number(birth: Date, seq: u32) -> String {
+    let (y, m, d) = birth.ymd();
+    let body = format!("110105{y:04}{m:02}{d:02}{:03}", seq % 1000);
+    let b: [u8; 17] = body.as_bytes().try_into().unwrap();
+    format!("{body}{}", check_character(&b).unwrap() as char)
+}
+
+pub fn card(given: &str, birth: Date, seq: u32) -> SignedCard {
+    dev_card_authority().sign(CardContents {
+        name: CardName {
+            family: "王".into(),
+            given: given.into(),
+        },
+        id_number: id_number(birth, seq),
+        birthdate: birth,
+        sex: if seq % 2 == 1 { Sex::Male } else { Sex::Female },
+        doc_type: DocType::ResidentIdCard,
+        valid_from: Date::from_ymd(2020, 1, 1).unwrap(),
+        valid_until: None,
+        card_authority: Some("北京市公安局西城分局".into()),
+        photo: None,
+    })
+}
+
+/// Someone born `years` years before 2026-06-01 (the tests' cards).
+pub fn born(years: u16) -> Date {
+    Date::from_ymd(2026 - years, 6, 1).unwrap()
+}
+
+pub fn device(seed: u32) -> SigningKey {
+    let mut s = [7u8; 32];
+    s[..4].copy_from_slice(&seed.to_be_bytes());
+    SigningKey::from_bytes(&s)
+}
+
+pub fn phone(i: u32) -> String {
+    format!("+86138{:08}", i)
+}
+
+/// The enrolment request body for `card`, after a phone challenge with `challenge` and `code`.
+pub fn enrol_request(
+    card: &SignedCard,
+    dev: &SigningKey,
+    challenge: &str,
+    code: &str,
+    suites: &[Suite],
+    guardian: Option<netid_issuer::api::GuardianProof>,
+) -> EnrolRequest {
+    let id = ChallengeId::parse(challenge).unwrap();
+    let dk = dev.verifying_key().to_bytes();
+    EnrolRequest {
+        card: card.clone(),
+        face: FaceSample {
+            score: Some(0.97),
+            image: Vec::new(),
+        },
+        phone: PhoneProof {
+            challenge_id: challenge.into(),
+            code: code.into(),
+        },
+        device_key: dk,
+        device_signature: dev.sign(&enrol_pop_message(id.as_bytes(), &dk)).to_bytes(),
+        suites: suites.to_vec(),
+        guardian,
+    }
+}
+
+/// `router.oneshot(..)` with a JSON body (or raw text), returning status and JSON (or
+/// `{"text": ..}` for a non-JSON answer).
+pub async fn call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    admin: bool,
+) -> (StatusCode, Value) {
+    let mut b = Request::builder().method(method).uri(path);
+    if body.is_some() {
+        b = b.header("content-type", "application/json");
+    }
+    if admin {
+        b = b.header("authorization", format!("Bearer {ADMIN}"));
+    }
+    let req = b
+        .body(body.map_or_else(Body::empty, |s| Body::from(s.to_owned())))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| json!({"text": String::from_utf8_lossy(&bytes), "len": bytes.len()}));
+    (status, v)
+}
+
+pub async fn call_bytes(app: &Router, path: &str) -> Vec<u8> {
+    let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// A phone challenge through the router; returns (challenge id, code).
+pub async fn challenge(app: &Router, sender: &MemoryCodeSender, phone: &str) -> (String, String) {
+    let (s, v) = call(
+        app,
+        "POST",
+        "/v1/phone/challenges",
+        Some(&json!({ "phone": phone }).to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let code = sender
+        .last_code_for(&PhoneNumber::parse(phone).unwrap())
+        .unwrap();
+    (
+        v["challenge_id"].as_str().unwrap().to_owned(),
+        code.expose_secret().to_owned(),
+    )
+}
+
+/// Enrols `card` through the router; returns status and answer.
+pub async fn enrol(
+    app: &Router,
+    sender: &MemoryCodeSender,
+    card: &SignedCard,
+    dev: &SigningKey,
+    phone_no: &str,
+    suites: &[Suite],
+    guardian: Option<netid_issuer::api::GuardianProof>,
+) -> (StatusCode, Value) {
+    let (id, code) = challenge(app, sender, phone_no).await;
+    let req = enrol_request(card, dev, &id, &code, suites, guardian);
+    call(
+        app,
+        "POST",
+        "/v1/enrolments",
+        Some(&serde_json::to_string(&req).unwrap()),
+        true,
+    )
+    .await
+}
+
+/// Registers an app through the admin route; returns the app (certificate + key).
+pub async fn register_app(app: &Router, id: &str, key_seed: u8, disclose: &[Attribute]) -> App {
+    let key = SigningKey::from_bytes(&[key_seed; 32]);
+    let policy = AppPolicy {
+        disclose: disclose.iter().copied().collect::<AttributeSet>(),
+        age: true,
+        assurance: true,
+        pseudonym: true,
+        not_expired: true,
+    };
+    let body = json!({
+        "app_id": id, "name": "测试商城", "category": "shopping", "policy": policy,
+        "app_key": netid_core::b64::encode(key.verifying_key().to_bytes()),
+    });
+    let (s, v) = call(app, "POST", "/v1/admin/apps", Some(&body.to_string()), true).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let cert = netid_core::b64::decode(v["certificate"].as_str().unwrap(), "certificate").unwrap();
+    App::new(&cert, key).unwrap()
+}
+
+pub async fn metadata(app: &Router) -> IssuerMetadata {
+    let (s, v) = call(app, "GET", "/v1/metadata", None, false).await;
+    assert_eq!(s, StatusCode::OK);
+    serde_json::from_value(v).unwrap()
+}
+
+pub fn credential(resp: &Value, suite: Suite) -> IssuedCredential {
+    let creds: Vec<IssuedCredential> = serde_json::from_value(resp["credentials"].clone()).unwrap();
+    creds.into_iter().find(|c| c.suite == suite).unwrap()
+}
+
+/// The wallet's side: a presentation of `cred` answering `req` (BBS: with the digit signatures
+/// fetched from the issuer; Groth16: with the revocation path fetched from the issuer).
+pub async fn present(
+    app: &Router,
+    meta: &IssuerMetadata,
+    cred: &IssuedCredential,
+    req: &PresentationRequest,
+) -> Result<Presentation, String> {
+    match cred.suite {
+        Suite::Groth16 => {
+            let (s, v) = call(
+                app,
+                "GET",
+                &format!("/v1/revocation/paths/{}", cred.attributes.rev_index),
+                None,
+                false,
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let path: RevocationPath = serde_json::from_value(v).unwrap();
+            present_groth16(meta, cred, &path, req)
+        }
+        bbs => {
+            let name = serde_json::to_value(bbs).unwrap();
+            let digits =
+                call_bytes(app, &format!("/v1/bbs/{}/digits", name.as_str().unwrap())).await;
+            let b = NetidBbs::for_suite(bbs).unwrap();
+            let pk_bytes = match bbs {
+                Suite::BbsSha256 => &meta.bbs_sha256_public_key,
+                _ => &meta.bbs_shake256_public_key,
+            };
+            let pk = netid_bbs::PublicKey::from_bytes(pk_bytes.as_slice()).unwrap();
+            let digits = b
+                .load_digit_signatures(&digits)
+                .map_err(|e| e.to_string())?;
+            let sig =
+                netid_bbs::Signature::from_bytes(&cred.signature).map_err(|e| e.to_string())?;
+            b.present(&pk, &digits, &cred.attributes, &sig, req, &mut rand::rng())
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+pub fn present_groth16(
+    meta: &IssuerMetadata,
+    cred: &IssuedCredential,
+    path: &RevocationPath,
+    req: &PresentationRequest,
+) -> Result<Presentation, String> {
+    let issuer = eddsa::PublicKey::from_bytes(meta.groth16_public_key.as_slice()).unwrap();
+    let sig = eddsa::Signature::from_bytes(&cred.signature).map_err(|e| e.to_string())?;
+    let siblings = path
+        .siblings
+        .iter()
+        .map(|s| fr_from_bytes(s.as_slice(), "sibling").unwrap())
+        .collect::<Vec<_>>();
+    let mp = netid_circuits::gadgets::merkle::MerklePath {
+        siblings: siblings.try_into().unwrap(),
+    };
+    let root = fr_from_bytes(&path.root, "root").unwrap();
+    g16::prove(
+        groth16_keys(),
+        &issuer,
+        root,
+        HolderCredential {
+            attributes: &cred.attributes,
+            signature: &sig,
+            path: &mp,
+        },
+        req,
+        &mut rand_core_06::OsRng,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// An "over 18 + real-name verified + pseudonym" request of `app`.
+pub fn adult_request(app: &App, today: Date, now: u64, suites: &[Suite]) -> PresentationRequest {
+    app.request(today)
+        .age_at_least(18)
+        .assurance_at_least(netid_core::AssuranceLevel::Remote)
+        .pseudonym()
+        .not_expired()
+        .suites(suites)
+        .build(now)
+        .unwrap()
+}
+
+/// Minimal HTTP/1.1 over a fresh TCP connection (for the real-server tests).
+pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}

@@ -1,0 +1,701 @@
+//! The issuer service through `router().oneshot(..)` and through a real listening server: bad
+//! inputs, issuance for both suites and revocation, minors and guardians, concurrency.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use common::*;
+use netid_core::{Attribute, Suite};
+use netid_issuer::api::{GuardianProof, RefreshRequest};
+use netid_issuer::clock::{today, Clock, ManualClock, SystemClock};
+use netid_issuer::minors::GuardianRelation;
+use netid_issuer::service::router;
+use netid_issuer::storage::{CredentialStatus, Storage};
+use netid_verifier::{MemoryReplayCache, Verifier};
+use serde_json::json;
+
+fn now() -> i64 {
+    SystemClock.now_unix()
+}
+
+#[tokio::test]
+async fn bad_inputs_get_clear_4xx_errors() {
+    let (db, _dir) = sqlite_url();
+    let clock = Arc::new(ManualClock::new(now()));
+    let (state, sender) = issuer(&db, Some(clock.clone())).await;
+    let app = router(state);
+    let dev = device(1);
+    let alice = card("丽", born(30), 1);
+
+    let expect = |got: (StatusCode, serde_json::Value), status: StatusCode, code: &str| {
+        assert_eq!(got.0, status, "{}", got.1);
+        assert_eq!(got.1["error"], code, "{}", got.1);
+        assert!(!got.1["message"].as_str().unwrap().is_empty());
+    };
+
+    // Malformed JSON, unknown fields, wrong content type, too large, unknown route.
+    expect(
+        call(&app, "POST", "/v1/enrolments", Some("{not json"), false).await,
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    );
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/phone/challenges",
+            Some(r#"{"phone":"+8613800000000","x":1}"#),
+            false,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    );
+    let big = format!(r#"{{"phone":"{}"}}"#, "1".repeat(300 * 1024));
+    expect(
+        call(&app, "POST", "/v1/phone/challenges", Some(&big), false).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+    );
+    expect(
+        call(&app, "GET", "/v1/nothing", None, false).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/phone/challenges",
+            Some(r#"{"phone":"12345"}"#),
+            false,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_phone_number",
+    );
+
+    // A card whose ID number has a wrong check character (re-signed, so only the number is bad).
+    let mut contents = alice.card.clone();
+    let mut id = contents.id_number.clone();
+    let last = id.pop().unwrap();
+    id.push(if last == '0' { '1' } else { '0' });
+    contents.id_number = id;
+    let bad_id = netid_issuer::server::dev_card_authority().sign(contents);
+    let r = enrol(&app, &sender, &bad_id, &dev, &phone(1), &[], None).await;
+    expect(r.clone(), StatusCode::BAD_REQUEST, "invalid_id_number");
+    assert!(
+        r.1["message"].as_str().unwrap().contains("check"),
+        "{}",
+        r.1
+    );
+
+    // Card signature invalid.
+    let mut forged = alice.clone();
+    forged.card.name.given = "伟".into();
+    expect(
+        enrol(&app, &sender, &forged, &dev, &phone(2), &[], None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "card_signature",
+    );
+
+    // Face score below the threshold.
+    let (cid, code) = challenge(&app, &sender, &phone(3)).await;
+    let mut req = enrol_request(&alice, &dev, &cid, &code, &[], None);
+    req.face.score = Some(0.2);
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/enrolments",
+            Some(&serde_json::to_string(&req).unwrap()),
+            false,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "face_mismatch",
+    );
+
+    // Wrong code, then the right one, then reusing it.
+    let (cid, code) = challenge(&app, &sender, &phone(4)).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let req = enrol_request(&alice, &dev, &cid, wrong, &[Suite::BbsSha256], None);
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/enrolments",
+            Some(&serde_json::to_string(&req).unwrap()),
+            false,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "phone_code_wrong",
+    );
+    let req = enrol_request(&alice, &dev, &cid, &code, &[Suite::BbsSha256], None);
+    let body = serde_json::to_string(&req).unwrap();
+    let ok = call(&app, "POST", "/v1/enrolments", Some(&body), false).await;
+    assert_eq!(ok.0, StatusCode::CREATED, "{}", ok.1);
+    expect(
+        call(&app, "POST", "/v1/enrolments", Some(&body), false).await,
+        StatusCode::CONFLICT,
+        "phone_code_reused",
+    );
+
+    // Expired code.
+    let (cid, code) = challenge(&app, &sender, &phone(5)).await;
+    clock.advance(3600);
+    let req = enrol_request(&alice, &dev, &cid, &code, &[Suite::BbsSha256], None);
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/enrolments",
+            Some(&serde_json::to_string(&req).unwrap()),
+            false,
+        )
+        .await,
+        StatusCode::GONE,
+        "phone_code_expired",
+    );
+
+    // A ten-year-old enrolling alone.
+    let child = card("小明", born(10), 3);
+    expect(
+        enrol(&app, &sender, &child, &device(2), &phone(6), &[], None).await,
+        StatusCode::FORBIDDEN,
+        "minor_needs_guardian",
+    );
+
+    // A device signature that does not verify.
+    let (cid, code) = challenge(&app, &sender, &phone(7)).await;
+    let mut req = enrol_request(&alice, &dev, &cid, &code, &[], None);
+    req.device_signature[0] ^= 1;
+    expect(
+        call(
+            &app,
+            "POST",
+            "/v1/enrolments",
+            Some(&serde_json::to_string(&req).unwrap()),
+            false,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+
+    // Admin routes: no token, wrong token.
+    expect(
+        call(&app, "GET", "/v1/admin/apps", None, false).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let (s, v) = call(&app, "GET", "/v1/admin/apps", None, true).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Revocation path and digits: bad parameters.
+    expect(
+        call(&app, "GET", "/v1/revocation/paths/-1", None, false).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+    expect(
+        call(&app, "GET", "/v1/revocation/paths/99999999", None, false).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+    expect(
+        call(&app, "GET", "/v1/bbs/rsa/digits", None, false).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+
+    // Health and the OpenAPI document.
+    let (s, v) = call(&app, "GET", "/healthz", None, false).await;
+    assert_eq!((s, v["text"].as_str()), (StatusCode::OK, Some("ok")));
+    let (s, doc) = call(&app, "GET", "/openapi.json", None, false).await;
+    assert_eq!(s, StatusCode::OK);
+    for p in [
+        "/v1/enrolments",
+        "/v1/credentials",
+        "/v1/admin/revocations",
+        "/v1/guardian/approvals",
+    ] {
+        assert!(
+            doc["paths"][p].is_object(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issued_credentials_verify_in_both_suites_until_revoked() {
+    let (db, _dir) = sqlite_url();
+    let (state, sender) = issuer(&db, None).await;
+    let app = router(state);
+    let shop = register_app(&app, "shop.example", 9, &[Attribute::GivenName]).await;
+
+    let (s, resp) = enrol(
+        &app,
+        &sender,
+        &card("丽", born(30), 11),
+        &device(11),
+        &phone(11),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{resp}");
+    assert_eq!(resp["status"], "active");
+    assert_eq!(resp["credentials"].as_array().unwrap().len(), 3);
+    let netid = resp["netid"].as_str().unwrap().to_owned();
+
+    let meta = metadata(&app).await;
+    let verifier = Verifier::new(meta.clone(), Arc::new(MemoryReplayCache::new())).unwrap();
+    let n = u64::try_from(now()).unwrap();
+    let day = today(now()).unwrap();
+    for suite in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16] {
+        let cred = credential(&resp, suite);
+        let req = adult_request(&shop, day, n, &[suite]);
+        verifier.register(&req, n).unwrap();
+        let p = present(&app, &meta, &cred, &req).await.unwrap();
+        let claims = verifier.verify(&req, &p, n).await.unwrap();
+        assert_eq!(claims.suite, suite);
+        assert_eq!(claims.age_at_least, Some(18));
+        assert!(claims.pseudonym.is_some());
+    }
+
+    // Revocation by the admin: the root and the epoch move on.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/admin/revocations",
+        Some(&json!({ "netid": netid }).to_string()),
+        true,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["revoked"], 3);
+    let meta2 = metadata(&app).await;
+    assert_ne!(meta2.revocation_root, meta.revocation_root);
+    assert!(meta2.epoch > meta.epoch);
+    verifier.update_metadata(meta2.clone()).unwrap();
+    for suite in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16] {
+        let cred = credential(&resp, suite);
+        let req = adult_request(&shop, day, n, &[suite]);
+        verifier.register(&req, n).unwrap();
+        // The wallet still holds the old credential; whatever it builds is refused.
+        // (or the prover cannot even build a proof for a revoked slot).
+        if let Ok(p) = present(&app, &meta2, &cred, &req).await {
+            assert!(
+                verifier.verify(&req, &p, n).await.is_err(),
+                "{suite:?}: revoked credential accepted"
+            );
+        }
+    }
+    // Refresh is refused for the revoked device.
+    let dev = device(11);
+    let ts = now();
+    let dk = dev.verifying_key().to_bytes();
+    let refresh = RefreshRequest {
+        netid: netid.clone(),
+        device_key: dk,
+        timestamp: ts,
+        device_signature: ed25519_dalek::Signer::sign(
+            &dev,
+            &netid_issuer::api::refresh_pop_message(&netid, ts, &dk),
+        )
+        .to_bytes(),
+        suites: vec![],
+        ticket: None,
+    };
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/credentials",
+        Some(&serde_json::to_string(&refresh).unwrap()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_enrolment_on_a_new_device_revokes_the_old_credential() {
+    let (db, _dir) = sqlite_url();
+    let (state, sender) = issuer(&db, None).await;
+    let app = router(state);
+    let shop = register_app(&app, "shop.example", 9, &[]).await;
+    let c = card("伟", born(40), 21);
+    let (_, first) = enrol(
+        &app,
+        &sender,
+        &c,
+        &device(21),
+        &phone(21),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    let (s, second) = enrol(
+        &app,
+        &sender,
+        &c,
+        &device(22),
+        &phone(22),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    assert_eq!(first["netid"], second["netid"]);
+    assert_eq!(first["created"], true);
+    assert_eq!(second["created"], false);
+
+    let meta = metadata(&app).await;
+    let verifier = Verifier::new(meta.clone(), Arc::new(MemoryReplayCache::new())).unwrap();
+    let n = u64::try_from(now()).unwrap();
+    let day = today(now()).unwrap();
+    let old = credential(&first, Suite::BbsSha256);
+    let new = credential(&second, Suite::BbsSha256);
+    let req = adult_request(&shop, day, n, &[Suite::BbsSha256]);
+    verifier.register(&req, n).unwrap();
+    let p_old = present(&app, &meta, &old, &req).await;
+    assert!(p_old.is_err() || verifier.verify(&req, &p_old.unwrap(), n).await.is_err());
+    let req = adult_request(&shop, day, n, &[Suite::BbsSha256]);
+    verifier.register(&req, n).unwrap();
+    let p_new = present(&app, &meta, &new, &req).await.unwrap();
+    verifier.verify(&req, &p_new, n).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minors_and_guardians() {
+    let (db, _dir) = sqlite_url();
+    let (state, sender) = issuer(&db, None).await;
+    let app = router(state);
+    let suites = [Suite::BbsSha256];
+
+    // The guardian enrols; a stranger too.
+    let g_dev = device(31);
+    let (s, g) = enrol(
+        &app,
+        &sender,
+        &card("强", born(45), 31),
+        &g_dev,
+        &phone(31),
+        &suites,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let (_, stranger) = enrol(
+        &app,
+        &sender,
+        &card("军", born(50), 33),
+        &device(33),
+        &phone(33),
+        &suites,
+        None,
+    )
+    .await;
+
+    // A guardian proof: a presentation answering the issuer's own request.
+    let proof = |cred: netid_issuer::api::IssuedCredential| {
+        let app = app.clone();
+        async move {
+            let (s, v) = call(
+                &app,
+                "GET",
+                "/v1/guardian/request?suites=bbs-sha256",
+                None,
+                false,
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let req: netid_core::PresentationRequest =
+                serde_json::from_value(v["request"].clone()).unwrap();
+            assert_eq!(req.app_id, "netid-issuer");
+            let meta = metadata(&app).await;
+            GuardianProof {
+                relation: GuardianRelation::Parent,
+                presentation: present(&app, &meta, &cred, &req).await.unwrap(),
+            }
+        }
+    };
+
+    // A 15-year-old enrols: pending, a ticket, no credential.
+    let t_dev = device(32);
+    let (s, teen) = enrol(
+        &app,
+        &sender,
+        &card("小丽", born(15), 32),
+        &t_dev,
+        &phone(32),
+        &suites,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{teen}");
+    assert_eq!(teen["status"], "pending_guardian_approval");
+    assert!(teen["credentials"].as_array().unwrap().is_empty());
+    let ticket = teen["ticket"].as_str().unwrap().to_owned();
+    let teen_netid = teen["netid"].as_str().unwrap().to_owned();
+
+    // The guardian approves (any adult may approve a pending enrolment; the link is stored).
+    let body = json!({ "minor_netid": teen_netid, "guardian": proof(credential(&g, Suite::BbsSha256)).await });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/approvals",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "active");
+    // Once active, a stranger cannot attach themselves as guardian.
+    let body = json!({ "minor_netid": teen_netid, "guardian": proof(credential(&stranger, Suite::BbsSha256)).await });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/approvals",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+
+    // The teen collects the credential with the ticket.
+    let ts = now();
+    let dk = t_dev.verifying_key().to_bytes();
+    let refresh = RefreshRequest {
+        netid: teen_netid.clone(),
+        device_key: dk,
+        timestamp: ts,
+        device_signature: ed25519_dalek::Signer::sign(
+            &t_dev,
+            &netid_issuer::api::refresh_pop_message(&teen_netid, ts, &dk),
+        )
+        .to_bytes(),
+        suites: suites.to_vec(),
+        ticket: Some(ticket),
+    };
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/credentials",
+        Some(&serde_json::to_string(&refresh).unwrap()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let teen_cred = credential(&v, Suite::BbsSha256);
+    // A minor's credential expires before the 18th birthday.
+    assert!(teen_cred.attributes.expiry < born(15).checked_add_days(18 * 366).unwrap());
+
+    // A 10-year-old is enrolled by the guardian.
+    let (s, child) = enrol(
+        &app,
+        &sender,
+        &card("小明", born(10), 35),
+        &device(35),
+        &phone(35),
+        &suites,
+        Some(proof(credential(&g, Suite::BbsSha256)).await),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{child}");
+    assert_eq!(child["status"], "active");
+    assert_eq!(child["credentials"].as_array().unwrap().len(), 1);
+
+    // The guardian lists the wards and sets permissions.
+    let body =
+        json!({ "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/wards",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
+    let body = json!({
+        "minor_netid": child["netid"], "categories": ["education"],
+        "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation,
+    });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/permissions",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["categories"], json!(["education"]));
+    // The stranger may not.
+    let body = json!({
+        "minor_netid": child["netid"], "categories": ["games"],
+        "presentation": proof(credential(&stranger, Suite::BbsSha256)).await.presentation,
+    });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/permissions",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert!(s.is_client_error(), "{s} {v}");
+}
+
+/// 100 concurrent enrolments of one person over a real server: one 网号, one live credential.
+/// 100 of different people: 100 distinct 网号.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_enrolments_over_a_real_server() {
+    for db in databases().await {
+        let (state, sender) = issuer(&db.0, None).await;
+        let server = netid_issuer::server::spawn(state.clone(), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let addr = server.addr;
+        let same = card("同", born(33), 41);
+        let mut tasks = Vec::new();
+        for i in 0..100u32 {
+            let (sender, same) = (sender.clone(), same.clone());
+            tasks.push(tokio::spawn(async move {
+                let ph = phone(100_000 + i);
+                let (s, v) = http(
+                    addr,
+                    "POST",
+                    "/v1/phone/challenges",
+                    &json!({ "phone": ph }).to_string(),
+                )
+                .await;
+                assert_eq!(s, 201, "{v}");
+                let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+                let code = sender
+                    .last_code_for(&netid_issuer::evidence::PhoneNumber::parse(&ph).unwrap())
+                    .unwrap();
+                let req = enrol_request(
+                    &same,
+                    &device(1000 + i),
+                    v["challenge_id"].as_str().unwrap(),
+                    code.expose_secret(),
+                    &[Suite::Groth16],
+                    None,
+                );
+                let (s, v) = http(
+                    addr,
+                    "POST",
+                    "/v1/enrolments",
+                    &serde_json::to_string(&req).unwrap(),
+                )
+                .await;
+                assert_eq!(s, 201, "{v}");
+                serde_json::from_str::<serde_json::Value>(&v).unwrap()["netid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }));
+        }
+        let mut netids = HashSet::new();
+        for t in tasks {
+            netids.insert(t.await.unwrap());
+        }
+        assert_eq!(netids.len(), 1, "{}: one person, one 网号", db.0);
+        let storage = state.issuer().storage();
+        let person = storage
+            .person_by_netid(
+                &netid_issuer::netid_number::NetidNumber::parse(netids.iter().next().unwrap())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let creds = storage.credentials_of(person.id).await.unwrap();
+        assert_eq!(creds.len(), 100);
+        assert_eq!(
+            creds
+                .iter()
+                .filter(|c| c.status == CredentialStatus::Live)
+                .count(),
+            1
+        );
+
+        let mut tasks = Vec::new();
+        for i in 0..100u32 {
+            let sender = sender.clone();
+            tasks.push(tokio::spawn(async move {
+                let ph = phone(200_000 + i);
+                let (_, v) = http(
+                    addr,
+                    "POST",
+                    "/v1/phone/challenges",
+                    &json!({ "phone": ph }).to_string(),
+                )
+                .await;
+                let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+                let code = sender
+                    .last_code_for(&netid_issuer::evidence::PhoneNumber::parse(&ph).unwrap())
+                    .unwrap();
+                let c = card("众", born(20 + u16::try_from(i % 50).unwrap()), 100 + i);
+                let req = enrol_request(
+                    &c,
+                    &device(2000 + i),
+                    v["challenge_id"].as_str().unwrap(),
+                    code.expose_secret(),
+                    &[Suite::BbsSha256],
+                    None,
+                );
+                let (s, v) = http(
+                    addr,
+                    "POST",
+                    "/v1/enrolments",
+                    &serde_json::to_string(&req).unwrap(),
+                )
+                .await;
+                assert_eq!(s, 201, "{v}");
+                serde_json::from_str::<serde_json::Value>(&v).unwrap()["netid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }));
+        }
+        let mut netids = HashSet::new();
+        for t in tasks {
+            netids.insert(t.await.unwrap());
+        }
+        assert_eq!(netids.len(), 100, "{}: 100 people, 100 网号", db.0);
+        server.shutdown().await;
+    }
+}
+
+/// SQLite always; PostgreSQL when `DATABASE_URL` is set (a fresh schema per run).
+async fn databases() -> Vec<(String, Option<tempfile::TempDir>)> {
+    let (sqlite, dir) = sqlite_url();
+    let mut out = vec![(sqlite, Some(dir))];
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        // A private database per run keeps concurrent test runs apart.
+        let name = format!("netid_svc_{}_{}", std::process::id(), now());
+        let admin = sqlx::PgPool::connect(&url)
+            .await
+            .expect("DATABASE_URL reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let base = url
+            .rsplit_once('/')
+            .map_or(url.as_str(), |(b, _)| b)
+            .to_owned();
+        out.push((format!("{base}/{name}"), None));
+    }
+    out
+}
