@@ -112,6 +112,9 @@ pub struct Issuer<S: Storage> {
     guardians: Verifier,
     rev: RwLock<RevState>,
     rev_write: tokio::sync::Mutex<()>,
+    /// Device signatures of accepted refreshes, by time seen: a refresh request is single-use
+    /// within its validity window (per process; specs/threat-model.md).
+    refreshes_seen: std::sync::Mutex<std::collections::HashMap<[u8; 64], i64>>,
 }
 
 impl<S: Storage> core::fmt::Debug for Issuer<S> {
@@ -176,6 +179,7 @@ impl<S: Storage> Issuer<S> {
                 metadata,
             }),
             rev_write: tokio::sync::Mutex::new(()),
+            refreshes_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -587,6 +591,16 @@ impl<S: Storage> Issuer<S> {
                 &Signature::from_bytes(&req.device_signature),
             )
             .map_err(|_| IssuerError::NotAllowed("device_signature does not verify"))?;
+        {
+            let mut seen = self
+                .refreshes_seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen.retain(|_, at| now - *at <= 2 * REFRESH_SKEW_SECS);
+            if seen.insert(req.device_signature, now).is_some() {
+                return Err(IssuerError::NotAllowed("refresh request already used"));
+            }
+        }
         let suites = suites_or_all(&req.suites)?;
         let person = self
             .storage

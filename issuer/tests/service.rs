@@ -493,6 +493,16 @@ async fn minors_and_guardians() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // The same signed refresh again (a replay) is refused.
+    let (s, again) = call(
+        &app,
+        "POST",
+        "/v1/credentials",
+        Some(&serde_json::to_string(&refresh).unwrap()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{again}");
     let teen_cred = credential(&v, Suite::BbsSha256);
     // A minor's credential expires before the 18th birthday.
     assert!(teen_cred.attributes.expiry < born(15).checked_add_days(18 * 366).unwrap());
