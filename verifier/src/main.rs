@@ -31,7 +31,8 @@ struct Args {
     /// Replay cache: `memory` or a `redis://…` URL shared by all replicas.
     #[arg(long, default_value = "memory")]
     replay_cache: String,
-    /// App certificate file (canonical bytes, as issued by the app registry).
+    /// App certificate file: the canonical bytes, or the base64url text that the issuer's
+    /// `POST /v1/admin/apps` returns in `certificate`.
     #[arg(long, requires = "app_key")]
     app_cert: Option<PathBuf>,
     /// App signing key file (32-byte Ed25519 seed, hex).
@@ -47,7 +48,13 @@ struct Args {
 }
 
 fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
-    let cert = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let raw = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    // Base64url text (as the issuer's admin API returns it) or the raw bytes.
+    let cert = std::str::from_utf8(&raw)
+        .ok()
+        .map(|t| t.trim().trim_matches('"'))
+        .and_then(|t| netid_core::b64::decode(t, "app certificate").ok())
+        .unwrap_or(raw);
     let key_hex = std::fs::read_to_string(key).map_err(|e| format!("{}: {e}", key.display()))?;
     let seed: [u8; 32] = hex::decode(key_hex.trim())
         .ok()
@@ -105,6 +112,10 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("listen {}: {e}", args.listen))?;
     tracing::info!(listen = %args.listen, "netid-verifier listening (operator page at /)");
     axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
         .await
         .map_err(|e| e.to_string())
 }
