@@ -1,0 +1,264 @@
+//! `netid-bench`: runs the benchmark matrix (statements × suites), the peers in the same run,
+//! the IETF BBS sweep over message counts and the verifier throughput; prints tables and writes
+//! `--json`, `--csv` and SVG plots. See `bench/README.md`.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use netid_bench::throughput::{self, ThroughputConfig};
+use netid_bench::world::{self, World};
+use netid_bench::{output, plot, BenchError, Config, Result, Statement, SuiteName};
+
+/// netid benchmark tool.
+#[derive(Debug, Parser)]
+#[command(name = "netid-bench", version, about, long_about = None)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Short sampling (meant to finish in under two minutes on a quiet 2-core machine).
+    #[arg(long, conflicts_with = "tiny")]
+    quick: bool,
+    /// One repetition of everything, no warm-up (a smoke test; numbers are not meaningful).
+    #[arg(long)]
+    tiny: bool,
+    /// Suites to measure (comma-separated).
+    #[arg(long, value_delimiter = ',', value_enum)]
+    suites: Option<Vec<SuiteName>>,
+    /// Statements to measure (comma-separated).
+    #[arg(long, value_delimiter = ',', value_enum)]
+    statements: Option<Vec<Statement>>,
+    /// Message counts of the IETF BBS sweep (comma-separated, 1..=1000).
+    #[arg(long, value_delimiter = ',')]
+    messages: Option<Vec<usize>>,
+    /// Skip the IETF BBS sweep over message counts.
+    #[arg(long)]
+    no_sweep: bool,
+    /// Skip the peers (zkryptium, the plain ark-groth16 floor).
+    #[arg(long)]
+    no_peers: bool,
+    /// Skip the setup measurements (the Groth16 setup takes a while).
+    #[arg(long)]
+    no_setup: bool,
+    /// Directory of the cached Groth16 development keys.
+    #[arg(long)]
+    key_dir: Option<PathBuf>,
+    /// Write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the report as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Write SVG plots into this directory.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+    /// Skip the verifier throughput.
+    #[arg(long)]
+    no_throughput: bool,
+    /// Load this running netid-verifier (`http://host:port`) instead of one started in-process.
+    #[arg(long, value_name = "URL")]
+    verifier: Option<String>,
+    /// Presentations per suite in the throughput run.
+    #[arg(long, value_name = "N")]
+    throughput_count: Option<usize>,
+    /// Time bound of each throughput phase per suite, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    throughput_seconds: Option<f64>,
+    /// Concurrent connections of the load generator (default: number of CPUs).
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the benchmark issuer's metadata (`GET /v1/metadata`) and write the benchmark app's
+    /// certificate and key, so that an external `netid-verifier` trusts the presentations of
+    /// `netid-bench --verifier URL`.
+    ServeIssuer {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        listen: String,
+        /// Directory to write `app.cert` and `app.key` into.
+        #[arg(long, default_value = "netid-bench-app")]
+        out: PathBuf,
+        /// Directory of the cached Groth16 development keys.
+        #[arg(long)]
+        key_dir: Option<PathBuf>,
+    },
+}
+
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")
+    {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
+fn config(args: &Args) -> Config {
+    let mut c = if args.tiny {
+        Config::tiny()
+    } else if args.quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    if let Some(s) = &args.suites {
+        c.suites = s.clone();
+    }
+    if let Some(s) = &args.statements {
+        c.statements = s.clone();
+    }
+    if let Some(m) = &args.messages {
+        c.message_counts = m.clone();
+    }
+    if args.no_sweep {
+        c.message_counts.clear();
+    }
+    c.peers &= !args.no_peers;
+    c.setup &= !args.no_setup;
+    if let Some(k) = &args.key_dir {
+        c.key_dir = k.clone();
+    }
+    c
+}
+
+fn throughput_config(args: &Args, c: &Config) -> ThroughputConfig {
+    let (count, seconds) = if args.tiny {
+        (2, 5.0)
+    } else if args.quick {
+        (100, 5.0)
+    } else {
+        (1000, 30.0)
+    };
+    ThroughputConfig {
+        verifier: args.verifier.clone(),
+        suites: c.suites.clone(),
+        count: args.throughput_count.unwrap_or(count),
+        concurrency: args
+            .concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        max_seconds: args.throughput_seconds.unwrap_or(seconds),
+    }
+}
+
+fn run(args: &Args) -> Result<()> {
+    if let Some(Command::ServeIssuer {
+        listen,
+        out,
+        key_dir,
+    }) = &args.command
+    {
+        let key_dir = key_dir.clone().unwrap_or_else(Config::default_key_dir);
+        return serve_issuer(listen, out, &key_dir);
+    }
+    let started = Instant::now();
+    let config = config(args);
+    let tp = (!args.no_throughput).then(|| throughput_config(args, &config));
+    if let Some(t) = &tp {
+        // Refuse bad throughput flags before the long matrix run.
+        if let Some(url) = &t.verifier {
+            throughput::parse_url(url)?;
+        }
+        if t.count == 0 || t.concurrency == 0 || !(t.max_seconds.is_finite() && t.max_seconds > 0.0)
+        {
+            return Err(BenchError::Config(
+                "throughput count, concurrency and seconds must be positive".into(),
+            ));
+        }
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: netid-bench was built without optimisations; build with --release");
+    }
+    let pb = progress_bar(args.no_progress);
+    let mut report = netid_bench::run(&config, &pb)?;
+    if let Some(t) = tp.filter(|t| !t.suites.is_empty()) {
+        let pb = progress_bar(args.no_progress);
+        pb.set_length(t.suites.len() as u64);
+        pb.set_message("throughput: building the issuers");
+        let w = World::new(&config.key_dir)?;
+        report.throughput = throughput::run(&t, &w, &pb)?;
+        pb.finish_and_clear();
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    print!("{}", output::to_table(&report));
+    if let Some(path) = &args.json {
+        output::write_file(path, &output::to_json(&report)?)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.csv {
+        output::write_file(path, &output::to_csv(&report))?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(dir) = &args.plots {
+        for f in plot::write_plots(&report, dir)? {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn serve_issuer(listen: &str, out: &std::path::Path, key_dir: &std::path::Path) -> Result<()> {
+    let io = |what: String| move |e| BenchError::Io { what, source: e };
+    let w = World::new(key_dir)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let metadata = serde_json::to_string(&w.metadata(now)?)?;
+    std::fs::create_dir_all(out).map_err(io(out.display().to_string()))?;
+    let cert = out.join("app.cert");
+    let key = out.join("app.key");
+    std::fs::write(&cert, world::app_certificate()?.to_bytes())
+        .map_err(io(cert.display().to_string()))?;
+    std::fs::write(&key, hex::encode(world::APP_KEY_SEED))
+        .map_err(io(key.display().to_string()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(io("tokio runtime".into()))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(io(format!("listen {listen}")))?;
+        println!(
+            "benchmark issuer metadata at http://{listen}/v1/metadata; app certificate and key in {}\n\
+             start the verifier with: netid-verifier --issuer http://{listen} --app-cert {} --app-key {}",
+            out.display(),
+            cert.display(),
+            key.display()
+        );
+        let app = axum::Router::new().route(
+            "/v1/metadata",
+            axum::routing::get(move || {
+                let m = metadata.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], m) }
+            }),
+        );
+        axum::serve(listener, app)
+            .await
+            .map_err(io("serve".into()))
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
