@@ -709,3 +709,26 @@ async fn databases() -> Vec<(String, Option<tempfile::TempDir>)> {
     }
     out
 }
+
+/// specs/api/issuer.md lists exactly the routes of the generated OpenAPI document.
+#[test]
+fn openapi_document_and_specs_list_the_same_routes() {
+    let doc = serde_json::to_value(netid_issuer::service::openapi()).unwrap();
+    let mut generated: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            generated.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    generated.sort();
+    let spec = include_str!("../../specs/api/issuer.md");
+    let mut documented: Vec<String> = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(r, _)| r.to_owned()))
+        .filter(|r| r.starts_with("GET ") || r.starts_with("POST "))
+        .map(|r| r.split('?').next().unwrap().to_owned())
+        .collect();
+    documented.sort();
+    assert_eq!(documented, generated);
+}
