@@ -13,6 +13,35 @@
 //!   corrupts the wallet; [`MemoryStorage`] for tests and hosts that keep the bytes themselves.
 //! * [`Wallet`]: the open wallet and its contents ([`CredentialRecord`], [`Ward`],
 //!   [`HistoryEntry`], [`DeviceKey`]).
+//! * [`present`]: the wallet's side of a presentation, pure (no network, no clock): check a
+//!   request against the app registry key, pick a credential, build a BBS or Groth16
+//!   presentation from data the caller fetched.
+//! * `cli` (feature `cli`, on by default): the `netid` command-line wallet and `netid demo`.
+//!
+//! ## Usage of the `netid` CLI
+//!
+//! ```text
+//! cargo run --release -p netid-holder -- demo        # the whole story in one process
+//!
+//! export NETID_PASSPHRASE='…'                        # or type it when asked
+//! netid card-sample --name 丽 --family 王 --birth 1990-05-01 --out card.json
+//! netid init                                         # --wallet PATH (default ~/.local/share/netid/wallet.netid)
+//! netid --issuer http://127.0.0.1:8080 enroll --card card.json --phone +8613800138000
+//! netid show                                         # *丽, 网号 grouped + QR code, credentials
+//! netid present http://127.0.0.1:8090/v1/requests/ID # or a file / JSON text; --yes, --print, --suite
+//! netid history
+//! netid refresh                                      # also: collect credentials after a guardian approved
+//! netid guardian approve '7Q2K X9M4 ABCD 5'          # guardian wards | guardian permissions NETID --allow education
+//! ```
+//!
+//! `netid demo` starts an issuer (SQLite in a temporary directory, ephemeral keys, the
+//! development card authority) and a verifier with two registered apps on 127.0.0.1, enrols an
+//! adult and a 15-year-old (approved by the adult as guardian), proves "over 18 + real-name +
+//! pseudonym" to both apps in each suite over HTTP, and shows the refusals: the minor's "over
+//! 18", a replayed presentation (409), and a revoked credential. It exits non-zero if any step
+//! misbehaves. The Groth16 proving keys come from `$NETID_KEY_DIR` (else
+//! `$XDG_DATA_HOME/netid/groth16`); the first run makes a development setup, which takes a
+//! while. Only `http://` URLs are supported (no TLS in this build).
 //!
 //! ```
 //! use netid_core::{Date, Passphrase, Statements, Suite};
@@ -50,8 +79,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod device;
 mod error;
+pub mod present;
 mod records;
 pub mod storage;
 pub mod store;

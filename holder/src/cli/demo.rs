@@ -1,0 +1,489 @@
+//! `netid demo`: the whole story in one process, over real HTTP on 127.0.0.1 — an issuer
+//! (SQLite in a temporary directory, ephemeral keys, the development card authority, phone
+//! codes kept in memory), a verifier service with two registered apps, and wallets in the same
+//! temporary directory, driven by the same code as the `netid` commands.
+//!
+//! [`Services`] is the setup on its own (the CLI tests drive `netid` child processes against
+//! it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ed25519_dalek::SigningKey;
+use netid_core::{AppPolicy, AssuranceLevel, AttributeSet, Date, Passphrase, Suite};
+use netid_issuer::api::{RegisterAppRequest, RegisterAppResponse, RevokeResponse};
+use netid_issuer::evidence::{MemoryCodeSender, PhoneNumber, TrustedCardAuthorities};
+use netid_issuer::server::{
+    build, dev_card_authority, spawn, IssuerOptions, KeySource, RunningIssuer,
+};
+use netid_issuer::service::AdminToken;
+use netid_verifier::service::{system_clock, CreateRequest, CreatedRequest};
+use netid_verifier::{App, MemoryReplayCache, ServiceState, Verifier};
+use serde_json::json;
+
+use super::http;
+use super::ops::{self, FileWallet, PresentOptions, Verdict};
+use super::{CliError, CliResult};
+use crate::{FileStorage, Wallet, WalletOptions};
+
+/// The demo's admin token (the issuer only listens on 127.0.0.1).
+pub const DEMO_ADMIN_TOKEN: &str = "netid-demo-admin-token-local-only";
+
+/// One app the demo registers: id, display name, category.
+pub const DEMO_APPS: [(&str, &str, &str); 2] = [
+    ("shop.example", "示例商城 Example Shop", "shopping"),
+    ("game.example", "示例游戏 Example Games", "gaming"),
+];
+
+fn err(m: impl Into<String>) -> CliError {
+    CliError(m.into())
+}
+
+/// A running issuer and verifier on 127.0.0.1 (stopped on drop).
+pub struct Services {
+    /// Base URL of the issuer.
+    pub issuer_url: String,
+    /// Base URL of the verifier service.
+    pub verifier_url: String,
+    /// The verifier behind the service (for metadata updates).
+    pub verifier: Arc<Verifier>,
+    /// Phone codes "delivered" by the issuer.
+    pub codes: Arc<MemoryCodeSender>,
+    /// The registered apps (certificate and key), in [`DEMO_APPS`] order.
+    pub apps: Vec<App>,
+    /// The apps' request-signing keys, in [`DEMO_APPS`] order (tests forge requests with them).
+    pub app_keys: Vec<SigningKey>,
+    /// Temporary directory (database, wallets) when the services own it.
+    pub dir: PathBuf,
+    _issuer: RunningIssuer,
+    _tmp: Option<tempfile::TempDir>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("issuer_url", &self.issuer_url)
+            .field("verifier_url", &self.verifier_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_key() -> SigningKey {
+    let mut seed = [0u8; 32];
+    rand_core_06::RngCore::fill_bytes(&mut rand_core_06::OsRng, &mut seed);
+    SigningKey::from_bytes(&seed)
+}
+
+impl Services {
+    /// Starts an issuer (in a fresh temporary directory), registers [`DEMO_APPS`] through the
+    /// admin route, and starts a verifier service for them.
+    ///
+    /// # Errors
+    /// Anything that fails to start.
+    pub fn start() -> CliResult<Services> {
+        let tmp = tempfile::tempdir().map_err(|e| err(format!("temporary directory: {e}")))?;
+        let dir = tmp.path().to_owned();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| err(format!("tokio runtime: {e}")))?;
+        let codes = Arc::new(MemoryCodeSender::new());
+        let mut opts = IssuerOptions::new(
+            format!("sqlite://{}", dir.join("issuer.db").display()),
+            KeySource::Ephemeral,
+            TrustedCardAuthorities::new([dev_card_authority().verifying_key()]),
+            codes.clone(),
+        );
+        opts.admin_token =
+            Some(AdminToken::new(DEMO_ADMIN_TOKEN.into()).map_err(|e| err(e.to_string()))?);
+        println!(
+            "   … issuer keys and Groth16 keys ({}; the first run makes a development setup, a minute or more)",
+            opts.groth16_key_dir.display()
+        );
+        let issuer = rt
+            .block_on(async {
+                let state = build(opts).await?;
+                spawn(state, "127.0.0.1:0").await
+            })
+            .map_err(|e| err(format!("starting the issuer: {e}")))?;
+        let issuer_url = issuer.url();
+
+        let mut apps = Vec::new();
+        let mut app_keys = Vec::new();
+        for (id, name, category) in DEMO_APPS {
+            let key = random_key();
+            let body = RegisterAppRequest {
+                app_id: id.into(),
+                name: name.into(),
+                category: category.into(),
+                policy: AppPolicy {
+                    disclose: AttributeSet::new(),
+                    age: true,
+                    assurance: true,
+                    pseudonym: true,
+                    not_expired: true,
+                },
+                app_key: key.verifying_key().to_bytes(),
+                valid_days: None,
+            };
+            let body = serde_json::to_string(&body).map_err(|e| err(e.to_string()))?;
+            let r: RegisterAppResponse = http::post_json(
+                &format!("{issuer_url}/v1/admin/apps"),
+                &body,
+                Some(DEMO_ADMIN_TOKEN),
+            )?
+            .json("registering an app")?;
+            apps.push(App::new(&r.certificate, key.clone()).map_err(|e| err(e.to_string()))?);
+            app_keys.push(key);
+        }
+
+        let meta = ops::fetch_metadata(&issuer_url)?;
+        let verifier = Arc::new(
+            Verifier::new(meta, Arc::new(MemoryReplayCache::new()))
+                .map_err(|e| err(format!("verifier: {e}")))?,
+        );
+        let state = ServiceState::new(verifier.clone(), apps.clone(), system_clock());
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .map_err(|e| err(format!("verifier listen: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| err(format!("verifier listen: {e}")))?;
+        let router = netid_verifier::router(state);
+        rt.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Services {
+            issuer_url,
+            verifier_url: format!("http://{addr}"),
+            verifier,
+            codes,
+            apps,
+            app_keys,
+            dir,
+            _issuer: issuer,
+            _tmp: Some(tmp),
+            rt,
+        })
+    }
+
+    /// The last code "sent" to `phone`.
+    ///
+    /// # Errors
+    /// A malformed number, or no code sent.
+    pub fn code_for(&self, phone: &str) -> CliResult<String> {
+        let p = PhoneNumber::parse(phone).map_err(|e| err(e.to_string()))?;
+        self.codes
+            .last_code_for(&p)
+            .map(|c| c.expose_secret().to_owned())
+            .ok_or_else(|| err(format!("no code was sent to {phone}")))
+    }
+
+    /// Asks the verifier service for a new request of `app_id` (over 18, real-name, pseudonym,
+    /// not expired, `suites`); returns its URL (what the QR code holds).
+    ///
+    /// # Errors
+    /// Network errors; the service's refusal.
+    pub fn request_url(&self, app_id: &str, age: u8, suites: &[Suite]) -> CliResult<String> {
+        let body = CreateRequest {
+            app_id: Some(app_id.into()),
+            age_at_least: Some(age),
+            assurance_at_least: Some(AssuranceLevel::Remote),
+            pseudonym: true,
+            not_expired: true,
+            suites: Some(suites.to_vec()),
+            ..CreateRequest::default()
+        };
+        let body = serde_json::to_string(&body).map_err(|e| err(e.to_string()))?;
+        let created: CreatedRequest =
+            http::post_json(&format!("{}/v1/requests", self.verifier_url), &body, None)?
+                .json("creating a request")?;
+        Ok(format!("{}/v1/requests/{}", self.verifier_url, created.id))
+    }
+
+    /// The administrator revokes a person's credentials.
+    ///
+    /// # Errors
+    /// Network errors; the issuer's refusal.
+    pub fn revoke(&self, netid: &str) -> CliResult<RevokeResponse> {
+        http::post_json(
+            &format!("{}/v1/admin/revocations", self.issuer_url),
+            &json!({ "netid": netid }).to_string(),
+            Some(DEMO_ADMIN_TOKEN),
+        )?
+        .json("revocation")
+    }
+
+    /// The verifier fetches the issuer's metadata again (new revocation root and epoch).
+    ///
+    /// # Errors
+    /// Network errors; unusable metadata.
+    pub fn refresh_verifier(&self) -> CliResult<u64> {
+        let meta = ops::fetch_metadata(&self.issuer_url)?;
+        let epoch = meta.epoch;
+        self.verifier
+            .update_metadata(meta)
+            .map_err(|e| err(format!("verifier metadata: {e}")))?;
+        Ok(epoch)
+    }
+
+    /// Runs `f` on the services' runtime (e.g. to await something of the verifier).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+}
+
+const PASS: &str = "演示口令 demo passphrase";
+
+fn wallet(dir: &Path, name: &str) -> CliResult<(FileWallet, PathBuf)> {
+    let path = dir.join(format!("{name}.netid"));
+    let w = Wallet::create(
+        FileStorage::new(&path),
+        &Passphrase::new(PASS.into()),
+        WalletOptions::new(),
+        ops::now(),
+    )?;
+    Ok((w, path))
+}
+
+fn step(n: u32, title: &str) {
+    println!("\n━━ {n}. {title}");
+}
+
+fn check(ok: bool, what: &str) -> CliResult<()> {
+    if ok {
+        println!("   ✓ {what}");
+        Ok(())
+    } else {
+        Err(err(format!("demo step misbehaved: {what}")))
+    }
+}
+
+/// `netid demo`.
+///
+/// # Errors
+/// The first step that does not behave as it should.
+#[allow(clippy::too_many_lines)]
+pub fn run() -> CliResult<()> {
+    let started = Instant::now();
+    println!("netid demo — 国家网络身份认证 (simulated) end to end, over HTTP on 127.0.0.1");
+    step(
+        1,
+        "启动服务 / starting the issuer and a verifier; registering two apps",
+    );
+    let svc = Services::start()?;
+    println!("   issuer:   {}", svc.issuer_url);
+    println!("   verifier: {}", svc.verifier_url);
+    for (id, name, cat) in DEMO_APPS {
+        println!(
+            "   app registered: {name} ({id}), category {cat}: may ask age, assurance, pseudonym"
+        );
+    }
+    let today = Date::from_unix_seconds(i64::try_from(ops::now()).unwrap_or(0), 8 * 3600)
+        .map_err(|e| err(e.to_string()))?;
+
+    step(2, "成人申领 / an adult enrols (ID card + face + phone)");
+    let (mut adult, adult_path) = wallet(&svc.dir, "adult")?;
+    let adult_birth = Date::from_ymd(1990, 5, 1).map_err(|e| err(e.to_string()))?;
+    let adult_card = ops::sample_card("丽", "王", adult_birth, 123)?;
+    let mut code = |p: &str| svc.code_for(p);
+    let r = ops::enroll(
+        &mut adult,
+        &adult_path,
+        &svc.issuer_url,
+        &adult_card,
+        "+8613800000001",
+        &mut code,
+        0.97,
+        &[],
+        None,
+    )?;
+    check(
+        r.credentials.len() == 3,
+        "three credentials (bbs-sha256, bbs-shake256, groth16)",
+    )?;
+    let adult_netid = r.netid.clone();
+    ops::show(&adult, false)?;
+
+    step(
+        3,
+        "未成年人申领 / a 15-year-old enrols; the guardian approves; the teen collects",
+    );
+    let (mut teen, teen_path) = wallet(&svc.dir, "teen")?;
+    let teen_birth = today
+        .checked_sub_years(15)
+        .and_then(|d| d.checked_sub_days(30))
+        .ok_or_else(|| err("date out of range"))?;
+    let teen_card = ops::sample_card("小明", "王", teen_birth, 124)?;
+    let r = ops::enroll(
+        &mut teen,
+        &teen_path,
+        &svc.issuer_url,
+        &teen_card,
+        "+8613800000002",
+        &mut code,
+        0.97,
+        &[],
+        None,
+    )?;
+    check(
+        r.credentials.is_empty() && r.ticket.is_some(),
+        "pending: no credential before a guardian approves",
+    )?;
+    let teen_netid = r.netid.clone();
+    println!("   [guardian's wallet]");
+    let info = ops::guardian_approve(&mut adult, &svc.issuer_url, &teen_netid, "parent")?;
+    check(
+        info.masked_name == "*小明",
+        "the guardian sees the ward's masked name only",
+    )?;
+    println!("   [teen's wallet]");
+    let r = ops::refresh(&mut teen, &teen_path, &svc.issuer_url)?;
+    check(
+        r.credentials.len() == 3,
+        "the teen collected three credentials with the ticket",
+    )?;
+
+    step(
+        4,
+        "出示 / over 18 + real-name + pseudonym, to both apps, in each suite",
+    );
+    let secrets = [
+        ops::plain_netid(&adult_netid),
+        adult_netid.clone(),
+        adult_card.card.id_number.clone(),
+        adult_birth.to_string(),
+        serde_json::to_string(&adult_birth).unwrap_or_default(),
+    ];
+    let mut nyms: BTreeMap<(&'static str, &str), String> = BTreeMap::new();
+    let mut last = None;
+    let mut yes = || -> CliResult<bool> { Ok(true) };
+    for suite in Suite::ALL {
+        for (app_id, _, _) in DEMO_APPS {
+            println!("   [{} → {app_id}]", suite.name());
+            let url = svc.request_url(app_id, 18, &[suite])?;
+            let out = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
+            let Verdict::Accepted(claims) = &out.verdict else {
+                return Err(err(format!(
+                    "{} to {app_id} was not accepted",
+                    suite.name()
+                )));
+            };
+            let text = claims.to_string();
+            check(
+                secrets
+                    .iter()
+                    .all(|s| !s.is_empty() && !text.contains(s.as_str())),
+                "the verifier learnt no 网号, ID number or birthdate",
+            )?;
+            nyms.insert(
+                (suite.name(), app_id),
+                claims["pseudonym"].as_str().unwrap_or_default().to_owned(),
+            );
+            last = Some(out);
+        }
+        // The same app again: the same pseudonym.
+        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite])?;
+        let again = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
+        let Verdict::Accepted(claims) = &again.verdict else {
+            return Err(err("repeat presentation not accepted"));
+        };
+        let first = &nyms[&(suite.name(), DEMO_APPS[0].0)];
+        let second = &nyms[&(suite.name(), DEMO_APPS[1].0)];
+        check(
+            claims["pseudonym"].as_str() == Some(first.as_str()),
+            &format!(
+                "{}: same pseudonym on a second visit to the same app",
+                suite.name()
+            ),
+        )?;
+        check(
+            !first.is_empty() && first != second,
+            &format!(
+                "{}: different pseudonyms for the two apps (unlinkable)",
+                suite.name()
+            ),
+        )?;
+    }
+    println!("   pseudonyms (化名):");
+    for ((suite, app), n) in &nyms {
+        println!("     {suite:<13} {app:<13} {}…", &n[..n.len().min(24)]);
+    }
+
+    step(5, "未成年人 / the 15-year-old is asked \"over 18\"");
+    let url = svc.request_url(DEMO_APPS[0].0, 18, &[Suite::BbsSha256])?;
+    match ops::present(&mut teen, &url, &PresentOptions::default(), &mut yes) {
+        Err(e) => {
+            println!("   {e}");
+            check(
+                e.0.contains("refused"),
+                "the minor cannot prove \"over 18\": refused",
+            )?;
+        }
+        Ok(_) => return Err(err("the minor's \"over 18\" was not refused")),
+    }
+
+    step(6, "重放 / a replayed presentation");
+    let last = last.ok_or_else(|| err("no presentation to replay"))?;
+    let target = last.sent_to.clone().unwrap_or_default();
+    let r = http::post_json(
+        &format!("{target}/v1/presentations"),
+        &last.presentation,
+        None,
+    )?;
+    println!("   {}", r.error_text());
+    check(r.status == 409, "the replay is rejected (409)")?;
+
+    step(
+        7,
+        "吊销 / the administrator revokes the adult; the verifier refreshes the metadata",
+    );
+    let rv = svc.revoke(&adult_netid)?;
+    println!(
+        "   revoked {} credential(s); revocation epoch now {}",
+        rv.revoked, rv.epoch
+    );
+    let epoch = svc.refresh_verifier()?;
+    check(
+        epoch == rv.epoch,
+        "the verifier holds the new revocation state",
+    )?;
+    for suite in Suite::ALL {
+        println!(
+            "   [{} → {} with the revoked credential]",
+            suite.name(),
+            DEMO_APPS[0].0
+        );
+        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite])?;
+        match ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes) {
+            Ok(o) if matches!(o.verdict, Verdict::Accepted(_)) => {
+                return Err(err(format!(
+                    "{}: a revoked credential was accepted",
+                    suite.name()
+                )))
+            }
+            Ok(_) => check(true, &format!("{}: rejected by the verifier", suite.name()))?,
+            Err(e) => check(
+                true,
+                &format!("{}: no acceptable proof can be made ({e})", suite.name()),
+            )?,
+        }
+    }
+    match ops::refresh(&mut adult, &adult_path, &svc.issuer_url) {
+        Err(e) => check(
+            true,
+            &format!("refresh refused for the revoked holder ({e})"),
+        )?,
+        Ok(_) => return Err(err("a revoked holder got fresh credentials")),
+    }
+
+    println!(
+        "\n✓ demo complete: every step behaved as expected ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

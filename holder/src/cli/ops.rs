@@ -1,0 +1,909 @@
+//! The wallet's operations behind the commands (blocking; shared by the commands and the demo).
+//! Each prints readable progress lines to stdout and returns what the caller may need.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use netid_circuits::keys::{default_key_dir, ProvingKeys, DEV_SEED};
+use netid_core::{DocType, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite};
+use netid_issuer::api::{
+    enrol_pop_message, refresh_pop_message, ApproveRequest, EnrolRequest, EnrolResponse,
+    GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest, PhoneProof,
+    PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
+};
+use netid_issuer::evidence::{CardContents, CardName, FaceSample, SignedCard};
+use netid_issuer::minors::{GuardianPerms, GuardianRelation as IssuerRelation};
+use serde_json::json;
+
+use super::http::{self, Response};
+use super::{passphrase, CliError, CliResult};
+use crate::present::{self, describe_statements};
+use crate::{
+    group_netid, CredentialRecord, FileStorage, GuardianRelation, HistoryEntry, PseudonymTag,
+    Wallet, WalletOptions, Ward,
+};
+
+/// The wallet type the CLI uses.
+pub type FileWallet = Wallet<FileStorage>;
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn err(m: impl Into<String>) -> CliError {
+    CliError(m.into())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> CliResult<String> {
+    serde_json::to_string(v).map_err(|e| err(format!("encoding JSON: {e}")))
+}
+
+/// The 网号 without display spaces or dashes.
+pub fn plain_netid(n: &str) -> String {
+    n.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+/// `GET {issuer}/v1/metadata`, validated.
+///
+/// # Errors
+/// Network, HTTP and format errors.
+pub fn fetch_metadata(issuer: &str) -> CliResult<IssuerMetadata> {
+    let m: IssuerMetadata = http::get(&format!("{issuer}/v1/metadata"))?.json("issuer metadata")?;
+    m.validate()
+        .map_err(|e| err(format!("issuer metadata: {e}")))?;
+    Ok(m)
+}
+
+/// The Groth16 proving keys (loaded once per process; the first development setup takes a while).
+///
+/// # Errors
+/// The key cache cannot be read or written.
+pub fn proving_keys() -> CliResult<&'static ProvingKeys> {
+    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
+    if let Some(k) = KEYS.get() {
+        return Ok(k);
+    }
+    let dir = default_key_dir();
+    println!(
+        "   … Groth16 proving keys from {} (the first run makes a development setup: a minute or more)",
+        dir.display()
+    );
+    let keys = ProvingKeys::load_or_dev_setup(&dir, DEV_SEED)
+        .map_err(|e| err(format!("Groth16 proving keys in {}: {e}", dir.display())))?;
+    Ok(KEYS.get_or_init(|| keys))
+}
+
+/// `netid init`.
+///
+/// # Errors
+/// The wallet exists, or cannot be written.
+pub fn init(path: &Path) -> CliResult<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| err(format!("creating {}: {e}", dir.display())))?;
+    }
+    let pass = passphrase(true)?;
+    let w = Wallet::create(FileStorage::new(path), &pass, WalletOptions::new(), now()).map_err(
+        |e| match e {
+            crate::WalletError::AlreadyExists => {
+                err(format!("{} already holds a wallet", path.display()))
+            }
+            e => CliError::from(e),
+        },
+    )?;
+    println!("已创建钱包 / wallet created: {}", path.display());
+    println!(
+        "设备密钥 / device key: {}… (bound to the credentials you enrol)",
+        &hex::encode(w.device_key().public_key())[..16]
+    );
+    Ok(())
+}
+
+/// Reads a signed ID card (JSON).
+///
+/// # Errors
+/// Unreadable or malformed file.
+pub fn read_card(path: &Path) -> CliResult<SignedCard> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("reading the card {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| err(format!("the card {}: {e}", path.display())))
+}
+
+/// A GB 11643 ID number in Beijing Xicheng (110105) born on `birth` with sequence code `seq`.
+///
+/// # Errors
+/// A date out of range.
+pub fn sample_id_number(birth: netid_core::Date, seq: u32) -> CliResult<String> {
+    let (y, m, d) = birth.ymd();
+    let body = format!("110105{y:04}{m:02}{d:02}{:03}", seq % 1000);
+    let b: [u8; 17] = body
+        .as_bytes()
+        .try_into()
+        .map_err(|_| err("birth year out of range"))?;
+    let c = netid_issuer::id_number::check_character(&b).ok_or_else(|| err("bad ID number"))?;
+    Ok(format!("{body}{}", c as char))
+}
+
+/// A sample card signed by the development card authority.
+///
+/// # Errors
+/// A bad date.
+pub fn sample_card(
+    given: &str,
+    family: &str,
+    birth: netid_core::Date,
+    seq: u32,
+) -> CliResult<SignedCard> {
+    Ok(
+        netid_issuer::server::dev_card_authority().sign(CardContents {
+            name: CardName {
+                family: family.into(),
+                given: given.into(),
+            },
+            id_number: sample_id_number(birth, seq)?,
+            birthdate: birth,
+            sex: if seq % 2 == 1 {
+                netid_issuer::id_number::Sex::Male
+            } else {
+                netid_issuer::id_number::Sex::Female
+            },
+            doc_type: DocType::ResidentIdCard,
+            valid_from: netid_core::Date::from_ymd(2020, 1, 1).map_err(|e| err(e.to_string()))?,
+            valid_until: None,
+            card_authority: Some("北京市公安局西城分局".into()),
+            photo: None,
+        }),
+    )
+}
+
+/// Parses `YYYY-MM-DD`.
+///
+/// # Errors
+/// Malformed or impossible dates.
+pub fn parse_date(s: &str) -> CliResult<netid_core::Date> {
+    let bad = || err(format!("{s:?}: expected a date YYYY-MM-DD"));
+    let mut it = s.trim().splitn(3, '-');
+    let mut next = || {
+        it.next()
+            .and_then(|p| p.parse::<u32>().ok())
+            .ok_or_else(bad)
+    };
+    let (y, m, d) = (next()?, next()?, next()?);
+    let y = u16::try_from(y).map_err(|_| bad())?;
+    let m = u8::try_from(m).map_err(|_| bad())?;
+    let d = u8::try_from(d).map_err(|_| bad())?;
+    netid_core::Date::from_ymd(y, m, d).map_err(|e| err(format!("{s:?}: {e}")))
+}
+
+/// `netid card-sample`.
+///
+/// # Errors
+/// Bad arguments or an unwritable file.
+pub fn card_sample(given: &str, family: &str, birth: &str, seq: u32, out: &Path) -> CliResult<()> {
+    let card = sample_card(given, family, parse_date(birth)?, seq)?;
+    let text = serde_json::to_string_pretty(&card).map_err(|e| err(e.to_string()))?;
+    std::fs::write(out, text).map_err(|e| err(format!("writing {}: {e}", out.display())))?;
+    println!(
+        "sample card for {} written to {} (signed by the development card authority: only an issuer started with --trust-dev-card-authority accepts it)",
+        crate::mask_name(family, given),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `netid app-keygen FILE`: a fresh app signing key; prints its public half (base64url).
+pub fn app_keygen(file: &Path) -> CliResult<()> {
+    use rand_core_06::RngCore as _;
+    if file.exists() {
+        return Err(err(format!(
+            "{} exists; not overwriting a key",
+            file.display()
+        )));
+    }
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    rand_core_06::OsRng.fill_bytes(&mut *seed);
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    write_private(file, &format!("{}\n", hex::encode(*seed)))?;
+    println!(
+        "{}",
+        netid_core::b64::encode(key.verifying_key().to_bytes())
+    );
+    Ok(())
+}
+
+/// Where a pending enrolment (a 14–17-year-old waiting for a guardian) keeps its ticket.
+pub fn pending_path(wallet: &Path) -> PathBuf {
+    let mut s = wallet.as_os_str().to_owned();
+    s.push(".pending");
+    PathBuf::from(s)
+}
+
+fn write_private(path: &Path, text: &str) -> CliResult<()> {
+    let e = |x: std::io::Error| err(format!("writing {}: {x}", path.display()));
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).map_err(e)?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(e)
+}
+
+fn store_issued(w: &mut FileWallet, issuer: &str, creds: &[IssuedCredential]) -> CliResult<()> {
+    for c in creds {
+        let rec = CredentialRecord::new(
+            c.suite,
+            c.issuer_id.clone(),
+            issuer.to_owned(),
+            c.attributes.clone(),
+            c.signature.clone(),
+            now(),
+        )?;
+        w.put_credential(rec)?;
+        println!(
+            "   ✓ 凭证 / credential {:<13} valid until {}",
+            c.suite.name(),
+            c.attributes.expiry
+        );
+    }
+    w.save()?;
+    Ok(())
+}
+
+/// `netid enroll`: phone challenge, then the enrolment; stores the credentials (or, for a
+/// 14–17-year-old, the ticket to collect them after a guardian approved).
+///
+/// # Errors
+/// Network errors and the issuer's refusals.
+#[allow(clippy::too_many_arguments)]
+pub fn enroll(
+    w: &mut FileWallet,
+    wallet_path: &Path,
+    issuer: &str,
+    card: &SignedCard,
+    phone: &str,
+    code: &mut dyn FnMut(&str) -> CliResult<String>,
+    face_score: f64,
+    suites: &[Suite],
+    guardian: Option<GuardianProof>,
+) -> CliResult<EnrolResponse> {
+    println!(
+        "① 读取身份证 / ID card read: {} (chip data signed by the card authority)",
+        crate::mask_name(&card.card.name.family, &card.card.name.given)
+    );
+    let ch: PhoneStartResponse = http::post_json(
+        &format!("{issuer}/v1/phone/challenges"),
+        &json!({ "phone": phone }).to_string(),
+        None,
+    )?
+    .json("phone challenge")?;
+    let masked_phone = if phone.len() > 4 {
+        format!(
+            "{}****{}",
+            &phone[..phone.len().min(6)],
+            &phone[phone.len() - 4..]
+        )
+    } else {
+        phone.to_owned()
+    };
+    println!("② 短信验证码已发送 / one-time code sent to {masked_phone}");
+    let code = code(phone)?;
+    let cid: [u8; 16] = hex::decode(&ch.challenge_id)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| err("the issuer sent a malformed challenge id"))?;
+    let dk = w.device_key().public_key();
+    println!("③ 人脸核验 / face check: score {face_score:.2} (simulated matcher)");
+    #[allow(clippy::cast_possible_truncation)]
+    let req = EnrolRequest {
+        card: card.clone(),
+        face: FaceSample {
+            score: Some(face_score as f32),
+            image: Vec::new(),
+        },
+        phone: PhoneProof {
+            challenge_id: ch.challenge_id.clone(),
+            code: code.trim().to_owned(),
+        },
+        device_key: dk,
+        device_signature: w.device_key().sign(&enrol_pop_message(&cid, &dk)),
+        suites: suites.to_vec(),
+        guardian,
+    };
+    println!("④ 提交申领 / enrolling with {issuer} (device key bound) …");
+    let resp: EnrolResponse =
+        http::post_json(&format!("{issuer}/v1/enrolments"), &to_json(&req)?, None)?
+            .json("enrolment")?;
+    println!(
+        "   网号 / network identity number: {}{}",
+        resp.netid,
+        if resp.created {
+            ""
+        } else {
+            " (re-enrolment: same 网号)"
+        }
+    );
+    if let Some(ticket) = &resp.ticket {
+        write_private(
+            &pending_path(wallet_path),
+            &json!({ "netid": resp.netid, "ticket": ticket, "issuer": issuer }).to_string(),
+        )?;
+        println!(
+            "   待监护人同意 / waiting for a guardian's approval: ask your guardian to run\n     netid guardian approve \"{}\"\n   then run `netid refresh` to collect your credentials",
+            resp.netid
+        );
+    } else {
+        store_issued(w, issuer, &resp.credentials)?;
+    }
+    Ok(resp)
+}
+
+/// `netid refresh`: fresh credentials for this device key (or the first ones, with the ticket
+/// of a pending enrolment).
+///
+/// # Errors
+/// Nothing to refresh; network errors; the issuer's refusal (revoked, suspended).
+pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResult<EnrolResponse> {
+    let pending_file = pending_path(wallet_path);
+    let pending: Option<serde_json::Value> = std::fs::read_to_string(&pending_file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let (netid, ticket, issuer) = match (&pending, w.credentials().first()) {
+        (Some(p), _) => (
+            p["netid"].as_str().unwrap_or_default().to_owned(),
+            p["ticket"].as_str().map(str::to_owned),
+            p["issuer"].as_str().unwrap_or(issuer).to_owned(),
+        ),
+        (None, Some(c)) => (c.netid().to_owned(), None, c.issuer_url().to_owned()),
+        (None, None) => {
+            return Err(err(
+                "nothing to refresh: this wallet holds no credential and no pending enrolment",
+            ))
+        }
+    };
+    let ts = i64::try_from(now()).unwrap_or(i64::MAX);
+    let dk = w.device_key().public_key();
+    let req = RefreshRequest {
+        netid: netid.clone(),
+        device_key: dk,
+        timestamp: ts,
+        device_signature: w.device_key().sign(&refresh_pop_message(&netid, ts, &dk)),
+        suites: Vec::new(),
+        ticket,
+    };
+    println!("刷新凭证 / asking {issuer} for fresh credentials …");
+    let resp: EnrolResponse =
+        http::post_json(&format!("{issuer}/v1/credentials"), &to_json(&req)?, None)?
+            .json("refresh")?;
+    store_issued(w, &issuer, &resp.credentials)?;
+    if pending.is_some() {
+        let _ = std::fs::remove_file(&pending_file);
+    }
+    Ok(resp)
+}
+
+/// Builds a presentation of `cred` answering `request`, fetching the issuer's public data it
+/// needs (BBS digit signatures, Groth16 revocation path).
+///
+/// # Errors
+/// Network errors; the prover's refusal.
+pub fn build_presentation(
+    meta: &IssuerMetadata,
+    cred: &CredentialRecord,
+    request: &PresentationRequest,
+) -> CliResult<Presentation> {
+    let issuer = cred.issuer_url();
+    match cred.suite() {
+        Suite::Groth16 => {
+            let path: RevocationPath = http::get(&format!(
+                "{issuer}/v1/revocation/paths/{}",
+                cred.rev_index()
+            ))?
+            .json("revocation path")?;
+            let keys = proving_keys()?;
+            Ok(present::present_groth16(
+                meta,
+                cred,
+                &path.root,
+                &path.siblings,
+                keys,
+                request,
+            )?)
+        }
+        s => {
+            let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", s.name()))?;
+            if !r.ok() {
+                return Err(err(format!("BBS digit signatures: {}", r.error_text())));
+            }
+            Ok(present::present_bbs(meta, cred, &r.body, request)?)
+        }
+    }
+}
+
+/// A guardian's proof of who they are: the issuer's own request, answered (age ≥ 18, 网号).
+///
+/// # Errors
+/// No usable credential; network errors; a bad request from the issuer.
+pub fn guardian_presentation(w: &FileWallet, issuer: &str) -> CliResult<Presentation> {
+    let t = now();
+    let today = netid_core::Date::from_unix_seconds(i64::try_from(t).unwrap_or(0), 8 * 3600)
+        .map_err(|e| err(e.to_string()))?;
+    let suites: Vec<&str> = Suite::ALL
+        .iter()
+        .filter(|s| w.credential_for(**s, today).is_some())
+        .map(|s| s.name())
+        .collect();
+    if suites.is_empty() {
+        return Err(err(
+            "this wallet holds no usable credential to prove who you are",
+        ));
+    }
+    let g: GuardianRequestResponse = http::get(&format!(
+        "{issuer}/v1/guardian/request?suites={}",
+        suites.join(",")
+    ))?
+    .json("guardian request")?;
+    let meta = fetch_metadata(issuer)?;
+    present::check_request(&g.request, &meta, t)?;
+    let cred = present::choose_credential(w.credentials(), &g.request, None)?;
+    present::check_statements(cred, &g.request.statements)?;
+    build_presentation(&meta, cred, &g.request)
+}
+
+fn relation(name: &str) -> CliResult<(IssuerRelation, GuardianRelation)> {
+    match name {
+        "parent" => Ok((IssuerRelation::Parent, GuardianRelation::Parent)),
+        "legal_guardian" | "guardian" => Ok((
+            IssuerRelation::LegalGuardian,
+            GuardianRelation::LegalGuardian,
+        )),
+        _ => Err(err(format!(
+            "{name:?}: the relation is `parent` or `legal_guardian`"
+        ))),
+    }
+}
+
+fn remember_ward(w: &mut FileWallet, info: &WardInfo, rel: GuardianRelation) -> CliResult<()> {
+    let netid = plain_netid(&info.netid);
+    if let Some(existing) = w.ward_mut(&netid) {
+        existing.set_permissions(info.permissions);
+    } else {
+        w.put_ward(Ward::new(
+            netid,
+            info.masked_name.clone(),
+            rel,
+            now(),
+            info.permissions,
+        )?)?;
+    }
+    Ok(())
+}
+
+fn print_ward(info: &WardInfo) {
+    println!(
+        "   {}  {}  {:?}  status {:?}  allowed: {}",
+        info.masked_name,
+        info.netid,
+        info.relation,
+        info.status,
+        if info.categories.is_empty() {
+            "(none)".to_owned()
+        } else {
+            info.categories.join(", ")
+        }
+    );
+}
+
+/// `netid guardian approve`.
+///
+/// # Errors
+/// Network errors; the issuer's refusal.
+pub fn guardian_approve(
+    w: &mut FileWallet,
+    issuer: &str,
+    minor: &str,
+    relation_name: &str,
+) -> CliResult<WardInfo> {
+    let (ir, wr) = relation(relation_name)?;
+    println!("监护人认证 / proving who you are to the issuer (a presentation: 网号 + age ≥ 18) …");
+    let presentation = guardian_presentation(w, issuer)?;
+    let body = ApproveRequest {
+        minor_netid: minor.to_owned(),
+        guardian: GuardianProof {
+            relation: ir,
+            presentation,
+        },
+    };
+    let info: WardInfo = http::post_json(
+        &format!("{issuer}/v1/guardian/approvals"),
+        &to_json(&body)?,
+        None,
+    )?
+    .json("guardian approval")?;
+    remember_ward(w, &info, wr)?;
+    w.save()?;
+    println!("已同意 / approved:");
+    print_ward(&info);
+    Ok(info)
+}
+
+/// `netid guardian wards`.
+///
+/// # Errors
+/// Network errors; the issuer's refusal.
+pub fn guardian_wards(w: &mut FileWallet, issuer: &str) -> CliResult<()> {
+    let presentation = guardian_presentation(w, issuer)?;
+    let list: Vec<WardInfo> = http::post_json(
+        &format!("{issuer}/v1/guardian/wards"),
+        &to_json(&WardsRequest { presentation })?,
+        None,
+    )?
+    .json("wards")?;
+    println!("被监护人 / wards: {}", list.len());
+    for info in &list {
+        let rel = match info.relation {
+            IssuerRelation::LegalGuardian => GuardianRelation::LegalGuardian,
+            _ => GuardianRelation::Parent,
+        };
+        remember_ward(w, info, rel)?;
+        print_ward(info);
+    }
+    w.save()?;
+    Ok(())
+}
+
+/// `netid guardian permissions`.
+///
+/// # Errors
+/// Unknown categories; network errors; the issuer's refusal.
+pub fn guardian_permissions(
+    w: &mut FileWallet,
+    issuer: &str,
+    minor: &str,
+    allow: &[String],
+) -> CliResult<()> {
+    let categories: Vec<String> = allow
+        .iter()
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    for c in &categories {
+        if !GuardianPerms::CATEGORIES.contains(&c.as_str()) {
+            return Err(err(format!(
+                "unknown category {c:?}; known: {}",
+                GuardianPerms::CATEGORIES.join(", ")
+            )));
+        }
+    }
+    let presentation = guardian_presentation(w, issuer)?;
+    let body = PermissionsRequest {
+        minor_netid: minor.to_owned(),
+        categories,
+        presentation,
+    };
+    let info: WardInfo = http::post_json(
+        &format!("{issuer}/v1/guardian/permissions"),
+        &to_json(&body)?,
+        None,
+    )?
+    .json("permissions")?;
+    remember_ward(w, &info, GuardianRelation::Parent)?;
+    w.save()?;
+    println!("权限已更新 / permissions set (refreshing the minor's credential applies them):");
+    print_ward(&info);
+    Ok(())
+}
+
+/// The 网号 as a terminal QR code (two rows per character).
+pub fn qr_text(data: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+    Some(
+        code.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// `netid show`.
+///
+/// # Errors
+/// None beyond opening the wallet (done by the caller).
+pub fn show(w: &FileWallet, qr: bool) -> CliResult<()> {
+    match (w.masked_name(), w.netid()) {
+        (Some(name), Some(netid)) => {
+            println!("姓名 / name:  {name}");
+            println!("网号 / netid: {}", group_netid(netid));
+            if qr {
+                if let Some(q) = qr_text(netid) {
+                    println!("{q}");
+                }
+            }
+        }
+        _ => println!("(no credential yet: run `netid enroll`)"),
+    }
+    println!(
+        "设备密钥 / device key: {}…",
+        &hex::encode(w.device_key().public_key())[..16]
+    );
+    let today = netid_core::Date::from_unix_seconds(i64::try_from(now()).unwrap_or(0), 8 * 3600)
+        .map_err(|e| err(e.to_string()))?;
+    println!("凭证 / credentials: {}", w.credentials().len());
+    for c in w.credentials() {
+        let status = match c.status() {
+            crate::CredentialStatus::Revoked => "revoked",
+            _ if !c.is_usable_on(today) => "expired",
+            _ => "active",
+        };
+        println!(
+            "   {:<13} {:<8} expires {}  issuer {}",
+            c.suite().name(),
+            status,
+            c.expiry(),
+            c.issuer_id()
+        );
+    }
+    if !w.wards().is_empty() {
+        println!("被监护人 / wards: {}", w.wards().len());
+        for ward in w.wards() {
+            println!(
+                "   {}  {}  permissions {:#x}",
+                ward.display_name(),
+                group_netid(ward.netid()),
+                ward.permissions()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `netid history`.
+///
+/// # Errors
+/// None beyond opening the wallet (done by the caller).
+pub fn history(w: &FileWallet) -> CliResult<()> {
+    println!("出示记录 / presentations: {}", w.history().count());
+    for h in w.history().rev() {
+        println!(
+            "   {}  {} ({})  {}  pseudonym {}",
+            h.at(),
+            h.app_name(),
+            h.app_id(),
+            h.suite().name(),
+            h.pseudonym_tag().map_or("-".to_owned(), |t| t.to_string())
+        );
+        for line in describe_statements(h.statements()) {
+            println!("       · {line}");
+        }
+    }
+    Ok(())
+}
+
+/// A request to answer and where its answer goes.
+#[derive(Debug, Clone)]
+pub struct LoadedRequest {
+    /// The request.
+    pub request: PresentationRequest,
+    /// The verifier's base URL when the request came from a URL of `GET /v1/requests/{id}`.
+    pub verifier: Option<String>,
+}
+
+/// Reads a request: a verifier URL of `GET /v1/requests/{id}`, a file, or JSON text (a bare
+/// request or an object with a `request` field).
+///
+/// # Errors
+/// Unreachable, unreadable or malformed.
+pub fn load_request(src: &str) -> CliResult<LoadedRequest> {
+    let src = src.trim();
+    let (text, verifier) = if src.starts_with("http://") || src.starts_with("https://") {
+        let r = http::get(src)?;
+        if !r.ok() {
+            return Err(err(format!("fetching the request: {}", r.error_text())));
+        }
+        let base = src.split_once("/v1/requests/").map(|(b, _)| b.to_owned());
+        (r.text(), base)
+    } else if !src.starts_with('{') && Path::new(src).exists() {
+        (
+            std::fs::read_to_string(src).map_err(|e| err(format!("reading {src}: {e}")))?,
+            None,
+        )
+    } else {
+        (src.to_owned(), None)
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| err(format!("the request is not JSON: {e}")))?;
+    let inner = if v.get("request").is_some_and(serde_json::Value::is_object) {
+        v["request"].clone()
+    } else {
+        v
+    };
+    let request: PresentationRequest = serde_json::from_value(inner)
+        .map_err(|e| err(format!("malformed presentation request: {e}")))?;
+    Ok(LoadedRequest { request, verifier })
+}
+
+/// Options of [`present`].
+#[derive(Debug, Clone, Default)]
+pub struct PresentOptions {
+    /// Use this suite only.
+    pub suite: Option<Suite>,
+    /// Print the presentation instead of sending it.
+    pub print: bool,
+    /// Send it here (default: the base URL of the request URL).
+    pub verifier: Option<String>,
+    /// The issuer when the wallet holds no credential yet (metadata for the checks).
+    pub issuer_fallback: Option<String>,
+}
+
+/// What became of a presentation.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// The verifier accepted it; its claims.
+    Accepted(serde_json::Value),
+    /// The verifier rejected it.
+    Rejected(Response),
+    /// Printed, not sent.
+    Printed,
+    /// The holder said no.
+    Declined,
+}
+
+/// The result of [`present`].
+#[derive(Debug, Clone)]
+pub struct PresentOutcome {
+    /// The presentation JSON (empty when declined).
+    pub presentation: String,
+    /// Where it was sent.
+    pub sent_to: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// `netid present`: check the request, show who asks what, ask consent, prove, send.
+///
+/// # Errors
+/// A request that fails the checks; statements the credential cannot prove; a guardian's
+/// restriction; network errors. (A verifier's rejection is a [`Verdict`].)
+pub fn present(
+    w: &mut FileWallet,
+    src: &str,
+    opts: &PresentOptions,
+    consent: &mut dyn FnMut() -> CliResult<bool>,
+) -> CliResult<PresentOutcome> {
+    let loaded = load_request(src)?;
+    let request = &loaded.request;
+    let issuer = w
+        .credentials()
+        .first()
+        .map(|c| c.issuer_url().to_owned())
+        .or_else(|| opts.issuer_fallback.clone())
+        .ok_or_else(|| err("no issuer known: enrol first"))?;
+    let meta = fetch_metadata(&issuer)?;
+    let t = now();
+    let cert = present::check_request(request, &meta, t).map_err(|e| {
+        err(format!(
+            "拒绝 / refused: {e} — this request is not from an app the platform registered for what it asks"
+        ))
+    })?;
+    println!(
+        "请求方 / who asks: {} ({}), category {}; certified by the platform until {}",
+        cert.name,
+        cert.app_id,
+        cert.category,
+        netid_core::Date::from_unix_seconds(
+            i64::try_from(cert.not_after).unwrap_or(i64::MAX),
+            8 * 3600
+        )
+        .map_or_else(|_| cert.not_after.to_string(), |d| d.to_string())
+    );
+    println!("请求内容 / what is asked:");
+    for line in describe_statements(&request.statements) {
+        println!("   · {line}");
+    }
+    println!(
+        "   (suites accepted: {}; answer within {} s)",
+        request
+            .suites
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        request.expires_at.saturating_sub(t)
+    );
+    let cred = present::choose_credential(w.credentials(), request, opts.suite)?;
+    present::check_statements(cred, &request.statements)
+        .map_err(|e| err(format!("拒绝 / refused: {e}")))?;
+    let perms = cred.attributes().guardian_perms;
+    if perms & (1 << 31) == 0 {
+        let allowed = GuardianPerms::CATEGORIES
+            .iter()
+            .position(|c| *c == cert.category)
+            .is_some_and(|i| perms & (1 << i) != 0);
+        if !allowed {
+            return Err(err(format!(
+                "拒绝 / refused: your guardian has not allowed apps of category {:?}",
+                cert.category
+            )));
+        }
+    }
+    if !consent()? {
+        println!("未出示 / declined: nothing was sent");
+        return Ok(PresentOutcome {
+            presentation: String::new(),
+            sent_to: None,
+            verdict: Verdict::Declined,
+        });
+    }
+    println!("生成证明 / proving with {} …", cred.suite().name());
+    let started = std::time::Instant::now();
+    let p = build_presentation(&meta, cred, request)?;
+    println!(
+        "   proof ready in {:.2} s ({} bytes)",
+        started.elapsed().as_secs_f64(),
+        p.proof.as_slice().len()
+    );
+    let json = to_json(&p)?;
+    let entry = HistoryEntry::new(
+        t,
+        cert.app_id.clone(),
+        cert.name.clone(),
+        p.suite,
+        request.statements,
+        p.pseudonym.as_ref().map(|x| PseudonymTag::of(x.as_slice())),
+    )?;
+    if opts.print {
+        println!("{json}");
+        w.record_presentation(entry);
+        w.save()?;
+        return Ok(PresentOutcome {
+            presentation: json,
+            sent_to: None,
+            verdict: Verdict::Printed,
+        });
+    }
+    let target = opts
+        .verifier
+        .clone()
+        .or(loaded.verifier)
+        .ok_or_else(|| err("where to send it? pass --verifier URL, or --print"))?;
+    let target = target.trim_end_matches('/').to_owned();
+    let r = http::post_json(&format!("{target}/v1/presentations"), &json, None)?;
+    let verdict = if r.ok() {
+        let claims: serde_json::Value = r.json("verifier answer")?;
+        w.record_presentation(entry);
+        w.save()?;
+        println!(
+            "✓ 已验证 / accepted by {target}: age ≥ {}, assurance ≥ {}, pseudonym {}",
+            claims["age_at_least"],
+            claims["assurance_at_least"],
+            claims["pseudonym"]
+                .as_str()
+                .map_or("-".to_owned(), |s| format!("{}…", &s[..s.len().min(16)]))
+        );
+        Verdict::Accepted(claims)
+    } else {
+        println!("✗ 被拒绝 / rejected: {}", r.error_text());
+        Verdict::Rejected(r)
+    };
+    Ok(PresentOutcome {
+        presentation: json,
+        sent_to: Some(target),
+        verdict,
+    })
+}
+
+/// Statements for an "over 18 + real-name + pseudonym" request (used by the demo).
+pub fn adult_statements(today: netid_core::Date) -> Statements {
+    let mut s = Statements::new(today);
+    s.age_at_least = Some(18);
+    s.assurance_at_least = Some(netid_core::AssuranceLevel::Remote);
+    s.pseudonym = true;
+    s.not_expired = true;
+    s
+}

@@ -1,0 +1,246 @@
+//! The wallet's side of a presentation, with no network and no clock: check a request before
+//! showing it, decide whether (and with which suite) the wallet can answer it, and build the
+//! presentation of either suite from a [`CredentialRecord`] and the issuer's public data the
+//! caller fetched (metadata; the BBS digit signatures of the current epoch; the Groth16
+//! revocation path and proving keys).
+
+use ed25519_dalek::VerifyingKey;
+use netid_bbs::netid::NetidBbs;
+use netid_circuits::gadgets::eddsa;
+use netid_circuits::gadgets::merkle::MerklePath;
+use netid_circuits::keys::ProvingKeys;
+use netid_circuits::presentation::fr_from_bytes;
+use netid_circuits::suite::{self as g16, HolderCredential};
+use netid_core::{
+    age_on, AppCertificate, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
+};
+
+use crate::CredentialRecord;
+
+/// Why a request cannot be answered or a presentation not built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PresentError {
+    /// The request is malformed, expired, not signed by an app the registry certified, or asks
+    /// for more than the app's certificate allows.
+    #[error("the request is not acceptable: {0}")]
+    Request(String),
+    /// The issuer's metadata is unusable.
+    #[error("the issuer's metadata is unusable: {0}")]
+    Metadata(String),
+    /// The credential does not satisfy a statement (under age, too low an assurance, expired).
+    #[error("your credential cannot prove this: {0}")]
+    Unprovable(String),
+    /// The wallet holds no usable credential of a suite the request accepts.
+    #[error("no usable credential for the suites the request accepts ({0})")]
+    NoCredential(String),
+    /// The suite's prover failed (bad issuer data, a revoked or outdated credential).
+    #[error("building the presentation failed: {0}")]
+    Prover(String),
+}
+
+/// What [`check_request`] learnt: who asks (from the app certificate the registry signed).
+pub type Asker = AppCertificate;
+
+/// Checks `request` as a wallet must before showing it: well-formed and unexpired at `now`,
+/// its app certificate signed by the issuer's app registry (`metadata.app_registry_key`),
+/// signed by the certified app key, asking nothing outside the certificate's policy.
+///
+/// # Errors
+/// [`PresentError::Metadata`] for an unusable registry key; [`PresentError::Request`].
+pub fn check_request(
+    request: &PresentationRequest,
+    metadata: &IssuerMetadata,
+    now: u64,
+) -> Result<Asker, PresentError> {
+    let key: [u8; 32] = metadata
+        .app_registry_key
+        .as_slice()
+        .try_into()
+        .map_err(|_| PresentError::Metadata("app registry key must be 32 bytes".into()))?;
+    let key = VerifyingKey::from_bytes(&key)
+        .map_err(|_| PresentError::Metadata("app registry key is not an Ed25519 key".into()))?;
+    netid_core::verify_request(request, &key, now).map_err(|e| PresentError::Request(e.to_string()))
+}
+
+/// Whether `credential` makes every statement of `statements` true (so that a proof can
+/// exist), checked before any proving so the holder gets a plain answer.
+///
+/// # Errors
+/// [`PresentError::Unprovable`] naming the first false statement.
+pub fn check_statements(
+    credential: &CredentialRecord,
+    statements: &Statements,
+) -> Result<(), PresentError> {
+    let attrs = credential.attributes();
+    if let Some(n) = statements.age_at_least {
+        let age = age_on(attrs.birthdate, statements.today).unwrap_or(0);
+        if age < u32::from(n) {
+            return Err(PresentError::Unprovable(format!(
+                "you are not at least {n} years old on {}",
+                statements.today
+            )));
+        }
+    }
+    if let Some(level) = statements.assurance_at_least {
+        if attrs.assurance < level {
+            return Err(PresentError::Unprovable(format!(
+                "real-name assurance level {} is below the level {} asked",
+                attrs.assurance.level(),
+                level.level()
+            )));
+        }
+    }
+    if statements.not_expired && attrs.expiry < statements.today {
+        return Err(PresentError::Unprovable(format!(
+            "the credential expired on {}",
+            attrs.expiry
+        )));
+    }
+    Ok(())
+}
+
+/// The first suite of `request.suites` (the app's order of preference) for which `credentials`
+/// holds a usable credential on the request's date; with `prefer`, that suite only.
+///
+/// # Errors
+/// [`PresentError::NoCredential`].
+pub fn choose_credential<'a>(
+    credentials: &'a [CredentialRecord],
+    request: &PresentationRequest,
+    prefer: Option<Suite>,
+) -> Result<&'a CredentialRecord, PresentError> {
+    let today = request.statements.today;
+    request
+        .suites
+        .iter()
+        .filter(|s| prefer.is_none_or(|p| p == **s))
+        .find_map(|s| {
+            credentials
+                .iter()
+                .find(|c| c.suite() == *s && c.is_usable_on(today))
+        })
+        .ok_or_else(|| {
+            PresentError::NoCredential(
+                request
+                    .suites
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
+}
+
+/// A BBS presentation (suites `bbs-sha256`, `bbs-shake256`) of `credential` answering
+/// `request`, with the digit signatures of the issuer's current epoch (the bytes of
+/// `GET /v1/bbs/{suite}/digits`).
+///
+/// # Errors
+/// [`PresentError::Metadata`] for a bad key or digit signatures; [`PresentError::Prover`].
+pub fn present_bbs(
+    metadata: &IssuerMetadata,
+    credential: &CredentialRecord,
+    digit_signatures: &[u8],
+    request: &PresentationRequest,
+) -> Result<Presentation, PresentError> {
+    let suite = credential.suite();
+    let bbs = NetidBbs::for_suite(suite)
+        .ok_or_else(|| PresentError::Prover(format!("{} is not a BBS suite", suite.name())))?;
+    let pk_bytes = match suite {
+        Suite::BbsSha256 => &metadata.bbs_sha256_public_key,
+        _ => &metadata.bbs_shake256_public_key,
+    };
+    let pk = netid_bbs::PublicKey::from_bytes(pk_bytes.as_slice())
+        .map_err(|e| PresentError::Metadata(format!("BBS public key: {e}")))?;
+    let digits = bbs
+        .load_digit_signatures(digit_signatures)
+        .map_err(|e| PresentError::Metadata(format!("digit signatures: {e}")))?;
+    let sig = netid_bbs::Signature::from_bytes(credential.signature())
+        .map_err(|e| PresentError::Prover(format!("credential signature: {e}")))?;
+    bbs.present(
+        &pk,
+        &digits,
+        credential.attributes(),
+        &sig,
+        request,
+        &mut rand::rng(),
+    )
+    .map_err(|e| PresentError::Prover(e.to_string()))
+}
+
+/// A Groth16 presentation of `credential` answering `request`, with the revocation path of
+/// the credential's slot (`root` and the 20 `siblings`, 32 bytes each, from
+/// `GET /v1/revocation/paths/{rev_index}`) and the proving keys.
+///
+/// # Errors
+/// [`PresentError::Metadata`] for a bad issuer key or path; [`PresentError::Prover`].
+pub fn present_groth16<B: AsRef<[u8]>>(
+    metadata: &IssuerMetadata,
+    credential: &CredentialRecord,
+    root: &[u8],
+    siblings: &[B],
+    keys: &ProvingKeys,
+    request: &PresentationRequest,
+) -> Result<Presentation, PresentError> {
+    let issuer = eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
+        .map_err(|e| PresentError::Metadata(format!("Groth16 issuer key: {e}")))?;
+    let sig = eddsa::Signature::from_bytes(credential.signature())
+        .map_err(|e| PresentError::Prover(format!("credential signature: {e}")))?;
+    let siblings = siblings
+        .iter()
+        .map(|s| fr_from_bytes(s.as_ref(), "sibling"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PresentError::Metadata(format!("revocation path: {e}")))?;
+    let path = MerklePath {
+        siblings: siblings.try_into().map_err(|v: Vec<_>| {
+            PresentError::Metadata(format!("revocation path has {} siblings", v.len()))
+        })?,
+    };
+    let root = fr_from_bytes(root, "root")
+        .map_err(|e| PresentError::Metadata(format!("revocation root: {e}")))?;
+    g16::prove(
+        keys,
+        &issuer,
+        root,
+        HolderCredential {
+            attributes: credential.attributes(),
+            signature: &sig,
+            path: &path,
+        },
+        request,
+        &mut rand_core_06::OsRng,
+    )
+    .map_err(|e| PresentError::Prover(e.to_string()))
+}
+
+/// Plain-language lines describing what `statements` ask (for the consent screen and the
+/// history).
+pub fn describe_statements(statements: &Statements) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(n) = statements.age_at_least {
+        out.push(format!(
+            "年满 {n} 周岁 / you are at least {n} years old on {} (birthdate not revealed)",
+            statements.today
+        ));
+    }
+    if let Some(level) = statements.assurance_at_least {
+        out.push(format!(
+            "实名认证 / real-name verified at assurance level ≥ {}",
+            level.level()
+        ));
+    }
+    if statements.not_expired {
+        out.push("证件有效 / your credential has not expired".into());
+    }
+    if statements.pseudonym {
+        out.push("应用内化名 / your pseudonym for this app (the same every time for this app, unlinkable across apps)".into());
+    }
+    for a in statements.disclose.iter() {
+        out.push(format!("公开 / disclose: {}", a.name()));
+    }
+    if out.is_empty() {
+        out.push("nothing but that you hold a valid credential".into());
+    }
+    out
+}
