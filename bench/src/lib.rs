@@ -305,7 +305,7 @@ impl Config {
         }
     }
 
-    /// `--quick`: the same matrix with short sampling (under two minutes on a quiet 2-core
+    /// `--quick`: the same matrix with short sampling (57–66 s measured on a 2-core
     /// machine). Groth16 proving gets no warm-up: the cached keys are loaded and the code paths
     /// warmed by the statements before.
     pub fn quick() -> Config {

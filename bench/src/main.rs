@@ -19,7 +19,7 @@ use netid_bench::{output, plot, BenchError, Config, Result, Statement, SuiteName
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Short sampling (meant to finish in under two minutes on a quiet 2-core machine).
+    /// Short sampling (about a minute on a 2-core machine: 57–66 s measured).
     #[arg(long, conflicts_with = "tiny")]
     quick: bool,
     /// One repetition of everything, no warm-up (a smoke test; numbers are not meaningful).

@@ -14,6 +14,7 @@
 //! that fails its checksum or point validation is regenerated.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey};
@@ -25,6 +26,7 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 
 use crate::error::{CircuitError, Result};
+use crate::fixed_base::FixedBaseTable;
 use crate::presentation::circuit::PresentationCircuit;
 
 /// Version of the key file format.
@@ -36,6 +38,8 @@ const KEY_FILE_VERSION: u8 = 1;
 pub struct VerifierKey {
     vk: VerifyingKey<Bn254>,
     pvk: PreparedVerifyingKey<Bn254>,
+    /// Fixed-base table of `gamma_abc_g1[1..]`, built on first use (verifiers only).
+    inputs: Arc<OnceLock<FixedBaseTable>>,
 }
 
 impl core::fmt::Debug for VerifierKey {
@@ -52,7 +56,18 @@ impl VerifierKey {
     /// Wraps a verifying key, preparing it for fast verification.
     pub fn new(vk: VerifyingKey<Bn254>) -> VerifierKey {
         let pvk = ark_groth16::prepare_verifying_key(&vk);
-        VerifierKey { vk, pvk }
+        VerifierKey {
+            vk,
+            pvk,
+            inputs: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The precomputed multiples of the public-input bases `gamma_abc_g1[1..]` (built on the
+    /// first call, ≈ 1.4 MiB for the presentation key; shared by clones).
+    pub fn input_table(&self) -> &FixedBaseTable {
+        self.inputs
+            .get_or_init(|| FixedBaseTable::new(self.vk.gamma_abc_g1.get(1..).unwrap_or(&[])))
     }
 
     /// The verifying key.
@@ -226,7 +241,7 @@ fn seed_digest(seed: &[u8]) -> [u8; 32] {
 
 /// SHA-256 over the circuit's constraint matrices and sizes: changes whenever the circuit does.
 pub fn circuit_fingerprint() -> Result<[u8; 32]> {
-    static FP: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
+    static FP: OnceLock<Option<[u8; 32]>> = OnceLock::new();
     FP.get_or_init(|| compute_fingerprint().ok())
         .ok_or_else(|| CircuitError::Keys("cannot synthesize the circuit".into()))
 }

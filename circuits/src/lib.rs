@@ -35,6 +35,7 @@
 
 pub mod dev;
 pub mod error;
+pub mod fixed_base;
 pub mod gadgets;
 pub mod keys;
 pub mod presentation;

@@ -189,15 +189,16 @@ pub fn verify(
 /// [`NUM_PUBLIC_INPUTS`]: crate::presentation::NUM_PUBLIC_INPUTS
 pub fn verify_proof(vk: &VerifierKey, public: &[Fr], proof: &Proof<Bn254>) -> Result<()> {
     let ic = &vk.vk().gamma_abc_g1;
-    if public.len() + 1 != ic.len() {
+    let (Some(ic0), true) = (ic.first(), public.len() + 1 == ic.len()) else {
         return Err(CircuitError::InvalidProof);
-    }
-    // The public-input combination as one multi-scalar multiplication (arkworks' own
-    // `prepare_inputs` does one scalar multiplication per input).
-    use ark_ec::VariableBaseMSM;
-    let prepared = ark_bn254::G1Projective::msm(&ic[1..], public)
-        .map_err(|_| CircuitError::InvalidProof)?
-        + ic[0];
+    };
+    // The public-input combination with the verifier's fixed-base table (crate::fixed_base;
+    // arkworks' own `prepare_inputs` does one variable-base scalar multiplication per input).
+    let prepared = vk
+        .input_table()
+        .msm(public)
+        .ok_or(CircuitError::InvalidProof)?
+        + ic0;
     match Groth16::<Bn254>::verify_proof_with_prepared_inputs(vk.prepared(), proof, &prepared) {
         Ok(true) => Ok(()),
         _ => Err(CircuitError::InvalidProof),
