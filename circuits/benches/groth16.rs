@@ -76,6 +76,29 @@ fn bench(c: &mut Criterion) {
     g.bench_function("groth16/verify inputs: variable-base MSM", |b| {
         b.iter(|| <ark_bn254::G1Projective as VariableBaseMSM>::msm(bases, &inputs).unwrap())
     });
+    // Batch verification (suite::verify_batch) of 16 presentations for 16 different requests,
+    // against verifying them one by one; criterion reports the time for all 16.
+    let reqs: Vec<_> = (0..16u8)
+        .map(|i| adult_request("shop.example", today, [i + 2; 32]))
+        .collect();
+    let presentations: Vec<_> = reqs
+        .iter()
+        .map(|r| suite::prove(&keys, &pk, tree.root(), cred.clone(), r, &mut rng).unwrap())
+        .collect();
+    let items: Vec<_> = reqs.iter().zip(&presentations).collect();
+    g.bench_function("groth16/verify 16: batch", |b| {
+        b.iter(|| {
+            let out = suite::verify_batch(keys.verifier(), &pk, tree.root(), &items, &mut rng);
+            assert!(out.iter().all(|r| r.is_ok()));
+        })
+    });
+    g.bench_function("groth16/verify 16: one by one", |b| {
+        b.iter(|| {
+            for (r, p) in &items {
+                suite::verify(keys.verifier(), &pk, tree.root(), r, p).unwrap();
+            }
+        })
+    });
     g.bench_function("groth16/issue (EdDSA-Poseidon sign)", |b| {
         b.iter(|| suite::sign_credential(&sk, &attrs).unwrap())
     });

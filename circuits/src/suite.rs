@@ -156,6 +156,19 @@ pub fn verify(
     request: &PresentationRequest,
     presentation: &Presentation,
 ) -> Result<VerifiedPresentation> {
+    let (proof, public, verified) = decode(issuer, rev_root, request, presentation)?;
+    verify_proof(vk, &public, &proof)?;
+    Ok(verified)
+}
+
+/// Decodes a presentation and derives its public inputs; what the verifier will learn if the
+/// proof verifies.
+fn decode(
+    issuer: &PublicKey,
+    rev_root: Fr,
+    request: &PresentationRequest,
+    presentation: &Presentation,
+) -> Result<(Proof<Bn254>, Vec<Fr>, VerifiedPresentation)> {
     presentation
         .check_answers(request)
         .map_err(|e| CircuitError::InvalidPresentation(e.to_string()))?;
@@ -175,13 +188,121 @@ pub fn verify(
         .map_err(|e| CircuitError::InvalidPresentation(e.to_string()))?;
     let proof =
         proof_from_bytes(presentation.proof.as_slice()).map_err(|_| CircuitError::InvalidProof)?;
-    verify_proof(vk, &public.to_field_elements(), &proof)?;
-    Ok(VerifiedPresentation {
-        app_id: request.app_id.clone(),
-        statements: request.statements,
-        disclosed: presentation.disclosed.clone(),
-        pseudonym: ps.map(|p| fr_to_bytes(&p)),
-    })
+    Ok((
+        proof,
+        public.to_field_elements(),
+        VerifiedPresentation {
+            app_id: request.app_id.clone(),
+            statements: request.statements,
+            disclosed: presentation.disclosed.clone(),
+            pseudonym: ps.map(|p| fr_to_bytes(&p)),
+        },
+    ))
+}
+
+/// Verifies many presentations at once, each against its own request, with one pairing
+/// product: the result for item `i` is what [`verify`] would return for it.
+///
+/// The batch check is the small-exponent test: with fresh random 128-bit `r_j` (from `rng`,
+/// which must be the verifier's own and unpredictable to provers),
+/// `Π e(r_j·A_j, B_j) · e(Σ r_j·L_j, −γ) · e(Σ r_j·C_j, −δ) · e(−(Σ r_j)·α, β) = 1`, where `L_j` is
+/// item `j`'s public-input combination. Every proof was decoded with subgroup checks, so a
+/// batch containing an invalid proof passes with probability at most 2^-128. It costs one
+/// Miller loop per item plus four and a single final exponentiation, against three Miller
+/// loops and a final exponentiation per item. When the batch check fails, the items are
+/// verified one by one so that each gets its own answer.
+pub fn verify_batch<R: RngCore + CryptoRng>(
+    vk: &VerifierKey,
+    issuer: &PublicKey,
+    rev_root: Fr,
+    items: &[(&PresentationRequest, &Presentation)],
+    rng: &mut R,
+) -> Vec<Result<VerifiedPresentation>> {
+    let decoded: Vec<_> = items
+        .iter()
+        .map(|(request, presentation)| decode(issuer, rev_root, request, presentation))
+        .collect();
+    let batch: Vec<(&Proof<Bn254>, &[Fr])> = decoded
+        .iter()
+        .filter_map(|d| d.as_ref().ok())
+        .map(|(proof, public, _)| (proof, public.as_slice()))
+        .collect();
+    let all_valid = batch.len() > 1 && verify_proof_batch(vk, &batch, rng);
+    decoded
+        .into_iter()
+        .map(|d| {
+            let (proof, public, verified) = d?;
+            if !all_valid {
+                verify_proof(vk, &public, &proof)?;
+            }
+            Ok(verified)
+        })
+        .collect()
+}
+
+/// The small-exponent batch test of [`verify_batch`] on bare proofs and their public inputs
+/// (points already validated by [`proof_from_bytes`]): `true` when all verify (up to 2^-128),
+/// `false` when one does not or an input vector has the wrong length.
+pub fn verify_proof_batch<R: RngCore + CryptoRng>(
+    vk: &VerifierKey,
+    batch: &[(&Proof<Bn254>, &[Fr])],
+    rng: &mut R,
+) -> bool {
+    use ark_bn254::{G1Affine, G1Projective};
+    use ark_ec::pairing::Pairing;
+    use ark_ec::{CurveGroup, VariableBaseMSM};
+    use ark_ff::Zero;
+
+    let key = vk.vk();
+    let Some(ic0) = key.gamma_abc_g1.first() else {
+        return false;
+    };
+    let n_inputs = key.gamma_abc_g1.len() - 1;
+    // Non-zero 128-bit multipliers.
+    let r: Vec<Fr> = batch
+        .iter()
+        .map(|_| {
+            let mut b = [0u8; 16];
+            rng.fill_bytes(&mut b);
+            Fr::from(u128::from_le_bytes(b)) + Fr::from(1u64)
+        })
+        .collect();
+    let r_sum: Fr = r.iter().sum();
+    // Σ_j r_j·L_j = (Σ r_j)·IC_0 + Σ_i (Σ_j r_j·x_{j,i})·IC_i: one fixed-base MSM.
+    let mut combined = vec![Fr::zero(); n_inputs];
+    for ((_, public), r_j) in batch.iter().zip(&r) {
+        if public.len() != n_inputs {
+            return false;
+        }
+        for (acc, x) in combined.iter_mut().zip(public.iter()) {
+            *acc += *r_j * x;
+        }
+    }
+    let Some(inputs) = vk.input_table().msm(&combined) else {
+        return false;
+    };
+    let inputs = inputs + *ic0 * r_sum;
+    let cs: Vec<G1Affine> = batch.iter().map(|(p, _)| p.c).collect();
+    let Ok(c_sum) = G1Projective::msm(&cs, &r) else {
+        return false;
+    };
+    let mut g1: Vec<G1Projective> = batch
+        .iter()
+        .zip(&r)
+        .map(|((p, _), r_j)| p.a * r_j)
+        .collect();
+    g1.extend([inputs, c_sum, key.alpha_g1 * (-r_sum)]);
+    let g1 = G1Projective::normalize_batch(&g1);
+    let pvk = vk.prepared();
+    let mut g2: Vec<<Bn254 as Pairing>::G2Prepared> =
+        batch.iter().map(|(p, _)| p.b.into()).collect();
+    g2.extend([
+        pvk.gamma_g2_neg_pc.clone(),
+        pvk.delta_g2_neg_pc.clone(),
+        key.beta_g2.into(),
+    ]);
+    let ml = Bn254::multi_miller_loop(g1, g2);
+    Bn254::final_exponentiation(ml).is_some_and(|out| out.is_zero())
 }
 
 /// Verifies a bare proof against public inputs (exactly [`NUM_PUBLIC_INPUTS`] of them).

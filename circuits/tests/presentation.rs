@@ -388,3 +388,92 @@ fn pinned_constraint_counts() {
     );
     assert!(c.total <= 1 << 15);
 }
+
+#[test]
+fn batch_verification_agrees_with_one_by_one() {
+    let w = world();
+    let reqs: Vec<PresentationRequest> = [
+        ("shop.example", 21u8),
+        ("game.example", 22),
+        ("bank.example", 23),
+    ]
+    .iter()
+    .map(|(app, n)| adult_request(app, w.today, [*n; 32]))
+    .collect();
+    let ps: Vec<Presentation> = reqs
+        .iter()
+        .map(|r| prove(&w, &w.attrs, &w.sig, r).unwrap())
+        .collect();
+    let vk = keys().verifier();
+    let mut vrng = ChaCha20Rng::seed_from_u64(99);
+
+    // All valid: every item's result equals the single verification's.
+    let items: Vec<_> = reqs.iter().zip(&ps).collect();
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    assert_eq!(out.len(), 3);
+    for ((req, p), got) in items.iter().zip(&out) {
+        let single = suite::verify(vk, &w.pk, w.tree.root(), req, p).unwrap();
+        assert_eq!(got.as_ref().unwrap(), &single);
+    }
+
+    // The batch equation itself holds for valid proofs (so the results above did not come from
+    // the one-by-one fallback) and fails when one public input is changed.
+    let bare: Vec<_> = items
+        .iter()
+        .map(|(req, p)| {
+            let ps = p
+                .pseudonym
+                .as_ref()
+                .map(|b| netid_circuits::presentation::fr_from_bytes(b.as_slice(), "nym").unwrap());
+            let public = PublicInputs::for_request(req, &p.disclosed, ps, &w.pk, w.tree.root())
+                .unwrap()
+                .to_field_elements();
+            (suite::proof_from_bytes(p.proof.as_slice()).unwrap(), public)
+        })
+        .collect();
+    let refs: Vec<_> = bare.iter().map(|(p, x)| (p, x.as_slice())).collect();
+    assert!(suite::verify_proof_batch(vk, &refs, &mut vrng));
+    let mut changed = bare[1].1.clone();
+    changed[NUM_PUBLIC_INPUTS - 1] += Fr::one();
+    let mut bad = refs.clone();
+    bad[1].1 = &changed;
+    assert!(!suite::verify_proof_batch(vk, &bad, &mut vrng));
+    assert!(!suite::verify_proof_batch(vk, &bad[..2], &mut vrng));
+    bad[1].1 = &changed[..3];
+    assert!(!suite::verify_proof_batch(vk, &bad, &mut vrng));
+
+    // Proofs swapped between two requests (each a valid proof, of another statement), and a
+    // changed disclosed value: exactly those items fail, the valid one still passes.
+    let mut altered = ps[2].clone();
+    altered.pseudonym = Some(fr_to_bytes(&Fr::from(5u64)).to_vec().into());
+    let mut swapped0 = ps[1].clone();
+    swapped0.request_hash = reqs[0].request_hash();
+    swapped0.pseudonym = ps[0].pseudonym.clone();
+    let items = [
+        (&reqs[0], &swapped0),
+        (&reqs[1], &ps[1]),
+        (&reqs[2], &altered),
+    ];
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    assert!(matches!(out[0], Err(CircuitError::InvalidProof)));
+    assert!(out[1].is_ok());
+    assert!(matches!(out[2], Err(CircuitError::InvalidProof)));
+
+    // A presentation that does not answer its request fails before any pairing; the others
+    // are still checked as a batch.
+    let wrong_hash = ps[1].clone();
+    let items = [
+        (&reqs[0], &ps[0]),
+        (&reqs[2], &wrong_hash),
+        (&reqs[2], &ps[2]),
+    ];
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    assert!(out[0].is_ok() && out[2].is_ok());
+    assert!(matches!(out[1], Err(CircuitError::InvalidPresentation(_))));
+
+    // Another revocation root makes every item fail; an empty batch is empty.
+    let items: Vec<_> = reqs.iter().zip(&ps).collect();
+    let out = suite::verify_batch(vk, &w.pk, Fr::one(), &items, &mut vrng);
+    assert!(out.iter().all(|r| r.is_err()));
+    assert!(suite::verify_batch(vk, &w.pk, w.tree.root(), &[], &mut vrng).is_empty());
+}
