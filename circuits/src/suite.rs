@@ -309,12 +309,12 @@ pub fn verify_proof_batch<R: RngCore + CryptoRng>(
 ///
 /// [`NUM_PUBLIC_INPUTS`]: crate::presentation::NUM_PUBLIC_INPUTS
 pub fn verify_proof(vk: &VerifierKey, public: &[Fr], proof: &Proof<Bn254>) -> Result<()> {
-    let ic = &vk.vk().gamma_abc_g1;
-    let (Some(ic0), true) = (ic.first(), public.len() + 1 == ic.len()) else {
+    let Some(ic0) = vk.vk().gamma_abc_g1.first() else {
         return Err(CircuitError::InvalidProof);
     };
     // The public-input combination with the verifier's fixed-base table (crate::fixed_base;
     // arkworks' own `prepare_inputs` does one variable-base scalar multiplication per input).
+    // The table holds `gamma_abc_g1[1..]` and refuses any other number of inputs.
     let prepared = vk
         .input_table()
         .msm(public)

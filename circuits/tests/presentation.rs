@@ -441,6 +441,12 @@ fn batch_verification_agrees_with_one_by_one() {
     assert!(!suite::verify_proof_batch(vk, &bad[..2], &mut vrng));
     bad[1].1 = &changed[..3];
     assert!(!suite::verify_proof_batch(vk, &bad, &mut vrng));
+    // A single proof with the wrong number of public inputs is refused too.
+    suite::verify_proof(vk, &bare[1].1, &bare[1].0).unwrap();
+    assert!(suite::verify_proof(vk, &bare[1].1[..3], &bare[1].0).is_err());
+    let mut longer = bare[1].1.clone();
+    longer.push(Fr::zero());
+    assert!(suite::verify_proof(vk, &longer, &bare[1].0).is_err());
 
     // Proofs swapped between two requests (each a valid proof, of another statement), and a
     // changed disclosed value: exactly those items fail, the valid one still passes.
