@@ -1,6 +1,7 @@
 //! Live interop with independent JavaScript implementations (tools/js): circomlibjs Poseidon and
-//! EdDSA, and `snarkjs groth16 verify` on an exported netid proof (accepts it; rejects it with a
-//! changed public input).
+//! EdDSA, and snarkjs's Groth16 verifier on an exported netid proof (accepts it; rejects it with
+//! a changed public input), both through its JavaScript API and, on the files the
+//! `netid-circuits demo-proof` binary writes, through its command line (`snarkjs groth16 verify`).
 //!
 //! Needs `npm ci` in tools/js. `.ci/run` installs it and sets `NETID_REQUIRE_JS=1`, which makes a
 //! missing installation a failure; without that variable and without node_modules these tests
@@ -159,4 +160,50 @@ fn snarkjs_accepts_exported_proof_and_rejects_changed_input() {
             "snarkjs accepted a changed public input {i}"
         );
     }
+}
+
+/// The `netid-circuits demo-proof` binary's export, checked by the snarkjs command-line tool
+/// (`snarkjs groth16 verify`): it accepts the proof, and rejects it once a public input changes.
+#[test]
+fn snarkjs_cli_verifies_the_demo_proof_export() {
+    let Some(dir) = js_dir() else { return };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = root.join("target/netid-test-demo-proof");
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new(env!("CARGO_BIN_EXE_netid-circuits"))
+        .arg("demo-proof")
+        .arg("--out")
+        .arg(&out)
+        .arg("--key-dir")
+        .arg(root.join("target/netid-keys"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "netid-circuits demo-proof failed");
+    let snarkjs_verify = || {
+        Command::new("npx")
+            .args(["--no-install", "snarkjs", "groth16", "verify"])
+            .arg(out.join("verification_key.json"))
+            .arg(out.join("public.json"))
+            .arg(out.join("proof.json"))
+            .current_dir(&dir)
+            .output()
+            .expect("npx must be installed")
+    };
+    let ok = snarkjs_verify();
+    assert!(
+        ok.status.success(),
+        "snarkjs rejects the demo proof: {}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    // Change public input 5 (the disclosure mask) by one.
+    let public_path = out.join("public.json");
+    let mut public: Vec<String> =
+        serde_json::from_slice(&std::fs::read(&public_path).unwrap()).unwrap();
+    let changed = public[5].parse::<u128>().unwrap() + 1;
+    public[5] = changed.to_string();
+    std::fs::write(&public_path, serde_json::to_vec(&public).unwrap()).unwrap();
+    assert!(
+        !snarkjs_verify().status.success(),
+        "snarkjs accepted a proof with a changed public input"
+    );
 }
