@@ -261,17 +261,22 @@ pub struct Config {
     pub setup_sampling: Sampling,
     /// Cache directory of the Groth16 development proving keys.
     pub key_dir: PathBuf,
+    /// Keys imported from a ceremony (`netid-circuits import-zkey --out DIR`): when given, the
+    /// full Groth16 presentation is also proved with them, beside the development key, as a
+    /// peer row "prove (full), ceremony key".
+    #[serde(default)]
+    pub groth16_ceremony_keys: Option<PathBuf>,
 }
 
 impl Config {
     /// The default key cache: `target/netid-keys` of this workspace when it exists, else
-    /// netid-circuits' default directory.
+    /// netid-circuits' default directory, else `netid-keys` in the current directory.
     pub fn default_key_dir() -> PathBuf {
         let workspace_target = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target"));
         if workspace_target.is_dir() {
             workspace_target.join("netid-keys")
         } else {
-            netid_circuits::keys::default_key_dir()
+            netid_circuits::keys::default_key_dir().unwrap_or_else(|| PathBuf::from("netid-keys"))
         }
     }
 
@@ -302,6 +307,7 @@ impl Config {
                 target_seconds: 0.0,
             },
             key_dir: Config::default_key_dir(),
+            groth16_ceremony_keys: None,
         }
     }
 

@@ -46,6 +46,11 @@ struct Args {
     /// Directory of the cached Groth16 development keys.
     #[arg(long)]
     key_dir: Option<PathBuf>,
+    /// Also prove the full Groth16 presentation with keys imported from a ceremony (the
+    /// directory `netid-circuits import-zkey --out DIR` wrote), compared with the development
+    /// key in the same run.
+    #[arg(long, value_name = "DIR")]
+    groth16_keys: Option<PathBuf>,
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -132,6 +137,7 @@ fn config(args: &Args) -> Config {
     if let Some(k) = &args.key_dir {
         c.key_dir = k.clone();
     }
+    c.groth16_ceremony_keys = args.groth16_keys.clone();
     c
 }
 

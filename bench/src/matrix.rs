@@ -11,6 +11,7 @@ use netid_circuits::presentation::circuit::PresentationCircuit;
 use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_core::{CredentialAttributes, Presentation};
 use rand_chacha::rand_core::SeedableRng;
+use std::hint::black_box;
 
 use crate::world::{self, BbsIssuer, G16Issuer};
 use crate::{
@@ -285,6 +286,63 @@ fn groth16_suite(
             proof_bytes: p.proof.len(),
             pseudonym_bytes: p.pseudonym.as_ref().map_or(0, |x| x.len()),
             presentation_json_bytes: json_len(&p)?,
+        });
+    }
+
+    if let (Some(dir), Some(_)) = (&config.groth16_ceremony_keys, &full) {
+        let ceremony = ProvingKeys::load_ceremony(dir)?;
+        let req = world::request(Statement::Full, suite.core(), [7; 32])?;
+        let cred = HolderCredential {
+            attributes: attrs,
+            signature: &issuer.sig,
+            path: &issuer.path,
+        };
+        let root = issuer.tree.root();
+        // Alternating proofs, so both keys see the same machine: warm-up, then pairs until the
+        // slow sampling's time (twice, for two keys) or its repetition bound is reached.
+        step(
+            progress,
+            "groth16: prove full, development vs ceremony key".into(),
+        );
+        let s = &config.slow;
+        let mut prove_ms = |keys: &ProvingKeys| -> Result<f64> {
+            let t = std::time::Instant::now();
+            black_box(g16::prove(
+                keys,
+                &issuer.pk,
+                root,
+                cred.clone(),
+                &req,
+                &mut rng,
+            )?);
+            Ok(t.elapsed().as_secs_f64() * 1e3)
+        };
+        for _ in 0..s.warmup {
+            prove_ms(&issuer.keys)?;
+            prove_ms(&ceremony)?;
+        }
+        let (mut dev, mut cer) = (Vec::new(), Vec::new());
+        let start = std::time::Instant::now();
+        while dev.len() < s.max_reps.max(1)
+            && (dev.len() < s.min_reps.max(3)
+                || start.elapsed().as_secs_f64() < 2.0 * s.target_seconds)
+        {
+            dev.push(prove_ms(&issuer.keys)?);
+            cer.push(prove_ms(&ceremony)?);
+        }
+        let summary = |v: &[f64]| {
+            Stats::from_samples(v).ok_or_else(|| BenchError::Internal("no samples".into()))
+        };
+        let (dev, cer) = (summary(&dev)?, summary(&cer)?);
+        report.peers.push(PeerRow {
+            suite,
+            operation: "prove (full), ceremony key".into(),
+            messages: None,
+            ratio: cer.median_ms / dev.median_ms,
+            netid: cer,
+            peer: "netid, development key".into(),
+            peer_stats: dev,
+            bytes: None,
         });
     }
 

@@ -248,7 +248,11 @@ pub async fn start_in_process(w: &World) -> Result<SocketAddr> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let verifier = Verifier::new(w.metadata(now)?, Arc::new(MemoryReplayCache::new()))?;
+    let verifier = Verifier::with_policy(
+        w.metadata(now)?,
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )?;
     let state = ServiceState::new(Arc::new(verifier), vec![world::app()?], system_clock());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

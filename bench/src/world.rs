@@ -240,6 +240,7 @@ impl World {
             bbs_sha256_public_key: self.bbs[0].pk.to_bytes().to_vec().into(),
             bbs_shake256_public_key: self.bbs[1].pk.to_bytes().to_vec().into(),
             groth16_public_key: self.g16.pk.to_bytes().to_vec().into(),
+            groth16_setup: netid_core::Groth16Setup::Development,
             groth16_verifying_key: self.g16.keys.verifier().to_bytes()?.into(),
             revocation_root: fr_to_bytes(&self.g16.tree.root()).to_vec().into(),
             epoch: 1,

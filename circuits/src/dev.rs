@@ -62,3 +62,42 @@ pub fn adult_request(app_id: &str, today: Date, nonce: [u8; 32]) -> Presentation
         signature: Vec::new().into(),
     }
 }
+
+/// Forges a Groth16 proof for *any* public inputs from a setup's trapdoor — what anyone can do
+/// against development keys, whose trapdoor [`crate::keys::development_trapdoor`] recomputes
+/// from the public seed. For the tests that show why deployments need ceremony keys.
+///
+/// With `L = IC_0 + Σ x_i·IC_i` and a random point `P`: `A = α + (γ/β)·L + (δ/β)·P`, `B = β`,
+/// `C = P`, so `e(A, B) = e(α, β)·e(L, γ)·e(C, δ)`, the verification equation, holds without
+/// any witness. Against keys of another trapdoor the result is just an invalid proof.
+pub fn forge_proof<R: rand_chacha::rand_core::RngCore>(
+    vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+    trapdoor: &crate::keys::Trapdoor,
+    public: &[ark_bn254::Fr],
+    rng: &mut R,
+) -> Result<ark_groth16::Proof<ark_bn254::Bn254>> {
+    use ark_bn254::{Fr, G1Projective};
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::{Field, UniformRand};
+
+    let (ic0, ics) = vk
+        .gamma_abc_g1
+        .split_first()
+        .filter(|(_, ics)| ics.len() == public.len())
+        .ok_or_else(|| crate::CircuitError::Statement("wrong number of public inputs".into()))?;
+    let l = ics
+        .iter()
+        .zip(public)
+        .fold(G1Projective::from(*ic0), |acc, (ic, x)| acc + *ic * x);
+    let beta_inv = trapdoor
+        .beta
+        .inverse()
+        .ok_or_else(|| crate::CircuitError::Keys("β = 0".into()))?;
+    let p = G1Projective::generator() * Fr::rand(rng);
+    let a = vk.alpha_g1 + l * (trapdoor.gamma * beta_inv) + p * (trapdoor.delta * beta_inv);
+    Ok(ark_groth16::Proof {
+        a: a.into_affine(),
+        b: vk.beta_g2,
+        c: p.into_affine(),
+    })
+}

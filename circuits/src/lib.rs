@@ -9,8 +9,10 @@
 //! verify` (and snarkjs's EVM verifier) accept them.
 //!
 //! Layout: [`gadgets`] holds each primitive as native code beside its gadget (`poseidon`,
-//! `eddsa`, `merkle`, `range`); [`presentation`] the relation and circuit; [`keys`] setup and
-//! the key cache; [`suite`] prove/verify over netid-core's types; [`snarkjs`] export.
+//! `eddsa`, `merkle`, `range`); [`presentation`] the relation and circuit; [`keys`] ceremony and
+//! development keys, key files; [`r1cs`] the `.r1cs` export and [`zkey`] the `.zkey` import for
+//! a snarkjs phase-2 ceremony; [`qap`] snarkjs's QAP convention; [`suite`] prove/verify over
+//! netid-core's types; [`snarkjs`] JSON export.
 //!
 //! ```
 //! use netid_circuits::gadgets::{eddsa::SecretKey, poseidon::poseidon};
@@ -30,8 +32,10 @@
 //! # Ok::<(), netid_circuits::CircuitError>(())
 //! ```
 //!
-//! Proving a whole presentation needs the proving key (a few seconds of development setup,
-//! cached on disk): see [`suite::prove`] and `netid-circuits demo-proof`.
+//! Proving a whole presentation needs the proving key: in a deployment the `.zkey` of a phase-2
+//! ceremony imported with `netid-circuits import-zkey`; in tests and the demo the development
+//! setup (a few seconds, cached on disk, forgeable by anyone): see [`keys`], [`suite::prove`]
+//! and `netid-circuits demo-proof`.
 
 pub mod dev;
 pub mod error;
@@ -39,7 +43,10 @@ pub mod fixed_base;
 pub mod gadgets;
 pub mod keys;
 pub mod presentation;
+pub mod qap;
+pub mod r1cs;
 pub mod snarkjs;
 pub mod suite;
+pub mod zkey;
 
 pub use error::{CircuitError, Result};

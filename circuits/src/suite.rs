@@ -12,7 +12,7 @@ use netid_core::{
     Attribute, Audience, CredentialAttributes, DisclosedAttributes, Presentation,
     PresentationRequest, Statements, Suite, FORMAT_VERSION,
 };
-use rand_chacha::rand_core::{CryptoRng, RngCore};
+use rand_chacha::rand_core::{CryptoRng, RngCore, SeedableRng};
 
 use crate::error::{CircuitError, Result};
 use crate::gadgets::eddsa::{PublicKey, SecretKey, Signature};
@@ -22,6 +22,7 @@ use crate::presentation::{
     attributes_to_fields, check_statement, circuit::PresentationCircuit, credential_commitment,
     fr_from_bytes, fr_to_bytes, PublicInputs, Witness,
 };
+use crate::qap::SnarkjsQap;
 
 /// Length of an encoded proof.
 pub const PROOF_LEN: usize = 128;
@@ -133,7 +134,8 @@ pub fn prove<R: RngCore + CryptoRng>(
         witness: Some(witness),
         counts: None,
     };
-    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, keys.pk(), rng)?;
+    let proof =
+        Groth16::<Bn254, SnarkjsQap>::create_random_proof_with_reduction(circuit, keys.pk(), rng)?;
     Ok(Presentation {
         version: FORMAT_VERSION,
         suite: Suite::Groth16,
@@ -203,20 +205,20 @@ fn decode(
 /// Verifies many presentations at once, each against its own request, with one pairing
 /// product: the result for item `i` is what [`verify`] would return for it.
 ///
-/// The batch check is the small-exponent test: with fresh random 128-bit `r_j` (from `rng`,
-/// which must be the verifier's own and unpredictable to provers),
+/// The batch check is the small-exponent test: with fresh random 128-bit `r_j` drawn here from
+/// the operating system's randomness (never from a caller's generator: a prover who can predict
+/// the `r_j` can make two invalid proofs cancel),
 /// `Π e(r_j·A_j, B_j) · e(Σ r_j·L_j, −γ) · e(Σ r_j·C_j, −δ) · e(−(Σ r_j)·α, β) = 1`, where `L_j` is
 /// item `j`'s public-input combination. Every proof was decoded with subgroup checks, so a
 /// batch containing an invalid proof passes with probability at most 2^-128. It costs one
 /// Miller loop per item plus four and a single final exponentiation, against three Miller
 /// loops and a final exponentiation per item. When the batch check fails, the items are
 /// verified one by one so that each gets its own answer.
-pub fn verify_batch<R: RngCore + CryptoRng>(
+pub fn verify_batch(
     vk: &VerifierKey,
     issuer: &PublicKey,
     rev_root: Fr,
     items: &[(&PresentationRequest, &Presentation)],
-    rng: &mut R,
 ) -> Vec<Result<VerifiedPresentation>> {
     let decoded: Vec<_> = items
         .iter()
@@ -227,7 +229,7 @@ pub fn verify_batch<R: RngCore + CryptoRng>(
         .filter_map(|d| d.as_ref().ok())
         .map(|(proof, public, _)| (proof, public.as_slice()))
         .collect();
-    let all_valid = batch.len() > 1 && verify_proof_batch(vk, &batch, rng);
+    let all_valid = batch.len() > 1 && verify_proof_batch(vk, &batch);
     decoded
         .into_iter()
         .map(|d| {
@@ -242,8 +244,21 @@ pub fn verify_batch<R: RngCore + CryptoRng>(
 
 /// The small-exponent batch test of [`verify_batch`] on bare proofs and their public inputs
 /// (points already validated by [`proof_from_bytes`]): `true` when all verify (up to 2^-128),
-/// `false` when one does not or an input vector has the wrong length.
-pub fn verify_proof_batch<R: RngCore + CryptoRng>(
+/// `false` when one does not, an input vector has the wrong length, or the operating system's
+/// randomness is unavailable. The weights come from the operating system, never the caller.
+pub fn verify_proof_batch(vk: &VerifierKey, batch: &[(&Proof<Bn254>, &[Fr])]) -> bool {
+    use rand_core_06::RngCore as _;
+    let mut os = rand_core_06::OsRng;
+    let mut seed = [0u8; 32];
+    if os.try_fill_bytes(&mut seed).is_err() {
+        return false;
+    }
+    let mut rng = <rand_chacha::ChaCha20Rng as SeedableRng>::from_seed(seed);
+    verify_proof_batch_with_weights(vk, batch, &mut rng)
+}
+
+/// [`verify_proof_batch`] with weights from `rng`.
+fn verify_proof_batch_with_weights<R: RngCore + CryptoRng>(
     vk: &VerifierKey,
     batch: &[(&Proof<Bn254>, &[Fr])],
     rng: &mut R,
@@ -323,5 +338,61 @@ pub fn verify_proof(vk: &VerifierKey, public: &[Fr], proof: &Proof<Bn254>) -> Re
     match Groth16::<Bn254>::verify_proof_with_prepared_inputs(vk.prepared(), proof, &prepared) {
         Ok(true) => Ok(()),
         _ => Err(CircuitError::InvalidProof),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::qap::toy::Toy;
+    use ark_bn254::G1Projective;
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_snark::SNARK;
+
+    /// Why the batch weights come from the operating system: a prover who can predict them
+    /// makes two invalid proofs whose errors cancel in the batch equation.
+    #[test]
+    fn predictable_batch_weights_let_invalid_proofs_cancel() {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+        let (pk, vk) = Groth16::<Bn254, SnarkjsQap>::circuit_specific_setup(
+            Toy { x: None, y: None },
+            &mut rng,
+        )
+        .unwrap();
+        let vk = VerifierKey::new(vk);
+        let prove = |x: u64, rng: &mut rand_chacha::ChaCha20Rng| {
+            let c = Toy {
+                x: Some(Fr::from(x)),
+                y: Some(Fr::from(7u64)),
+            };
+            Groth16::<Bn254, SnarkjsQap>::prove(&pk, c, rng).unwrap()
+        };
+        let (mut p1, mut p2) = (prove(3, &mut rng), prove(5, &mut rng));
+        let (x1, x2) = ([Fr::from(21u64)], [Fr::from(35u64)]);
+        // The weights the verifier would draw from a generator the prover knows.
+        let known = rand_chacha::ChaCha20Rng::from_seed([42; 32]);
+        let mut peek = known.clone();
+        let mut weight = || {
+            let mut b = [0u8; 16];
+            peek.fill_bytes(&mut b);
+            Fr::from(u128::from_le_bytes(b)) + Fr::from(1u64)
+        };
+        let (r1, r2) = (weight(), weight());
+        let delta = G1Projective::generator() * Fr::from(1234u64);
+        p1.c = (p1.c + delta).into_affine();
+        p2.c = (p2.c - delta * (r1 / r2)).into_affine();
+        // Each proof is now invalid…
+        assert!(verify_proof(&vk, &x1, &p1).is_err());
+        assert!(verify_proof(&vk, &x2, &p2).is_err());
+        let batch = [(&p1, &x1[..]), (&p2, &x2[..])];
+        // …yet the batch passes under the predicted weights…
+        assert!(verify_proof_batch_with_weights(
+            &vk,
+            &batch,
+            &mut known.clone()
+        ));
+        // …and fails under the operating system's.
+        assert!(!verify_proof_batch(&vk, &batch));
     }
 }

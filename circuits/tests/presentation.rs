@@ -405,11 +405,10 @@ fn batch_verification_agrees_with_one_by_one() {
         .map(|r| prove(&w, &w.attrs, &w.sig, r).unwrap())
         .collect();
     let vk = keys().verifier();
-    let mut vrng = ChaCha20Rng::seed_from_u64(99);
 
     // All valid: every item's result equals the single verification's.
     let items: Vec<_> = reqs.iter().zip(&ps).collect();
-    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items);
     assert_eq!(out.len(), 3);
     for ((req, p), got) in items.iter().zip(&out) {
         let single = suite::verify(vk, &w.pk, w.tree.root(), req, p).unwrap();
@@ -432,15 +431,15 @@ fn batch_verification_agrees_with_one_by_one() {
         })
         .collect();
     let refs: Vec<_> = bare.iter().map(|(p, x)| (p, x.as_slice())).collect();
-    assert!(suite::verify_proof_batch(vk, &refs, &mut vrng));
+    assert!(suite::verify_proof_batch(vk, &refs));
     let mut changed = bare[1].1.clone();
     changed[NUM_PUBLIC_INPUTS - 1] += Fr::one();
     let mut bad = refs.clone();
     bad[1].1 = &changed;
-    assert!(!suite::verify_proof_batch(vk, &bad, &mut vrng));
-    assert!(!suite::verify_proof_batch(vk, &bad[..2], &mut vrng));
+    assert!(!suite::verify_proof_batch(vk, &bad));
+    assert!(!suite::verify_proof_batch(vk, &bad[..2]));
     bad[1].1 = &changed[..3];
-    assert!(!suite::verify_proof_batch(vk, &bad, &mut vrng));
+    assert!(!suite::verify_proof_batch(vk, &bad));
     // A single proof with the wrong number of public inputs is refused too.
     suite::verify_proof(vk, &bare[1].1, &bare[1].0).unwrap();
     assert!(suite::verify_proof(vk, &bare[1].1[..3], &bare[1].0).is_err());
@@ -460,7 +459,7 @@ fn batch_verification_agrees_with_one_by_one() {
         (&reqs[1], &ps[1]),
         (&reqs[2], &altered),
     ];
-    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items);
     assert!(matches!(out[0], Err(CircuitError::InvalidProof)));
     assert!(out[1].is_ok());
     assert!(matches!(out[2], Err(CircuitError::InvalidProof)));
@@ -473,13 +472,13 @@ fn batch_verification_agrees_with_one_by_one() {
         (&reqs[2], &wrong_hash),
         (&reqs[2], &ps[2]),
     ];
-    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items, &mut vrng);
+    let out = suite::verify_batch(vk, &w.pk, w.tree.root(), &items);
     assert!(out[0].is_ok() && out[2].is_ok());
     assert!(matches!(out[1], Err(CircuitError::InvalidPresentation(_))));
 
     // Another revocation root makes every item fail; an empty batch is empty.
     let items: Vec<_> = reqs.iter().zip(&ps).collect();
-    let out = suite::verify_batch(vk, &w.pk, Fr::one(), &items, &mut vrng);
+    let out = suite::verify_batch(vk, &w.pk, Fr::one(), &items);
     assert!(out.iter().all(|r| r.is_err()));
-    assert!(suite::verify_batch(vk, &w.pk, w.tree.root(), &[], &mut vrng).is_empty());
+    assert!(suite::verify_batch(vk, &w.pk, w.tree.root(), &[]).is_empty());
 }

@@ -130,4 +130,8 @@ pub enum CoreError {
     /// The credential's expiry date lies before today.
     #[error("credential expired")]
     Expired,
+
+    /// Issuer metadata whose fields contradict each other.
+    #[error("invalid issuer metadata: {0}")]
+    InvalidMetadata(&'static str),
 }

@@ -8,6 +8,30 @@ use crate::CoreError;
 /// Format version of [`IssuerMetadata`].
 pub const METADATA_VERSION: u16 = 1;
 
+/// How an issuer's Groth16 keys were made (specs/groth16.md §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Groth16Setup {
+    /// The issuer does not offer the groth16 suite (no ceremony keys configured).
+    None,
+    /// netid's deterministic development setup: its trapdoor is public, anyone can forge
+    /// proofs. Tests and demos only; verifiers refuse it unless told otherwise.
+    Development,
+    /// Keys from a multi-party phase-2 ceremony (imported `.zkey`).
+    Ceremony,
+}
+
+impl Groth16Setup {
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Groth16Setup::None => "none",
+            Groth16Setup::Development => "development",
+            Groth16Setup::Ceremony => "ceremony",
+        }
+    }
+}
+
 /// The issuer's public keys, revocation state and app-registry key.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +46,11 @@ pub struct IssuerMetadata {
     pub bbs_shake256_public_key: Bytes,
     /// EdDSA-Poseidon public key of the Groth16 suite (32 bytes, packed BabyJubJub point).
     pub groth16_public_key: Bytes,
-    /// Groth16 verifying key of the presentation circuit (arkworks compressed).
+    /// Where the Groth16 keys come from; [`Groth16Setup::None`] when the issuer does not offer
+    /// the groth16 suite.
+    pub groth16_setup: Groth16Setup,
+    /// Groth16 verifying key of the presentation circuit (arkworks compressed); empty when
+    /// `groth16_setup` is `none`.
     pub groth16_verifying_key: Bytes,
     /// Current root of the revocation tree (32 bytes, little-endian BN254 field element).
     pub revocation_root: Bytes,
@@ -62,6 +90,16 @@ impl IssuerMetadata {
                 });
             }
         }
+        if (self.groth16_setup == Groth16Setup::None) != self.groth16_verifying_key.is_empty() {
+            return Err(CoreError::InvalidMetadata(
+                "groth16_verifying_key must be empty exactly when groth16_setup is none",
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether the issuer offers the groth16 suite.
+    pub fn offers_groth16(&self) -> bool {
+        self.groth16_setup != Groth16Setup::None
     }
 }

@@ -39,9 +39,11 @@
 //! adult and a 15-year-old (approved by the adult as guardian), proves "over 18 + real-name +
 //! pseudonym" to both apps in each suite over HTTP, and shows the refusals: the minor's "over
 //! 18", a replayed presentation (409), and a revoked credential. It exits non-zero if any step
-//! misbehaves. The Groth16 proving keys come from `$NETID_KEY_DIR` (else
-//! `$XDG_DATA_HOME/netid/groth16`); the first run makes a development setup, which takes a
-//! while. Only `http://` URLs are supported (no TLS in this build).
+//! misbehaves. The demo's Groth16 suite runs on development keys (public trapdoor, said so on
+//! screen) from `$NETID_KEY_DIR` (else `$XDG_DATA_HOME/netid/groth16`); the first run makes
+//! them, which takes a while. Against a real issuer the wallet proves with the ceremony keys in
+//! `$NETID_GROTH16_KEYS` (`netid-circuits import-zkey`) and checks they are the issuer's. Only
+//! `http://` URLs are supported (no TLS in this build).
 //!
 //! ```
 //! use netid_core::{Date, Passphrase, Statements, Suite};

@@ -333,6 +333,10 @@ pub(crate) struct MetadataSchema {
     bbs_shake256_public_key: String,
     #[schema(format = Byte)]
     groth16_public_key: String,
+    /// `ceremony`, `development` (public trapdoor: forgeable, demos and tests only) or `none`
+    /// (the groth16 suite is not offered; `groth16_verifying_key` is then empty).
+    #[schema(pattern = "^(ceremony|development|none)$")]
+    groth16_setup: String,
     #[schema(format = Byte)]
     groth16_verifying_key: String,
     #[schema(format = Byte)]

@@ -16,9 +16,9 @@ use netid_circuits::keys::VerifierKey;
 use netid_circuits::presentation::fr_to_bytes;
 use netid_core::{
     AppCertificate, AppPolicy, Attribute, AttributeSet, CredentialAttributes, Date, DisclosedValue,
-    IssuerMetadata, Presentation, PresentationRequest, Suite, METADATA_VERSION,
+    Groth16Setup, IssuerMetadata, Presentation, PresentationRequest, Suite, METADATA_VERSION,
 };
-use netid_verifier::{App, MemoryReplayCache, Verifier, VerifierError};
+use netid_verifier::{App, KeyPolicy, MemoryReplayCache, Verifier, VerifierError};
 use subtle::ConstantTimeEq;
 
 use crate::api::{
@@ -87,8 +87,8 @@ pub struct IssuerParts {
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// The Groth16 verifying key of the presentation circuit (published; checks guardian
-    /// presentations).
-    pub groth16_vk: VerifierKey,
+    /// presentations); `None`: the groth16 suite is not offered.
+    pub groth16_vk: Option<VerifierKey>,
 }
 
 struct RevState {
@@ -108,6 +108,7 @@ pub struct Issuer<S: Storage> {
     sender: Arc<dyn CodeSender>,
     clock: Arc<dyn Clock>,
     vk_bytes: Vec<u8>,
+    groth16_setup: Groth16Setup,
     self_app: App,
     guardians: Verifier,
     rev: RwLock<RevState>,
@@ -150,17 +151,42 @@ impl<S: Storage> Issuer<S> {
         let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
             .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
         let epoch = storage.epoch().await?;
-        let vk_bytes = parts.groth16_vk.to_bytes().map_err(|_| IssuerError::Key {
-            what: "Groth16 verifying key does not encode",
-            source: None,
-        })?;
+        let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
+            None => (Vec::new(), Groth16Setup::None),
+            Some(vk) => (
+                vk.to_bytes().map_err(|_| IssuerError::Key {
+                    what: "Groth16 verifying key does not encode",
+                    source: None,
+                })?,
+                if vk.is_development() {
+                    Groth16Setup::Development
+                } else {
+                    Groth16Setup::Ceremony
+                },
+            ),
+        };
         let now = parts.clock.now_unix();
         let self_app = issuer_app(&secrets, now)?;
         let face = FaceCheck::new(parts.face_matcher, config.face_threshold)?;
         let phone = PhoneVerifier::new(secrets.phone_code_key(), config.phone_policy)?;
-        let metadata = build_metadata(&secrets, &config, &vk_bytes, &tree, epoch, now)?;
-        let guardians = Verifier::new(metadata.clone(), Arc::new(MemoryReplayCache::new()))
-            .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        let metadata = build_metadata(
+            &secrets,
+            &config,
+            groth16_setup,
+            &vk_bytes,
+            &tree,
+            epoch,
+            now,
+        )?;
+        // The issuer checks guardians' presentations with its own keys: development keys only
+        // when it was explicitly started on them.
+        let policy = KeyPolicy {
+            accept_dev_keys: groth16_setup == Groth16Setup::Development,
+            groth16_vk_pin: None,
+        };
+        let guardians =
+            Verifier::with_policy(metadata.clone(), Arc::new(MemoryReplayCache::new()), policy)
+                .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
         Ok(Issuer {
             storage,
             secrets,
@@ -171,6 +197,7 @@ impl<S: Storage> Issuer<S> {
             sender: parts.code_sender,
             clock: parts.clock,
             vk_bytes,
+            groth16_setup,
             self_app,
             guardians,
             rev: RwLock::new(RevState {
@@ -270,7 +297,7 @@ impl<S: Storage> Issuer<S> {
                 &Signature::from_bytes(&req.device_signature),
             )
             .map_err(|_| IssuerError::InvalidInput("device_signature does not verify"))?;
-        let suites = suites_or_all(&req.suites)?;
+        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
         let applicant = if req.guardian.is_some() {
             Applicant::Guardian
         } else {
@@ -601,7 +628,7 @@ impl<S: Storage> Issuer<S> {
                 return Err(IssuerError::NotAllowed("refresh request already used"));
             }
         }
-        let suites = suites_or_all(&req.suites)?;
+        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
         let person = self
             .storage
             .person_by_netid(&netid)
@@ -701,6 +728,7 @@ impl<S: Storage> Issuer<S> {
         rev.metadata = build_metadata(
             &self.secrets,
             &self.config,
+            self.groth16_setup,
             &self.vk_bytes,
             &rev.tree,
             rev.epoch,
@@ -721,7 +749,7 @@ impl<S: Storage> Issuer<S> {
     /// [`IssuerError::InvalidInput`] for a bad suite list.
     pub fn guardian_request(&self, suites: &[Suite]) -> Result<PresentationRequest, IssuerError> {
         let now = self.now();
-        let suites = suites_or_all(suites)?;
+        let suites = suites_or_all(suites, self.groth16_setup)?;
         let request = self
             .self_app
             .request(today(now)?)
@@ -1006,14 +1034,25 @@ fn ward_info(m: &PersonRecord, relation: crate::minors::GuardianRelation) -> War
     }
 }
 
-fn suites_or_all(suites: &[Suite]) -> Result<Vec<Suite>, IssuerError> {
+/// The suites asked for (all offered ones when none are named).
+fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, IssuerError> {
+    let offered = groth16 != Groth16Setup::None;
     if suites.is_empty() {
-        return Ok(vec![Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16]);
+        let mut all = vec![Suite::BbsSha256, Suite::BbsShake256];
+        if offered {
+            all.push(Suite::Groth16);
+        }
+        return Ok(all);
     }
     let mut out: Vec<Suite> = Vec::new();
     for &s in suites {
         if out.contains(&s) {
             return Err(IssuerError::InvalidInput("a suite is listed twice"));
+        }
+        if s == Suite::Groth16 && !offered {
+            return Err(IssuerError::InvalidInput(
+                "this issuer does not offer the groth16 suite",
+            ));
         }
         out.push(s);
     }
@@ -1051,6 +1090,7 @@ fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
 fn build_metadata(
     secrets: &IssuerSecrets,
     config: &IssuerConfig,
+    groth16_setup: Groth16Setup,
     vk_bytes: &[u8],
     tree: &RevocationTree,
     epoch: u64,
@@ -1064,6 +1104,7 @@ fn build_metadata(
         bbs_sha256_public_key: sha.pk.to_bytes().to_vec().into(),
         bbs_shake256_public_key: shake.pk.to_bytes().to_vec().into(),
         groth16_public_key: secrets.groth16().public_key().to_bytes().to_vec().into(),
+        groth16_setup,
         groth16_verifying_key: vk_bytes.to_vec().into(),
         revocation_root: fr_to_bytes(&tree.root()).to_vec().into(),
         epoch,

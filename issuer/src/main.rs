@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use netid_issuer::evidence::{CodeSender, FileCodeSender, LogCodeSender, TrustedCardAuthorities};
-use netid_issuer::server::{build, dev_card_authority, IssuerOptions, KeySource};
+use netid_issuer::server::{build, dev_card_authority, Groth16Keys, IssuerOptions, KeySource};
 use netid_issuer::service::{router, shutdown_signal, AdminToken};
 
 /// The netid issuer service.
@@ -37,9 +37,16 @@ struct Args {
         default_value = "netid-issuer-keys"
     )]
     key_dir: PathBuf,
-    /// Directory of the Groth16 proving/verifying key cache (development setup when missing).
-    #[arg(long, env = "NETID_KEY_DIR")]
-    groth16_key_dir: Option<PathBuf>,
+    /// Directory of the Groth16 keys imported from a phase-2 ceremony (`netid-circuits
+    /// import-zkey final.zkey --out DIR`). Without it (or --dev-groth16-keys) the issuer does
+    /// not offer the groth16 suite.
+    #[arg(long, env = "NETID_GROTH16_KEYS", conflicts_with = "dev_groth16_keys")]
+    groth16_keys: Option<PathBuf>,
+    /// Offer the groth16 suite on netid's DEVELOPMENT keys (public trapdoor: anyone can forge
+    /// proofs), cached in $NETID_KEY_DIR or the user's data directory. Demos and tests only;
+    /// logged as a warning at every start and published as groth16_setup=development.
+    #[arg(long)]
+    dev_groth16_keys: bool,
     /// Trusted ID-card authority public keys (base64url, comma-separated; repeatable).
     #[arg(
         long = "card-authority",
@@ -99,16 +106,18 @@ async fn run(args: Args) -> Result<(), String> {
         authorities,
         sender,
     );
-    if let Some(d) = args.groth16_key_dir {
-        opts.groth16_key_dir = d;
-    }
+    opts.groth16 = match (args.groth16_keys, args.dev_groth16_keys) {
+        (Some(dir), _) => Groth16Keys::Ceremony(dir),
+        (None, true) => Groth16Keys::Development(
+            netid_circuits::keys::default_key_dir_or_err().map_err(|e| e.to_string())?,
+        ),
+        (None, false) => Groth16Keys::None,
+    };
     opts.admin_token = admin;
     opts.config.issuer_id = args.issuer_id;
     opts.config.face_threshold = args.face_threshold;
     opts.config.credential_validity_days = args.credential_days;
-    tracing::info!(
-        "loading keys and storage (the first start creates the Groth16 keys: about a minute)"
-    );
+    tracing::info!("loading keys and storage");
     let state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
     let backend = state.issuer().storage().backend();
     let listener = tokio::net::TcpListener::bind(&args.listen)

@@ -36,15 +36,26 @@ pub enum KeySource {
     Ephemeral,
 }
 
+/// Where the Groth16 keys come from (specs/groth16.md §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Groth16Keys {
+    /// The groth16 suite is not offered (the default: no ceremony keys configured).
+    None,
+    /// Keys imported from a phase-2 ceremony (`netid-circuits import-zkey --out DIR`).
+    Ceremony(PathBuf),
+    /// netid's development setup, cached in this directory (created when missing). Its
+    /// trapdoor is public: anyone can forge Groth16 proofs. Tests and the demo only.
+    Development(PathBuf),
+}
+
 /// Everything an issuer service needs.
 pub struct IssuerOptions {
     /// `sqlite://PATH`, `sqlite::memory:` or `postgres://…`.
     pub database_url: String,
     /// The issuer's secret keys.
     pub keys: KeySource,
-    /// Directory of the cached Groth16 proving/verifying keys (development setup, created when
-    /// missing).
-    pub groth16_key_dir: PathBuf,
+    /// The Groth16 keys (default: none, so the groth16 suite is not offered).
+    pub groth16: Groth16Keys,
     /// Trusted ID-card authorities.
     pub card_authorities: TrustedCardAuthorities,
     /// Admin bearer token; admin routes are closed without one.
@@ -81,7 +92,7 @@ impl IssuerOptions {
         IssuerOptions {
             database_url: database_url.into(),
             keys,
-            groth16_key_dir: netid_circuits::keys::default_key_dir(),
+            groth16: Groth16Keys::None,
             card_authorities,
             admin_token: None,
             code_sender,
@@ -114,20 +125,50 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
         }
         KeySource::Ephemeral => IssuerSecrets::generate(),
     };
-    let dir = opts.groth16_key_dir.clone();
-    let g16 = tokio::task::spawn_blocking(move || ProvingKeys::load_or_dev_setup(&dir, DEV_SEED))
-        .await
-        .map_err(|_| IssuerError::Key {
-            what: "Groth16 key setup task failed",
-            source: None,
-        })?
-        .map_err(|e| {
-            tracing::error!(error = %e, "Groth16 keys");
-            IssuerError::Key {
-                what: "Groth16 keys cannot be loaded or created",
+    let g16 = match opts.groth16.clone() {
+        Groth16Keys::None => {
+            tracing::info!(
+                "groth16 suite not offered (no --groth16-keys): BBS suites only; see \
+                 specs/groth16.md §7 for the ceremony"
+            );
+            None
+        }
+        source => {
+            let keys = tokio::task::spawn_blocking(move || match &source {
+                Groth16Keys::Ceremony(dir) => ProvingKeys::load_ceremony(dir),
+                Groth16Keys::Development(dir) => ProvingKeys::load_or_dev_setup(dir, DEV_SEED),
+                Groth16Keys::None => unreachable_none(),
+            })
+            .await
+            .map_err(|_| IssuerError::Key {
+                what: "Groth16 key loading task failed",
                 source: None,
+            })?
+            .map_err(|e| {
+                tracing::error!(error = %e, "Groth16 keys");
+                IssuerError::Key {
+                    what: "Groth16 keys cannot be loaded (see the log)",
+                    source: None,
+                }
+            })?;
+            let fingerprint = keys
+                .verifier()
+                .fingerprint()
+                .map(hex::encode)
+                .unwrap_or_default();
+            if keys.verifier().is_development() {
+                tracing::warn!(
+                    %fingerprint,
+                    "DEVELOPMENT Groth16 keys (--dev-groth16-keys): their trapdoor is public, \
+                     anyone can forge Groth16 presentations; the metadata says \
+                     groth16_setup=development. Never in production."
+                );
+            } else {
+                tracing::info!(%fingerprint, "Groth16 ceremony keys loaded");
             }
-        })?;
+            Some(keys.verifier().clone())
+        }
+    };
     let issuer = Issuer::new(
         storage,
         secrets,
@@ -137,11 +178,17 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
             face_matcher: opts.face_matcher,
             code_sender: opts.code_sender,
             clock: opts.clock,
-            groth16_vk: g16.verifier().clone(),
+            groth16_vk: g16,
         },
     )
     .await?;
     Ok(ServiceState::new(Arc::new(issuer), opts.admin_token))
+}
+
+fn unreachable_none() -> netid_circuits::Result<ProvingKeys> {
+    Err(netid_circuits::CircuitError::Keys(
+        "no Groth16 keys configured".into(),
+    ))
 }
 
 /// A running service on a background task.

@@ -24,6 +24,22 @@ struct Server {
 
 /// Starts the binary on a free port and waits for its "listening on" line.
 fn start(db: &str, keys: &std::path::Path, outbox: &std::path::Path) -> Server {
+    start_with(db, keys, outbox, &["--dev-groth16-keys"], None).unwrap()
+}
+
+/// Starts the binary with `extra` arguments (stderr to `log` when given); `Err(stderr)` when
+/// it exits instead of listening.
+fn start_with(
+    db: &str,
+    keys: &std::path::Path,
+    outbox: &std::path::Path,
+    extra: &[&str],
+    log: Option<&std::path::Path>,
+) -> Result<Server, String> {
+    let stderr = match log {
+        Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+        None => Stdio::inherit(),
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_netid-issuer"))
         .args([
             "--listen",
@@ -34,25 +50,99 @@ fn start(db: &str, keys: &std::path::Path, outbox: &std::path::Path) -> Server {
         ])
         .arg("--key-dir")
         .arg(keys)
-        .arg("--groth16-key-dir")
-        .arg(key_dir())
         .arg("--sms-outbox")
         .arg(outbox)
+        .args(extra)
+        .env("NETID_KEY_DIR", key_dir())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    Server { child, addr }
+    let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+        let _ = child.wait();
+        return Err(log
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .unwrap_or_default());
+    };
+    let addr = addr.parse().unwrap();
+    Ok(Server { child, addr })
+}
+
+/// The shipped binary, started without Groth16 options, offers no Groth16 suite (nothing
+/// forgeable); `--dev-groth16-keys` offers it on development keys with a warning and says so in
+/// the metadata; `--groth16-keys` on a directory without a ceremony key refuses to start,
+/// naming the file.
+#[tokio::test]
+async fn groth16_is_off_by_default_and_development_keys_are_explicit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("issuer.db").display());
+    let keys = dir.path().join("keys");
+    let outbox = dir.path().join("sms.txt");
+    let log = dir.path().join("stderr.log");
+
+    let mut plain = start_with(&db, &keys, &outbox, &[], Some(&log)).unwrap();
+    let (s, body) = http(plain.addr, "GET", "/v1/metadata", "").await;
+    assert_eq!(s, 200);
+    let md: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(md["groth16_setup"], "none");
+    assert_eq!(md["groth16_verifying_key"], "");
+    // Asking for a Groth16 credential is a clear 400.
+    let ph = phone(990_001);
+    let (s, v) = http(
+        plain.addr,
+        "POST",
+        "/v1/phone/challenges",
+        &json!({ "phone": ph }).to_string(),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    let code = code_for(&outbox, &ph).unwrap();
+    let req = enrol_request(
+        &card("谨", born(30), 901),
+        &device(9901),
+        v["challenge_id"].as_str().unwrap(),
+        &code,
+        &[Suite::Groth16],
+        None,
+    );
+    let (s, v) = http(
+        plain.addr,
+        "POST",
+        "/v1/enrolments",
+        &serde_json::to_string(&req).unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v.contains("does not offer the groth16 suite"), "{v}");
+    plain.child.kill().unwrap();
+    plain.child.wait().unwrap();
+
+    let mut dev = start_with(&db, &keys, &outbox, &["--dev-groth16-keys"], Some(&log)).unwrap();
+    let (_, body) = http(dev.addr, "GET", "/v1/metadata", "").await;
+    let md: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(md["groth16_setup"], "development");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("DEVELOPMENT Groth16 keys"), "{logged}");
+    dev.child.kill().unwrap();
+    dev.child.wait().unwrap();
+
+    let empty = dir.path().join("no-ceremony");
+    std::fs::create_dir_all(&empty).unwrap();
+    let err = start_with(
+        &db,
+        &keys,
+        &outbox,
+        &["--groth16-keys", empty.to_str().unwrap()],
+        Some(&log),
+    )
+    .err()
+    .expect("started without ceremony keys");
+    assert!(err.contains("presentation.key"), "{err}");
 }
 
 /// The last code the outbox holds for `phone` (waits for it briefly).

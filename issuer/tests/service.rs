@@ -255,7 +255,12 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
     let netid = resp["netid"].as_str().unwrap().to_owned();
 
     let meta = metadata(&app).await;
-    let verifier = Verifier::new(meta.clone(), Arc::new(MemoryReplayCache::new())).unwrap();
+    let verifier = Verifier::with_policy(
+        meta.clone(),
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap();
     let n = u64::try_from(now()).unwrap();
     let day = today(now()).unwrap();
     for suite in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16] {
@@ -357,7 +362,12 @@ async fn re_enrolment_on_a_new_device_revokes_the_old_credential() {
     assert_eq!(second["created"], false);
 
     let meta = metadata(&app).await;
-    let verifier = Verifier::new(meta.clone(), Arc::new(MemoryReplayCache::new())).unwrap();
+    let verifier = Verifier::with_policy(
+        meta.clone(),
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap();
     let n = u64::try_from(now()).unwrap();
     let day = today(now()).unwrap();
     let old = credential(&first, Suite::BbsSha256);

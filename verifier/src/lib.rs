@@ -62,7 +62,9 @@ pub use issuer::fetch_metadata;
 pub use replay::{MemoryReplayCache, RedisReplayCache, ReplayCache};
 pub use request::{App, RequestBuilder, DEFAULT_TTL};
 pub use service::{router, ServiceState};
-pub use verify::{request_id, IssuerKeys, Pseudonym, RequestStatus, VerifiedClaims, Verifier};
+pub use verify::{
+    request_id, IssuerKeys, KeyPolicy, Pseudonym, RequestStatus, VerifiedClaims, Verifier,
+};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

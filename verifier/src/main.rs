@@ -4,6 +4,9 @@
 //! netid-verifier --listen 127.0.0.1:8090 --issuer http://127.0.0.1:8080 \
 //!     --replay-cache redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key
 //! ```
+//!
+//! Groth16 presentations are verified only under ceremony keys unless `--accept-dev-keys` is
+//! given; the verifying key seen at start (or `--groth16-vk-fingerprint`) is pinned.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +18,7 @@ use ed25519_dalek::SigningKey;
 use netid_verifier::replay::RedisReplayCache;
 use netid_verifier::service::system_clock;
 use netid_verifier::{
-    fetch_metadata, router, App, MemoryReplayCache, ReplayCache, ServiceState, Verifier,
+    fetch_metadata, router, App, KeyPolicy, MemoryReplayCache, ReplayCache, ServiceState, Verifier,
 };
 
 /// The netid verifier service.
@@ -45,6 +48,15 @@ struct Args {
     /// Seconds between metadata refreshes.
     #[arg(long, default_value_t = 60)]
     refresh_seconds: u64,
+    /// Accept the issuer's Groth16 keys even when they are netid's development keys, whose
+    /// trapdoor is public (anyone can forge proofs). For demos and tests only; without it the
+    /// groth16 suite is off against such an issuer.
+    #[arg(long)]
+    accept_dev_keys: bool,
+    /// Pin the issuer's Groth16 verifying key to this fingerprint (64 hex digits, as
+    /// `netid-circuits import-zkey` prints it). Without it the key seen at start is pinned.
+    #[arg(long, value_name = "HEX")]
+    groth16_vk_fingerprint: Option<String>,
 }
 
 fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
@@ -80,7 +92,41 @@ async fn run(args: Args) -> Result<(), String> {
     let metadata = fetch_metadata(&args.issuer)
         .await
         .map_err(|e| e.to_string())?;
-    let verifier = Arc::new(Verifier::new(metadata, replay).map_err(|e| e.to_string())?);
+    let pin = match &args.groth16_vk_fingerprint {
+        Some(h) => Some(
+            hex::decode(h.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or("--groth16-vk-fingerprint must be 64 hex digits")?,
+        ),
+        None => None,
+    };
+    let policy = KeyPolicy {
+        accept_dev_keys: args.accept_dev_keys,
+        groth16_vk_pin: pin,
+    };
+    if args.accept_dev_keys {
+        tracing::warn!(
+            "--accept-dev-keys: development Groth16 keys are accepted; anyone can forge \
+             Groth16 presentations against them (demos and tests only)"
+        );
+    }
+    let verifier =
+        Arc::new(Verifier::with_policy(metadata, replay, policy).map_err(|e| e.to_string())?);
+    {
+        let keys = verifier.keys();
+        match keys.groth16_fingerprint() {
+            Some(fp) => tracing::info!(
+                fingerprint = %hex::encode(fp),
+                setup = keys.metadata().groth16_setup.name(),
+                "groth16 suite accepted; verifying key pinned"
+            ),
+            None => tracing::warn!(
+                reason = keys.groth16_refused().unwrap_or("not offered"),
+                "groth16 suite not accepted"
+            ),
+        }
+    }
     let apps = match (&args.app_cert, &args.app_key) {
         (Some(c), Some(k)) => vec![load_app(c, k)?],
         _ => Vec::new(),

@@ -31,8 +31,8 @@ use netid_bbs::netid::NetidBbs;
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::keys::VerifierKey;
 use netid_core::{
-    verify_request, AssuranceLevel, Date, DisclosedAttributes, IssuerMetadata, Presentation,
-    PresentationRequest, Suite,
+    verify_request, AssuranceLevel, Date, DisclosedAttributes, Groth16Setup, IssuerMetadata,
+    Presentation, PresentationRequest, Suite,
 };
 
 use crate::error::{Result, VerifierError};
@@ -41,13 +41,44 @@ use crate::replay::ReplayCache;
 /// How long an answered or expired request stays queryable after its expiry.
 pub const RETAIN_AFTER_EXPIRY: Duration = Duration::from_secs(10 * 60);
 
+/// Which Groth16 verifying keys a verifier trusts (specs/groth16.md §7).
+///
+/// The default refuses netid's development keys: their trapdoor is public, so anyone can forge
+/// a Groth16 presentation of any statement against them (tests/forgery in netid-circuits). A
+/// refused key does not stop the verifier: the groth16 suite is then simply not accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyPolicy {
+    /// Accept the development verifying key (demos and tests only: `--accept-dev-keys`).
+    pub accept_dev_keys: bool,
+    /// Pin the Groth16 verifying key to this fingerprint (SHA-256 of its canonical bytes, as
+    /// `netid-circuits import-zkey` prints it). Without a pin, the first key adopted is pinned.
+    pub groth16_vk_pin: Option<[u8; 32]>,
+}
+
+impl KeyPolicy {
+    /// The policy for demos and tests: development keys accepted.
+    pub fn development() -> KeyPolicy {
+        KeyPolicy {
+            accept_dev_keys: true,
+            groth16_vk_pin: None,
+        }
+    }
+}
+
+/// The Groth16 suite's keys, when the verifier accepts them.
+struct Groth16Keys {
+    issuer: eddsa::PublicKey,
+    vk: VerifierKey,
+    fingerprint: [u8; 32],
+}
+
 /// The issuer's metadata with every key decoded and validated.
 pub struct IssuerKeys {
     metadata: IssuerMetadata,
     bbs_sha256: netid_bbs::PublicKey,
     bbs_shake256: netid_bbs::PublicKey,
-    groth16_issuer: eddsa::PublicKey,
-    groth16_vk: VerifierKey,
+    groth16: Option<Groth16Keys>,
+    groth16_refused: Option<String>,
     revocation_root: Fr,
     app_registry: VerifyingKey,
 }
@@ -62,11 +93,14 @@ impl fmt::Debug for IssuerKeys {
 }
 
 impl IssuerKeys {
-    /// Decodes and validates every key of `metadata`.
+    /// Decodes and validates every key of `metadata` under `policy`: a development Groth16 key
+    /// that the policy refuses leaves the groth16 suite off ([`IssuerKeys::groth16_refused`]
+    /// says why); metadata that calls netid's development key a ceremony key, or a key that
+    /// differs from the policy's pin, is refused whole.
     ///
     /// # Errors
     /// [`VerifierError::InvalidMetadata`] naming the field that does not decode.
-    pub fn from_metadata(metadata: IssuerMetadata) -> Result<IssuerKeys> {
+    pub fn from_metadata(metadata: IssuerMetadata, policy: KeyPolicy) -> Result<IssuerKeys> {
         let bad = |what: &str, e: &dyn fmt::Display| {
             VerifierError::InvalidMetadata(format!("{what}: {e}"))
         };
@@ -79,10 +113,56 @@ impl IssuerKeys {
         let bbs_shake256 =
             netid_bbs::PublicKey::from_bytes(metadata.bbs_shake256_public_key.as_slice())
                 .map_err(|e| bad("bbs_shake256_public_key", &e))?;
-        let groth16_issuer = eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
-            .map_err(|e| bad("groth16_public_key", &e))?;
-        let groth16_vk = VerifierKey::from_bytes(metadata.groth16_verifying_key.as_slice())
-            .map_err(|e| bad("groth16_verifying_key", &e))?;
+        let (groth16, groth16_refused) = match metadata.groth16_setup {
+            Groth16Setup::None => (
+                None,
+                Some("the issuer does not offer the groth16 suite".into()),
+            ),
+            claimed => {
+                let vk = VerifierKey::from_bytes(metadata.groth16_verifying_key.as_slice())
+                    .map_err(|e| bad("groth16_verifying_key", &e))?;
+                let fingerprint = vk
+                    .fingerprint()
+                    .map_err(|e| bad("groth16_verifying_key", &e))?;
+                let dev = vk.is_development();
+                if dev && claimed != Groth16Setup::Development {
+                    return Err(VerifierError::InvalidMetadata(
+                        "groth16_verifying_key is netid's development key, yet groth16_setup does \
+                         not say so"
+                            .into(),
+                    ));
+                }
+                if policy.groth16_vk_pin.is_some_and(|pin| pin != fingerprint) {
+                    return Err(VerifierError::InvalidMetadata(format!(
+                        "groth16_verifying_key has fingerprint {}, not the pinned one",
+                        hex::encode(fingerprint)
+                    )));
+                }
+                if dev && !policy.accept_dev_keys {
+                    (
+                        None,
+                        Some(
+                            "the issuer runs development Groth16 keys (public trapdoor: anyone \
+                             can forge proofs); start the verifier with --accept-dev-keys to \
+                             accept them in a demo"
+                                .into(),
+                        ),
+                    )
+                } else {
+                    let issuer =
+                        eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
+                            .map_err(|e| bad("groth16_public_key", &e))?;
+                    (
+                        Some(Groth16Keys {
+                            issuer,
+                            vk,
+                            fingerprint,
+                        }),
+                        None,
+                    )
+                }
+            }
+        };
         let revocation_root = netid_circuits::presentation::fr_from_bytes(
             metadata.revocation_root.as_slice(),
             "revocation root",
@@ -99,8 +179,8 @@ impl IssuerKeys {
             metadata,
             bbs_sha256,
             bbs_shake256,
-            groth16_issuer,
-            groth16_vk,
+            groth16,
+            groth16_refused,
             revocation_root,
             app_registry,
         })
@@ -114,6 +194,22 @@ impl IssuerKeys {
     /// The app registry's key.
     pub fn app_registry(&self) -> &VerifyingKey {
         &self.app_registry
+    }
+
+    /// Whether Groth16 presentations are verified (the issuer offers the suite with keys the
+    /// policy accepts).
+    pub fn accepts_groth16(&self) -> bool {
+        self.groth16.is_some()
+    }
+
+    /// Why the groth16 suite is off, when it is.
+    pub fn groth16_refused(&self) -> Option<&str> {
+        self.groth16_refused.as_deref()
+    }
+
+    /// Fingerprint of the accepted Groth16 verifying key.
+    pub fn groth16_fingerprint(&self) -> Option<[u8; 32]> {
+        self.groth16.as_ref().map(|g| g.fingerprint)
     }
 
     fn check_proof(
@@ -138,9 +234,13 @@ impl IssuerKeys {
                 Ok(v.pseudonym.map(|p| p.to_vec()))
             }
             Suite::Groth16 => {
+                let Some(g16) = &self.groth16 else {
+                    tracing::debug!("groth16 presentation rejected: suite not accepted");
+                    return Err(VerifierError::Rejected);
+                };
                 let v = netid_circuits::suite::verify(
-                    &self.groth16_vk,
-                    &self.groth16_issuer,
+                    &g16.vk,
+                    &g16.issuer,
                     self.revocation_root,
                     request,
                     presentation,
@@ -248,6 +348,7 @@ struct Pending {
 /// Verifies presentations for the requests it registered. Shareable (`Arc<Verifier>`).
 pub struct Verifier {
     keys: RwLock<Arc<IssuerKeys>>,
+    policy: KeyPolicy,
     replay: Arc<dyn ReplayCache>,
     pending: Mutex<HashMap<[u8; 32], Pending>>,
 }
@@ -259,13 +360,36 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier for the issuer described by `metadata`, with `replay` as its replay cache.
+    /// A verifier for the issuer described by `metadata`, with `replay` as its replay cache,
+    /// under the default [`KeyPolicy`] (development Groth16 keys refused).
     ///
     /// # Errors
     /// [`VerifierError::InvalidMetadata`].
     pub fn new(metadata: IssuerMetadata, replay: Arc<dyn ReplayCache>) -> Result<Verifier> {
+        Verifier::with_policy(metadata, replay, KeyPolicy::default())
+    }
+
+    /// A verifier under `policy`. The Groth16 verifying key it adopts now is pinned: later
+    /// metadata with another key is refused ([`Verifier::update_metadata`]).
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidMetadata`].
+    pub fn with_policy(
+        metadata: IssuerMetadata,
+        replay: Arc<dyn ReplayCache>,
+        policy: KeyPolicy,
+    ) -> Result<Verifier> {
+        let keys = IssuerKeys::from_metadata(metadata, policy)?;
+        if let Some(why) = keys.groth16_refused() {
+            tracing::warn!("groth16 suite not accepted: {why}");
+        }
+        let policy = KeyPolicy {
+            groth16_vk_pin: policy.groth16_vk_pin.or(keys.groth16_fingerprint()),
+            ..policy
+        };
         Ok(Verifier {
-            keys: RwLock::new(Arc::new(IssuerKeys::from_metadata(metadata)?)),
+            keys: RwLock::new(Arc::new(keys)),
+            policy,
             replay,
             pending: Mutex::new(HashMap::new()),
         })
@@ -280,12 +404,23 @@ impl Verifier {
     }
 
     /// Replaces the cached metadata (after a refresh from the issuer: new revocation root or
-    /// epoch). Validated first; on error the old metadata stays.
+    /// epoch). Validated first; on error the old metadata stays. A Groth16 verifying key other
+    /// than the pinned one is refused (and logged): keys are never silently adopted.
     ///
     /// # Errors
     /// [`VerifierError::InvalidMetadata`].
     pub fn update_metadata(&self, metadata: IssuerMetadata) -> Result<()> {
-        let keys = Arc::new(IssuerKeys::from_metadata(metadata)?);
+        let keys = IssuerKeys::from_metadata(metadata, self.policy).inspect_err(|e| {
+            tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
+        })?;
+        if self.policy.groth16_vk_pin.is_some() && keys.groth16_fingerprint().is_none() {
+            let e = VerifierError::InvalidMetadata(
+                "the issuer no longer publishes the pinned Groth16 verifying key".into(),
+            );
+            tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
+            return Err(e);
+        }
+        let keys = Arc::new(keys);
         match self.keys.write() {
             Ok(mut k) => *k = keys,
             Err(p) => *p.into_inner() = keys,

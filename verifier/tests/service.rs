@@ -195,7 +195,12 @@ async fn real_listeners_fetch_metadata_and_verify() {
     let fetched = netid_verifier::fetch_metadata(&issuer_url).await.unwrap();
     assert_eq!(fetched, metadata(w, &w.tree));
     let v = Arc::new(
-        netid_verifier::Verifier::new(fetched, Arc::new(MemoryReplayCache::new())).unwrap(),
+        netid_verifier::Verifier::with_policy(
+            fetched,
+            Arc::new(MemoryReplayCache::new()),
+            netid_verifier::KeyPolicy::development(),
+        )
+        .unwrap(),
     );
     let shop = app(&w.registry, "shop.example", 2);
     let req = request(&shop, &[Suite::BbsShake256]);

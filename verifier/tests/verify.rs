@@ -164,7 +164,11 @@ async fn register_refuses_unregistered_apps_and_bad_metadata_is_refused() {
     k[5] ^= 0xff;
     md.bbs_sha256_public_key = k.into();
     assert!(matches!(
-        Verifier::new(md.clone(), Arc::new(MemoryReplayCache::new())),
+        Verifier::with_policy(
+            md.clone(),
+            Arc::new(MemoryReplayCache::new()),
+            netid_verifier::KeyPolicy::development(),
+        ),
         Err(VerifierError::InvalidMetadata(_))
     ));
     // A bad update keeps the old metadata.

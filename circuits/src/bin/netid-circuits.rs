@@ -6,6 +6,8 @@
 //! echo '{"Ax":…,"Ay":…,"R8x":…,"R8y":…,"S":…,"msg":…}' | netid-circuits eddsa-verify
 //! netid-circuits demo-proof --out DIR               # verification_key.json, proof.json, public.json
 //! netid-circuits info                               # constraint counts per part
+//! netid-circuits export-r1cs --out netid.r1cs       # the circuit for a snarkjs phase-2 ceremony
+//! netid-circuits import-zkey final.zkey --out DIR   # the ceremony's key → DIR/presentation.key
 //! ```
 //!
 //! Malformed input: exit code 2 and one error line on stderr.
@@ -25,9 +27,10 @@ use netid_circuits::dev::{adult_request, dev_issuer_key, sample_credential};
 use netid_circuits::gadgets::eddsa::{Point, PublicKey, SecretKey, Signature};
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::gadgets::poseidon::poseidon;
-use netid_circuits::keys::{default_key_dir, ProvingKeys, DEV_SEED};
+use netid_circuits::keys::{default_key_dir_or_err, ProvingKeys, CEREMONY_KEY_FILE, DEV_SEED};
 use netid_circuits::presentation::circuit::{PartCounts, PresentationCircuit};
 use netid_circuits::presentation::{fr_from_bytes, PublicInputs};
+use netid_circuits::r1cs::R1cs;
 use netid_circuits::snarkjs::{self, fr_decimal, parse_fr_decimal};
 use netid_circuits::suite::{self, HolderCredential};
 use netid_circuits::CircuitError;
@@ -78,6 +81,25 @@ enum Cmd {
     },
     /// Constraint counts of the presentation circuit, per part.
     Info,
+    /// Writes the presentation circuit in the iden3 `.r1cs` format for a snarkjs phase-2
+    /// ceremony (`snarkjs groth16 setup netid.r1cs <ptau> c0.zkey`, `zkey contribute`, `zkey
+    /// beacon`, `zkey verify`; specs/groth16.md §7.2).
+    ExportR1cs {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Imports the final `.zkey` of a ceremony: validates every point and checks that it is a key
+    /// for netid's presentation circuit, then writes DIR/presentation.key (for `netid-issuer
+    /// --groth16-keys DIR` and wallets) and DIR/verification_key.json (for `snarkjs groth16
+    /// verify`), and prints the verifying key's fingerprint.
+    ImportZkey {
+        /// The `.zkey` file (after `snarkjs zkey beacon` and `snarkjs zkey verify`).
+        zkey: PathBuf,
+        /// Output directory (created if missing; an existing key file is never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn bad(what: &'static str, reason: impl Into<String>) -> CircuitError {
@@ -147,6 +169,24 @@ fn run(cli: Cli) -> Result<(), CircuitError> {
             println!("{}", json!({ "valid": valid }));
         }
         Cmd::DemoProof { out, key_dir } => demo_proof(out, key_dir)?,
+        Cmd::ExportR1cs { out } => {
+            let r1cs = R1cs::presentation()?;
+            std::fs::write(&out, r1cs.to_iden3_bytes()).map_err(|e| CircuitError::Io {
+                path: out.display().to_string(),
+                source: e,
+            })?;
+            eprintln!(
+                "netid/v1 presentation circuit: {} constraints, {} public inputs, {} wires; \
+                 needs a powers of tau of at least 2^{} (domain {})",
+                r1cs.num_constraints(),
+                r1cs.num_public,
+                r1cs.num_wires,
+                r1cs.domain_size().trailing_zeros(),
+                r1cs.domain_size()
+            );
+            println!("{}", out.display());
+        }
+        Cmd::ImportZkey { zkey, out } => import_zkey(zkey, out)?,
         Cmd::Info => {
             let counts = Rc::new(RefCell::new(PartCounts::default()));
             let cs = ConstraintSystem::<Fr>::new_ref();
@@ -177,10 +217,52 @@ fn run(cli: Cli) -> Result<(), CircuitError> {
     Ok(())
 }
 
-fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError> {
-    let dir = key_dir.unwrap_or_else(default_key_dir);
+fn import_zkey(zkey: PathBuf, out: PathBuf) -> Result<(), CircuitError> {
+    let io = |path: &PathBuf, e: std::io::Error| CircuitError::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let bytes = std::fs::read(&zkey).map_err(|e| io(&zkey, e))?;
     eprintln!(
-        "[1/4] loading development keys from {} (first run: setup, a few seconds)",
+        "[1/3] reading {} ({} bytes), validating every point against netid's circuit",
+        zkey.display(),
+        bytes.len()
+    );
+    let t = Instant::now();
+    let keys = ProvingKeys::from_zkey(&bytes)?;
+    if keys.verifier().is_development() {
+        return Err(CircuitError::Keys(
+            "this .zkey carries netid's public development trapdoor".into(),
+        ));
+    }
+    let contributions = netid_circuits::zkey::contribution_count(&bytes)?;
+    eprintln!(
+        "      valid, {contributions} phase-2 contribution(s) recorded, in {:.2?}",
+        t.elapsed()
+    );
+    let key_path = out.join(CEREMONY_KEY_FILE);
+    eprintln!("[2/3] writing {}", key_path.display());
+    keys.save(&key_path)?;
+    let vk_path = out.join("verification_key.json");
+    eprintln!("[3/3] writing {}", vk_path.display());
+    let text = serde_json::to_string_pretty(&snarkjs::verification_key_json(keys.verifier().vk()))
+        .map_err(|e| bad("json", e.to_string()))?;
+    std::fs::write(&vk_path, text + "\n").map_err(|e| io(&vk_path, e))?;
+    println!(
+        "verifying key fingerprint {}",
+        hex::encode(keys.verifier().fingerprint()?)
+    );
+    Ok(())
+}
+
+fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError> {
+    let dir = match key_dir {
+        Some(d) => d,
+        None => default_key_dir_or_err()?,
+    };
+    eprintln!(
+        "[1/4] loading DEVELOPMENT keys (public trapdoor: anyone can forge with them; for demos \
+         and tests only) from {} (first run: setup, a few seconds)",
         dir.display()
     );
     let t = Instant::now();

@@ -100,10 +100,15 @@ impl Services {
         );
         opts.admin_token =
             Some(AdminToken::new(DEMO_ADMIN_TOKEN.into()).map_err(|e| err(e.to_string()))?);
+        let g16_dir = netid_circuits::keys::default_key_dir_or_err()
+            .map_err(|e| err(format!("Groth16 keys: {e}")))?;
         println!(
-            "   … issuer keys and Groth16 keys ({}; the first run makes a development setup, a minute or more)",
-            opts.groth16_key_dir.display()
+            "   … issuer keys and Groth16 DEVELOPMENT keys ({}; the first run makes the setup, a \
+             minute or more). The demo uses development keys on purpose: their trapdoor is \
+             public, so a real deployment imports a ceremony's keys instead (specs/groth16.md §7)",
+            g16_dir.display()
         );
+        opts.groth16 = netid_issuer::server::Groth16Keys::Development(g16_dir);
         let issuer = rt
             .block_on(async {
                 let state = build(opts).await?;
@@ -143,8 +148,12 @@ impl Services {
 
         let meta = ops::fetch_metadata(&issuer_url)?;
         let verifier = Arc::new(
-            Verifier::new(meta, Arc::new(MemoryReplayCache::new()))
-                .map_err(|e| err(format!("verifier: {e}")))?,
+            Verifier::with_policy(
+                meta,
+                Arc::new(MemoryReplayCache::new()),
+                netid_verifier::KeyPolicy::development(),
+            )
+            .map_err(|e| err(format!("verifier: {e}")))?,
         );
         let state = ServiceState::new(verifier.clone(), apps.clone(), system_clock());
         let listener = rt

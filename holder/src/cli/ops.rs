@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use netid_circuits::keys::{default_key_dir, ProvingKeys, DEV_SEED};
-use netid_core::{DocType, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite};
+use netid_circuits::keys::{default_key_dir_or_err, ProvingKeys, DEV_SEED};
+use netid_core::{
+    DocType, Groth16Setup, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
+};
 use netid_issuer::api::{
     enrol_pop_message, refresh_pop_message, ApproveRequest, EnrolRequest, EnrolResponse,
     GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest, PhoneProof,
@@ -59,23 +61,61 @@ pub fn fetch_metadata(issuer: &str) -> CliResult<IssuerMetadata> {
     Ok(m)
 }
 
-/// The Groth16 proving keys (loaded once per process; the first development setup takes a while).
+/// The Groth16 proving keys matching the issuer's published verifying key (loaded once per
+/// process): a ceremony's from `$NETID_GROTH16_KEYS` (the directory `netid-circuits import-zkey`
+/// wrote), or — with a warning — the development keys when the issuer runs those.
 ///
 /// # Errors
-/// The key cache cannot be read or written.
-pub fn proving_keys() -> CliResult<&'static ProvingKeys> {
+/// The issuer does not offer the suite, the keys cannot be read or created, or they are not
+/// the issuer's.
+pub fn proving_keys(meta: &IssuerMetadata) -> CliResult<&'static ProvingKeys> {
     static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
-    if let Some(k) = KEYS.get() {
-        return Ok(k);
+    let keys = match KEYS.get() {
+        Some(k) => k,
+        None => {
+            let keys = match meta.groth16_setup {
+                Groth16Setup::None => {
+                    return Err(err("the issuer does not offer the groth16 suite"));
+                }
+                Groth16Setup::Development => {
+                    let dir = default_key_dir_or_err().map_err(|e| err(e.to_string()))?;
+                    println!(
+                        "   ⚠ 警告 / warning: the issuer runs DEVELOPMENT Groth16 keys — their trapdoor \
+                         is public and anyone can forge proofs against them; fine for a demo, \
+                         never for real use"
+                    );
+                    println!(
+                        "   … Groth16 proving keys from {} (the first run makes the development setup: a minute or more)",
+                        dir.display()
+                    );
+                    ProvingKeys::load_or_dev_setup(&dir, DEV_SEED).map_err(|e| {
+                        err(format!("Groth16 proving keys in {}: {e}", dir.display()))
+                    })?
+                }
+                Groth16Setup::Ceremony => {
+                    let dir = std::env::var_os("NETID_GROTH16_KEYS")
+                        .filter(|d| !d.is_empty())
+                        .map(PathBuf::from)
+                        .ok_or_else(|| {
+                            err(
+                                "the issuer runs ceremony Groth16 keys: set NETID_GROTH16_KEYS to \
+                                 the directory that `netid-circuits import-zkey` wrote from the \
+                                 published .zkey",
+                            )
+                        })?;
+                    ProvingKeys::load_ceremony(&dir).map_err(|e| err(e.to_string()))?
+                }
+            };
+            KEYS.get_or_init(|| keys)
+        }
+    };
+    let ours = keys.verifier().to_bytes().map_err(|e| err(e.to_string()))?;
+    if ours != meta.groth16_verifying_key.as_slice() {
+        return Err(err(
+            "the Groth16 proving keys here do not match the issuer's published verifying key",
+        ));
     }
-    let dir = default_key_dir();
-    println!(
-        "   … Groth16 proving keys from {} (the first run makes a development setup: a minute or more)",
-        dir.display()
-    );
-    let keys = ProvingKeys::load_or_dev_setup(&dir, DEV_SEED)
-        .map_err(|e| err(format!("Groth16 proving keys in {}: {e}", dir.display())))?;
-    Ok(KEYS.get_or_init(|| keys))
+    Ok(keys)
 }
 
 /// `netid init`.
@@ -404,7 +444,7 @@ pub fn build_presentation(
                 cred.rev_index()
             ))?
             .json("revocation path")?;
-            let keys = proving_keys()?;
+            let keys = proving_keys(meta)?;
             Ok(present::present_groth16(
                 meta,
                 cred,

@@ -58,7 +58,7 @@ pub async fn issuer(
         netid_issuer::evidence::TrustedCardAuthorities::new([dev_card_authority().verifying_key()]),
         sender.clone(),
     );
-    opts.groth16_key_dir = key_dir();
+    opts.groth16 = netid_issuer::server::Groth16Keys::Development(key_dir());
     opts.admin_token = Some(AdminToken::new(ADMIN.into()).unwrap());
     if let Some(c) = clock {
         opts.clock = c;

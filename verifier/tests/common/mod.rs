@@ -79,6 +79,7 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
         bbs_sha256_public_key: w.bbs[0].pk.to_bytes().to_vec().into(),
         bbs_shake256_public_key: w.bbs[1].pk.to_bytes().to_vec().into(),
         groth16_public_key: w.g16_sk.public_key().to_bytes().to_vec().into(),
+        groth16_setup: netid_core::Groth16Setup::Development,
         groth16_verifying_key: groth16_keys().verifier().to_bytes().unwrap().into(),
         revocation_root: fr_to_bytes(&tree.root()).to_vec().into(),
         epoch: 1,
@@ -153,5 +154,10 @@ pub fn g16_present(w: &World, req: &PresentationRequest) -> Presentation {
 }
 
 pub fn verifier(w: &World, cache: Arc<dyn ReplayCache>) -> Verifier {
-    Verifier::new(metadata(w, &w.tree), cache).unwrap()
+    Verifier::with_policy(
+        metadata(w, &w.tree),
+        cache,
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap()
 }
