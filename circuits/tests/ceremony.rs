@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ark_bn254::Fr;
 use ark_ff::One;
@@ -47,26 +47,43 @@ fn snarkjs_bin() -> Option<PathBuf> {
     None
 }
 
-/// Runs a command in `dir`, returns its stdout + stderr; panics (with the output) on failure.
+/// Longest any one ceremony command may take (the cold `prepare phase2` takes about 6 minutes
+/// on the 2-core machine).
+const COMMAND_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// Runs a command in `dir`, returns its stdout + stderr; panics (with the output) on failure,
+/// and kills it past [`COMMAND_LIMIT`].
 fn run(dir: &Path, program: &Path, args: &[&str]) -> String {
     let t = Instant::now();
-    let out = Command::new(program)
+    let log = dir.join(format!(".cmd-{}.log", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
-        .output()
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > COMMAND_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} still running after {COMMAND_LIMIT:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
     eprintln!(
         "ceremony: {} {} ({:.1?})",
         program.file_name().unwrap().to_string_lossy(),
         args.join(" "),
         t.elapsed()
     );
-    assert!(out.status.success(), "{args:?} failed:\n{text}");
+    assert!(status.success(), "{args:?} failed:\n{text}");
     text
 }
 
@@ -77,8 +94,17 @@ fn snarkjs_verify(dir: &Path, snarkjs: &Path) -> bool {
         .current_dir(dir)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.contains("OK!") && out.status.success()
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() && text.contains("OK!") {
+        return true;
+    }
+    // A refusal says so; anything else (a crash, a parse error) fails the test.
+    assert!(text.contains("Invalid proof"), "snarkjs verify: {text}");
+    false
 }
 
 /// A powers of tau of 2^14 prepared for phase 2, made once per target directory.

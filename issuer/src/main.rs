@@ -138,8 +138,11 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
+            // arkworks' gadgets open a `gr1cs` span per operation whose fields format the whole
+            // constraint system: at the default level building the circuit would take minutes.
+            // For debugging the circuit: RUST_LOG=info,gr1cs=trace.
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
+                .unwrap_or_else(|_| "info,tower_http=info,gr1cs=off".into()),
         )
         .init();
     match run(Args::parse()).await {

@@ -170,7 +170,10 @@ async fn run(args: Args) -> Result<(), String> {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // arkworks' `gr1cs` spans are costly and useless here (RUST_LOG=info,gr1cs=trace
+            // turns them on).
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,gr1cs=off".into()),
         )
         .init();
     match run(Args::parse()).await {

@@ -378,8 +378,25 @@ pub fn enroll(
         );
     } else {
         store_issued(w, issuer, &resp.credentials)?;
+        warn_development_groth16(issuer, &resp.credentials)?;
     }
     Ok(resp)
+}
+
+/// Tells the person when a Groth16 credential was issued under development keys (public
+/// trapdoor: proofs under them can be forged by anyone, so they prove nothing to a careful app).
+/// (The credentials are stored already: a failed metadata fetch here only skips the warning,
+/// which proving repeats.)
+fn warn_development_groth16(issuer: &str, issued: &[IssuedCredential]) -> CliResult<()> {
+    if issued.iter().any(|c| c.suite == Suite::Groth16)
+        && fetch_metadata(issuer).is_ok_and(|m| m.groth16_setup == Groth16Setup::Development)
+    {
+        println!(
+            "   ⚠ 警告 / warning: this issuer runs DEVELOPMENT Groth16 keys (public trapdoor: \
+             anyone can forge Groth16 proofs); use the groth16 credential for demos only"
+        );
+    }
+    Ok(())
 }
 
 /// `netid refresh`: fresh credentials for this device key (or the first ones, with the ticket
@@ -420,6 +437,7 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
         http::post_json(&format!("{issuer}/v1/credentials"), &to_json(&req)?, None)?
             .json("refresh")?;
     store_issued(w, &issuer, &resp.credentials)?;
+    warn_development_groth16(&issuer, &resp.credentials)?;
     if pending.is_some() {
         let _ = std::fs::remove_file(&pending_file);
     }
