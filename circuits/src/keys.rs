@@ -165,9 +165,9 @@ impl Setup {
 }
 
 /// The toxic waste of a Groth16 setup: whoever knows `β, γ, δ` can make a proof that verifies
-/// for any public inputs (tests/forgery.rs shows how). For development keys it is derived from
-/// the public seed by [`development_trapdoor`]; a ceremony's is never known to anyone as long
-/// as one party destroyed their share.
+/// for any public inputs ([`crate::dev::forge_proof`]; verifier/tests/forgery.rs). For
+/// development keys it is derived from the public seed by [`development_trapdoor`]; a
+/// ceremony's is never known to anyone as long as one party destroyed their share.
 #[derive(Clone)]
 pub struct Trapdoor {
     /// α.

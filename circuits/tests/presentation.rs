@@ -482,3 +482,60 @@ fn batch_verification_agrees_with_one_by_one() {
     assert!(out.iter().all(|r| r.is_err()));
     assert!(suite::verify_batch(vk, &w.pk, w.tree.root(), &[]).is_empty());
 }
+
+/// Key files: a corrupt file is an error that names it and is left as it is (never regenerated
+/// over); the checksum covers the setup's provenance; development keys are recognised and are
+/// no ceremony keys.
+#[test]
+fn key_files_are_never_silently_replaced() {
+    let keys = keys();
+    assert!(keys.verifier().is_development());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../target/netid-test-keyfiles-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = keys.to_bytes().unwrap();
+
+    // The cache file of this seed, corrupted in its body.
+    let cached =
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/netid-keys"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| std::fs::read(p).map(|b| b == good).unwrap_or(false))
+            .expect("the cached development key file");
+    let name = cached.file_name().unwrap();
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(dir.join(name), &bad).unwrap();
+    let e = ProvingKeys::load_or_dev_setup(&dir, DEV_SEED)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&name.to_string_lossy().to_string()), "{e}");
+    assert!(e.contains("checksum"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.join(name)).unwrap(),
+        bad,
+        "left untouched"
+    );
+
+    // Relabelling development keys as a ceremony's breaks the checksum.
+    let mut relabelled = good.clone();
+    relabelled[41] = 2;
+    assert!(ProvingKeys::from_bytes(&relabelled).is_err());
+    // A development key file is not accepted where ceremony keys are expected.
+    std::fs::write(dir.join("presentation.key"), &good).unwrap();
+    let e = ProvingKeys::load_ceremony(&dir).unwrap_err().to_string();
+    assert!(e.contains("development"), "{e}");
+    // Missing ceremony keys: an error naming the file.
+    std::fs::remove_file(dir.join("presentation.key")).unwrap();
+    let e = ProvingKeys::load_ceremony(&dir).unwrap_err().to_string();
+    assert!(e.contains("presentation.key"), "{e}");
+    // Saving never overwrites.
+    std::fs::write(dir.join("x.key"), b"keep").unwrap();
+    assert!(keys.save(&dir.join("x.key")).is_err());
+    assert_eq!(std::fs::read(dir.join("x.key")).unwrap(), b"keep");
+    let _ = std::fs::remove_dir_all(&dir);
+}
