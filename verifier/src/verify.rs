@@ -349,6 +349,8 @@ struct Pending {
 pub struct Verifier {
     keys: RwLock<Arc<IssuerKeys>>,
     policy: KeyPolicy,
+    /// The pinned Groth16 verifying key (the policy's, else the first one adopted).
+    pin: Mutex<Option<[u8; 32]>>,
     replay: Arc<dyn ReplayCache>,
     pending: Mutex<HashMap<[u8; 32], Pending>>,
 }
@@ -369,11 +371,13 @@ impl Verifier {
         Verifier::with_policy(metadata, replay, KeyPolicy::default())
     }
 
-    /// A verifier under `policy`. The Groth16 verifying key it adopts now is pinned: later
-    /// metadata with another key is refused ([`Verifier::update_metadata`]).
+    /// A verifier under `policy`. The Groth16 verifying key it adopts — now, or in the first
+    /// later metadata that has one — is pinned: later metadata with another key, or without
+    /// one, is refused ([`Verifier::update_metadata`]).
     ///
     /// # Errors
-    /// [`VerifierError::InvalidMetadata`].
+    /// [`VerifierError::InvalidMetadata`], also when the policy pins a key and the metadata
+    /// offers no acceptable Groth16 key.
     pub fn with_policy(
         metadata: IssuerMetadata,
         replay: Arc<dyn ReplayCache>,
@@ -383,13 +387,17 @@ impl Verifier {
         if let Some(why) = keys.groth16_refused() {
             tracing::warn!("groth16 suite not accepted: {why}");
         }
-        let policy = KeyPolicy {
-            groth16_vk_pin: policy.groth16_vk_pin.or(keys.groth16_fingerprint()),
-            ..policy
-        };
+        if policy.groth16_vk_pin.is_some() && keys.groth16_fingerprint().is_none() {
+            return Err(VerifierError::InvalidMetadata(format!(
+                "a Groth16 verifying key is pinned, but the issuer's is not accepted: {}",
+                keys.groth16_refused().unwrap_or("none published")
+            )));
+        }
+        let pin = policy.groth16_vk_pin.or(keys.groth16_fingerprint());
         Ok(Verifier {
             keys: RwLock::new(Arc::new(keys)),
             policy,
+            pin: Mutex::new(pin),
             replay,
             pending: Mutex::new(HashMap::new()),
         })
@@ -410,15 +418,28 @@ impl Verifier {
     /// # Errors
     /// [`VerifierError::InvalidMetadata`].
     pub fn update_metadata(&self, metadata: IssuerMetadata) -> Result<()> {
-        let keys = IssuerKeys::from_metadata(metadata, self.policy).inspect_err(|e| {
+        // Held across the check and the update, so two refreshes cannot pin two keys.
+        let mut pin = self.pin.lock().unwrap_or_else(|p| p.into_inner());
+        let policy = KeyPolicy {
+            groth16_vk_pin: *pin,
+            ..self.policy
+        };
+        let keys = IssuerKeys::from_metadata(metadata, policy).inspect_err(|e| {
             tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
         })?;
-        if self.policy.groth16_vk_pin.is_some() && keys.groth16_fingerprint().is_none() {
-            let e = VerifierError::InvalidMetadata(
-                "the issuer no longer publishes the pinned Groth16 verifying key".into(),
-            );
-            tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
-            return Err(e);
+        match (*pin, keys.groth16_fingerprint()) {
+            (Some(_), None) => {
+                let e = VerifierError::InvalidMetadata(
+                    "the issuer no longer publishes the pinned Groth16 verifying key".into(),
+                );
+                tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
+                return Err(e);
+            }
+            (None, Some(fp)) => {
+                tracing::info!(fingerprint = %hex::encode(fp), "Groth16 verifying key pinned");
+                *pin = Some(fp);
+            }
+            _ => {}
         }
         let keys = Arc::new(keys);
         match self.keys.write() {

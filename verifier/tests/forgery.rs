@@ -153,10 +153,7 @@ fn the_groth16_key_is_pinned() {
     ));
     assert_eq!(v.keys().groth16_fingerprint(), Some(pinned));
     // Dropping the suite is a change of keys too.
-    let mut none = metadata(w, &w.tree);
-    none.groth16_setup = Groth16Setup::None;
-    none.groth16_verifying_key = Vec::new().into();
-    assert!(v.update_metadata(none).is_err());
+    assert!(v.update_metadata(none_metadata(w)).is_err());
     // Same key, new revocation root: adopted.
     let mut tree = w.tree.clone();
     tree.revoke(9).unwrap();
@@ -165,7 +162,22 @@ fn the_groth16_key_is_pinned() {
         v.keys().metadata().revocation_root,
         metadata(w, &tree).revocation_root
     );
-    // An explicit pin refuses any other key from the start.
+    // A verifier that started while the issuer offered no Groth16 pins the first key it adopts
+    // later, and refuses a change after that.
+    let v = Verifier::with_policy(
+        none_metadata(w),
+        Arc::new(MemoryReplayCache::new()),
+        KeyPolicy::development(),
+    )
+    .unwrap();
+    assert!(!v.keys().accepts_groth16());
+    v.update_metadata(metadata(w, &w.tree)).unwrap();
+    assert_eq!(v.keys().groth16_fingerprint(), Some(pinned));
+    assert!(v.update_metadata(md).is_err());
+    assert!(v.update_metadata(none_metadata(w)).is_err());
+    assert_eq!(v.keys().groth16_fingerprint(), Some(pinned));
+
+    // An explicit pin refuses any other key from the start, and an issuer without one.
     let policy = KeyPolicy {
         accept_dev_keys: true,
         groth16_vk_pin: Some([0; 32]),
@@ -178,4 +190,26 @@ fn the_groth16_key_is_pinned() {
         ),
         Err(VerifierError::InvalidMetadata(_))
     ));
+    let policy = KeyPolicy {
+        accept_dev_keys: true,
+        groth16_vk_pin: Some(pinned),
+    };
+    assert!(Verifier::with_policy(
+        metadata(w, &w.tree),
+        Arc::new(MemoryReplayCache::new()),
+        policy
+    )
+    .is_ok());
+    assert!(matches!(
+        Verifier::with_policy(none_metadata(w), Arc::new(MemoryReplayCache::new()), policy),
+        Err(VerifierError::InvalidMetadata(_))
+    ));
+}
+
+/// The test world's metadata from an issuer that offers no Groth16 suite.
+fn none_metadata(w: &World) -> netid_core::IssuerMetadata {
+    let mut none = metadata(w, &w.tree);
+    none.groth16_setup = Groth16Setup::None;
+    none.groth16_verifying_key = Vec::new().into();
+    none
 }
