@@ -97,9 +97,4 @@ impl IssuerMetadata {
         }
         Ok(())
     }
-
-    /// Whether the issuer offers the groth16 suite.
-    pub fn offers_groth16(&self) -> bool {
-        self.groth16_setup != Groth16Setup::None
-    }
 }

@@ -133,40 +133,11 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
             );
             None
         }
-        source => {
-            let keys = tokio::task::spawn_blocking(move || match &source {
-                Groth16Keys::Ceremony(dir) => ProvingKeys::load_ceremony(dir),
-                Groth16Keys::Development(dir) => ProvingKeys::load_or_dev_setup(dir, DEV_SEED),
-                Groth16Keys::None => unreachable_none(),
-            })
-            .await
-            .map_err(|_| IssuerError::Key {
-                what: "Groth16 key loading task failed",
-                source: None,
-            })?
-            .map_err(|e| {
-                tracing::error!(error = %e, "Groth16 keys");
-                IssuerError::Key {
-                    what: "Groth16 keys cannot be loaded (see the log)",
-                    source: None,
-                }
-            })?;
-            let fingerprint = keys
-                .verifier()
-                .fingerprint()
-                .map(hex::encode)
-                .unwrap_or_default();
-            if keys.verifier().is_development() {
-                tracing::warn!(
-                    %fingerprint,
-                    "DEVELOPMENT Groth16 keys (--dev-groth16-keys): their trapdoor is public, \
-                     anyone can forge Groth16 presentations; the metadata says \
-                     groth16_setup=development. Never in production."
-                );
-            } else {
-                tracing::info!(%fingerprint, "Groth16 ceremony keys loaded");
-            }
-            Some(keys.verifier().clone())
+        Groth16Keys::Ceremony(dir) => {
+            Some(load_groth16(move || ProvingKeys::load_ceremony(&dir)).await?)
+        }
+        Groth16Keys::Development(dir) => {
+            Some(load_groth16(move || ProvingKeys::load_or_dev_setup(&dir, DEV_SEED)).await?)
         }
     };
     let issuer = Issuer::new(
@@ -185,10 +156,40 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
     Ok(ServiceState::new(Arc::new(issuer), opts.admin_token))
 }
 
-fn unreachable_none() -> netid_circuits::Result<ProvingKeys> {
-    Err(netid_circuits::CircuitError::Keys(
-        "no Groth16 keys configured".into(),
-    ))
+/// Loads Groth16 keys off the async workers, logs their fingerprint (and a warning for
+/// development keys), and returns the verifying key.
+async fn load_groth16(
+    load: impl FnOnce() -> netid_circuits::Result<ProvingKeys> + Send + 'static,
+) -> Result<netid_circuits::keys::VerifierKey, IssuerError> {
+    let keys = tokio::task::spawn_blocking(load)
+        .await
+        .map_err(|_| IssuerError::Key {
+            what: "Groth16 key loading task failed",
+            source: None,
+        })?
+        .map_err(|e| {
+            tracing::error!(error = %e, "Groth16 keys");
+            IssuerError::Key {
+                what: "Groth16 keys cannot be loaded (see the log)",
+                source: None,
+            }
+        })?;
+    let fingerprint = keys
+        .verifier()
+        .fingerprint()
+        .map(hex::encode)
+        .unwrap_or_default();
+    if keys.verifier().is_development() {
+        tracing::warn!(
+            %fingerprint,
+            "DEVELOPMENT Groth16 keys (--dev-groth16-keys): their trapdoor is public, anyone can \
+             forge Groth16 presentations; the metadata says groth16_setup=development. Never in \
+             production."
+        );
+    } else {
+        tracing::info!(%fingerprint, "Groth16 ceremony keys loaded");
+    }
+    Ok(keys.verifier().clone())
 }
 
 /// A running service on a background task.

@@ -378,7 +378,7 @@ pub fn enroll(
         );
     } else {
         store_issued(w, issuer, &resp.credentials)?;
-        warn_development_groth16(issuer, &resp.credentials)?;
+        warn_development_groth16(issuer, &resp.credentials);
     }
     Ok(resp)
 }
@@ -387,7 +387,7 @@ pub fn enroll(
 /// trapdoor: proofs under them can be forged by anyone, so they prove nothing to a careful app).
 /// (The credentials are stored already: a failed metadata fetch here only skips the warning,
 /// which proving repeats.)
-fn warn_development_groth16(issuer: &str, issued: &[IssuedCredential]) -> CliResult<()> {
+fn warn_development_groth16(issuer: &str, issued: &[IssuedCredential]) {
     if issued.iter().any(|c| c.suite == Suite::Groth16)
         && fetch_metadata(issuer).is_ok_and(|m| m.groth16_setup == Groth16Setup::Development)
     {
@@ -396,7 +396,6 @@ fn warn_development_groth16(issuer: &str, issued: &[IssuedCredential]) -> CliRes
              anyone can forge Groth16 proofs); use the groth16 credential for demos only"
         );
     }
-    Ok(())
 }
 
 /// `netid refresh`: fresh credentials for this device key (or the first ones, with the ticket
@@ -437,7 +436,7 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
         http::post_json(&format!("{issuer}/v1/credentials"), &to_json(&req)?, None)?
             .json("refresh")?;
     store_issued(w, &issuer, &resp.credentials)?;
-    warn_development_groth16(&issuer, &resp.credentials)?;
+    warn_development_groth16(&issuer, &resp.credentials);
     if pending.is_some() {
         let _ = std::fs::remove_file(&pending_file);
     }
