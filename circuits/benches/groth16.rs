@@ -14,7 +14,6 @@ use netid_bbs::{Ciphersuite, SecretKey as BbsSecretKey};
 use netid_circuits::dev::{adult_request, dev_issuer_key, sample_credential};
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
-use netid_circuits::presentation::{fr_from_bytes, PublicInputs};
 use netid_circuits::suite::{self, HolderCredential};
 use netid_core::{Date, Suite};
 use rand_chacha::rand_core::SeedableRng;
@@ -61,13 +60,7 @@ fn bench(c: &mut Criterion) {
     });
     // The verifier's public-input combination: the fixed-base table against a variable-base
     // MSM over the same bases and inputs (src/fixed_base.rs).
-    let ps = p
-        .pseudonym
-        .as_ref()
-        .map(|b| fr_from_bytes(b.as_slice(), "pseudonym").unwrap());
-    let inputs = PublicInputs::for_request(&req, &p.disclosed, ps, &pk, tree.root())
-        .unwrap()
-        .to_field_elements();
+    let (_, inputs) = suite::proof_and_public_inputs(&pk, tree.root(), &req, &p).unwrap();
     let bases = &keys.verifier().vk().gamma_abc_g1[1..];
     let table = keys.verifier().input_table();
     g.bench_function("groth16/verify inputs: fixed-base table", |b| {

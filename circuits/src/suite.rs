@@ -163,6 +163,23 @@ pub fn verify(
     Ok(verified)
 }
 
+/// The decoded proof of `presentation` and the public inputs a verifier derives for it from
+/// `request`, the issuer key and the revocation root — exactly what [`verify`] checks, for
+/// exports (snarkjs's `proof.json` and `public.json`) and for tools that verify proofs in bulk.
+///
+/// # Errors
+/// As [`verify`] before the pairing: [`CircuitError::InvalidPresentation`] when it does not
+/// answer the request, [`CircuitError::InvalidProof`] when the proof does not decode.
+pub fn proof_and_public_inputs(
+    issuer: &PublicKey,
+    rev_root: Fr,
+    request: &PresentationRequest,
+    presentation: &Presentation,
+) -> Result<(Proof<Bn254>, Vec<Fr>)> {
+    let (proof, public, _) = decode(issuer, rev_root, request, presentation)?;
+    Ok((proof, public))
+}
+
 /// Decodes a presentation and derives its public inputs; what the verifier will learn if the
 /// proof verifies.
 fn decode(

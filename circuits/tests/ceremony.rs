@@ -26,7 +26,7 @@ use ark_relations::lc;
 use netid_circuits::dev::{adult_request, dev_issuer_key, forge_proof, sample_credential};
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::{development_trapdoor, ProvingKeys, Setup, DEV_SEED};
-use netid_circuits::presentation::{fr_from_bytes, PublicInputs, NUM_PUBLIC_INPUTS};
+use netid_circuits::presentation::NUM_PUBLIC_INPUTS;
 use netid_circuits::r1cs::R1cs;
 use netid_circuits::snarkjs;
 use netid_circuits::suite::{self, HolderCredential};
@@ -281,11 +281,7 @@ fn snarkjs_ceremony_keys_prove_in_netid_and_verify_in_both() {
     )
     .unwrap();
     suite::verify(keys.verifier(), &pk, tree.root(), &req, &p).unwrap();
-    let ps = fr_from_bytes(p.pseudonym.as_ref().unwrap().as_slice(), "pseudonym").unwrap();
-    let mut public = PublicInputs::for_request(&req, &p.disclosed, Some(ps), &pk, tree.root())
-        .unwrap()
-        .to_field_elements();
-    let proof = suite::proof_from_bytes(p.proof.as_slice()).unwrap();
+    let (proof, mut public) = suite::proof_and_public_inputs(&pk, tree.root(), &req, &p).unwrap();
     let write = |name: &str, v: serde_json::Value| {
         std::fs::write(dir.join(name), serde_json::to_vec_pretty(&v).unwrap()).unwrap();
     };

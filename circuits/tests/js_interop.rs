@@ -19,7 +19,6 @@ use netid_circuits::gadgets::eddsa::SecretKey;
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::gadgets::poseidon::poseidon;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
-use netid_circuits::presentation::{fr_from_bytes, PublicInputs};
 use netid_circuits::snarkjs::{self, fr_decimal};
 use netid_circuits::suite::{self, HolderCredential};
 use netid_core::Date;
@@ -136,11 +135,7 @@ fn snarkjs_accepts_exported_proof_and_rejects_changed_input() {
         &mut rand_chacha::ChaCha20Rng::seed_from_u64(13),
     )
     .unwrap();
-    let ps = fr_from_bytes(p.pseudonym.as_ref().unwrap().as_slice(), "pseudonym").unwrap();
-    let public = PublicInputs::for_request(&req, &p.disclosed, Some(ps), &pk, tree.root())
-        .unwrap()
-        .to_field_elements();
-    let proof = suite::proof_from_bytes(p.proof.as_slice()).unwrap();
+    let (proof, public) = suite::proof_and_public_inputs(&pk, tree.root(), &req, &p).unwrap();
     let vk = snarkjs::verification_key_json(keys.verifier().vk());
     let proof_json = snarkjs::proof_json(&proof);
     let ok = node(

@@ -419,16 +419,7 @@ fn batch_verification_agrees_with_one_by_one() {
     // the one-by-one fallback) and fails when one public input is changed.
     let bare: Vec<_> = items
         .iter()
-        .map(|(req, p)| {
-            let ps = p
-                .pseudonym
-                .as_ref()
-                .map(|b| netid_circuits::presentation::fr_from_bytes(b.as_slice(), "nym").unwrap());
-            let public = PublicInputs::for_request(req, &p.disclosed, ps, &w.pk, w.tree.root())
-                .unwrap()
-                .to_field_elements();
-            (suite::proof_from_bytes(p.proof.as_slice()).unwrap(), public)
-        })
+        .map(|(req, p)| suite::proof_and_public_inputs(&w.pk, w.tree.root(), req, p).unwrap())
         .collect();
     let refs: Vec<_> = bare.iter().map(|(p, x)| (p, x.as_slice())).collect();
     assert!(suite::verify_proof_batch(vk, &refs));

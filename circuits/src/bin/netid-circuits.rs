@@ -29,7 +29,6 @@ use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::gadgets::poseidon::poseidon;
 use netid_circuits::keys::{default_key_dir_or_err, ProvingKeys, CEREMONY_KEY_FILE, DEV_SEED};
 use netid_circuits::presentation::circuit::{PartCounts, PresentationCircuit};
-use netid_circuits::presentation::{fr_from_bytes, PublicInputs};
 use netid_circuits::r1cs::R1cs;
 use netid_circuits::snarkjs::{self, fr_decimal, parse_fr_decimal};
 use netid_circuits::suite::{self, HolderCredential};
@@ -304,13 +303,7 @@ fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError
     suite::verify(keys.verifier(), &pk, tree.root(), &req, &p)?;
 
     eprintln!("[4/4] writing snarkjs files to {}", out.display());
-    let ps = p
-        .pseudonym
-        .as_ref()
-        .map(|b| fr_from_bytes(b.as_slice(), "pseudonym"))
-        .transpose()?;
-    let public = PublicInputs::for_request(&req, &p.disclosed, ps, &pk, tree.root())?;
-    let proof = suite::proof_from_bytes(p.proof.as_slice())?;
+    let (proof, public) = suite::proof_and_public_inputs(&pk, tree.root(), &req, &p)?;
     let io = |path: &PathBuf, e: std::io::Error| CircuitError::Io {
         path: path.display().to_string(),
         source: e,
@@ -322,10 +315,7 @@ fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError
             snarkjs::verification_key_json(keys.verifier().vk()),
         ),
         ("proof.json", snarkjs::proof_json(&proof)),
-        (
-            "public.json",
-            snarkjs::public_json(&public.to_field_elements()),
-        ),
+        ("public.json", snarkjs::public_json(&public)),
     ] {
         let path = out.join(name);
         let text = serde_json::to_string_pretty(&value).map_err(|e| bad("json", e.to_string()))?;
