@@ -49,11 +49,13 @@
 pub mod app;
 mod attribute;
 pub mod b64;
+pub mod card;
 mod codec;
 mod credential;
 mod date;
 pub mod dst;
 mod error;
+pub mod issuer_api;
 mod metadata;
 mod presentation;
 mod request;

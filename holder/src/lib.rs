@@ -16,13 +16,13 @@
 //! * [`present`]: the wallet's side of a presentation, pure (no network, no clock): check a
 //!   request against the app registry key, pick a credential, build a BBS or Groth16
 //!   presentation from data the caller fetched.
-//! * `cli` (feature `cli`, on by default): the `netid` command-line wallet and `netid demo`.
+//! * `cli` (feature `cli`, on by default): the `netid` command-line wallet. Neither the library
+//!   nor the CLI depends on the issuer or verifier crates (the issuer's API types are in
+//!   `netid_core::issuer_api`); the in-process demo is the `netid-demo` crate.
 //!
 //! ## Usage of the `netid` CLI
 //!
 //! ```text
-//! cargo run --release -p netid-holder -- demo        # the whole story in one process
-//!
 //! export NETID_PASSPHRASE='…'                        # or type it when asked
 //! netid card-sample --name 丽 --family 王 --birth 1990-05-01 --out card.json
 //! netid init                                         # --wallet PATH (default ~/.local/share/netid/wallet.netid)
@@ -34,14 +34,7 @@
 //! netid guardian approve '7Q2K X9M4 ABCD 5'          # guardian wards | guardian permissions NETID --allow education
 //! ```
 //!
-//! `netid demo` starts an issuer (SQLite in a temporary directory, ephemeral keys, the
-//! development card authority) and a verifier with two registered apps on 127.0.0.1, enrols an
-//! adult and a 15-year-old (approved by the adult as guardian), proves "over 18 + real-name +
-//! pseudonym" to both apps in each suite over HTTP, and shows the refusals: the minor's "over
-//! 18", a replayed presentation (409), and a revoked credential. It exits non-zero if any step
-//! misbehaves. The demo's Groth16 suite runs on development keys (public trapdoor, said so on
-//! screen) from `$NETID_KEY_DIR` (else `$XDG_DATA_HOME/netid/groth16`); the first run makes
-//! them, which takes a while. Against a real issuer the wallet proves with the ceremony keys in
+//! For the Groth16 suite the wallet proves with the ceremony keys in
 //! `$NETID_GROTH16_KEYS` (`netid-circuits import-zkey`) and checks they are the issuer's. Only
 //! `http://` URLs are supported (no TLS in this build).
 //!

@@ -53,48 +53,15 @@ pub enum IdNumberError {
     Checksum,
 }
 
-/// Registered sex, from the parity of the sequence code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    /// Odd sequence code.
-    Male,
-    /// Even sequence code.
-    Female,
-}
+pub use netid_core::card::Sex;
 
-impl Sex {
-    /// The code used in canonical bytes: 1 male, 2 female (GB/T 2261.1).
-    pub const fn code(self) -> u8 {
-        match self {
-            Sex::Male => 1,
-            Sex::Female => 2,
-        }
-    }
-}
-
-/// Weights `2^(17-i) mod 11` of the 17 body digits.
-const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-/// Check character by `Σ a_i·w_i mod 11`.
-const CHECK: &[u8; 11] = b"10X98765432";
 /// Province-level codes accepted as the first two digits.
 pub const PROVINCES: [u8; 35] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
-/// The ISO 7064 MOD 11-2 check character (`b'0'..=b'9'` or `b'X'`) of a 17-digit body, or
-/// `None` if the body holds anything but ASCII digits.
-pub fn check_character(body: &[u8; 17]) -> Option<u8> {
-    let mut sum = 0u32;
-    for (d, w) in body.iter().zip(WEIGHTS) {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        sum += u32::from(d - b'0') * w;
-    }
-    CHECK.get((sum % 11) as usize).copied()
-}
+pub use netid_core::card::id_number_check_character as check_character;
 
 /// Decimal value of ASCII digits (callers pass validated digits, at most 4).
 fn decimal(digits: &[u8]) -> u32 {

@@ -38,7 +38,7 @@
 //!     card_authority: Some("北京市公安局西城分局".into()),
 //!     photo: None,
 //! });
-//! let verified = card.verify(&trusted, today)?;
+//! let verified = trusted.verify(&card, today)?;
 //! assert_eq!(
 //!     decide(verified.birthdate(), today, Applicant::Holder)?,
 //!     EnrolmentDecision::Issue

@@ -150,39 +150,7 @@ pub fn minor_expiry_cap(birthdate: Date, today: Date) -> Option<Date> {
     birthday.checked_sub_days(1)
 }
 
-/// How a guardian is related to the minor (same names as the wallet's `relation`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GuardianRelation {
-    /// Father or mother (父母).
-    Parent,
-    /// Another legal guardian (监护人).
-    LegalGuardian,
-}
-
-impl GuardianRelation {
-    /// `"parent"` or `"legal_guardian"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            GuardianRelation::Parent => "parent",
-            GuardianRelation::LegalGuardian => "legal_guardian",
-        }
-    }
-
-    /// Parses [`GuardianRelation::as_str`].
-    ///
-    /// # Errors
-    /// [`IssuerError::InvalidInput`].
-    pub fn parse(s: &str) -> Result<GuardianRelation, IssuerError> {
-        match s {
-            "parent" => Ok(GuardianRelation::Parent),
-            "legal_guardian" => Ok(GuardianRelation::LegalGuardian),
-            _ => Err(IssuerError::InvalidInput(
-                "relation must be parent or legal_guardian",
-            )),
-        }
-    }
-}
+pub use netid_core::issuer_api::GuardianRelation;
 
 /// Guardian permission bits (`guardian_perms`): which app categories a minor's credential may be
 /// shown to. Bit `i` allows [`GuardianPerms::CATEGORIES`]`[i]` (an app's registered category);
@@ -207,18 +175,7 @@ pub struct GuardianPerms(u32);
 
 impl GuardianPerms {
     /// The category names, by bit.
-    pub const CATEGORIES: [&'static str; 10] = [
-        "education",
-        "government",
-        "travel",
-        "health",
-        "news",
-        "shopping",
-        "social",
-        "video",
-        "gaming",
-        "finance",
-    ];
+    pub const CATEGORIES: [&'static str; 10] = netid_core::issuer_api::GUARDIAN_CATEGORIES;
     /// No category allowed.
     pub const NONE: GuardianPerms = GuardianPerms(0);
     /// Every defined category (not [`GuardianPerms::UNRESTRICTED`]).
@@ -603,6 +560,6 @@ mod tests {
             GuardianRelation::parse("parent").unwrap(),
             GuardianRelation::Parent
         );
-        assert!(GuardianRelation::parse("uncle").is_err());
+        assert!(GuardianRelation::parse("uncle").is_none());
     }
 }

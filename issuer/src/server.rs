@@ -1,6 +1,6 @@
 //! Starting an issuer service: open storage, load or create keys, build the [`Issuer`] and its
 //! router, listen. Used by the `netid-issuer` binary, by the tests that run a real listening
-//! server, and by the in-process demo (`netid demo`).
+//! server, and by the in-process demo (`netid-demo`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,14 +17,11 @@ use crate::service::{router, AdminToken, ServiceState};
 use crate::storage::AnyStorage;
 use crate::{Issuer, IssuerConfig, IssuerError, IssuerParts};
 
-/// Seed of the development card authority: the simulated ID cards of the demo, the CLI's sample
-/// cards and the tests are signed with it. An issuer trusts it only when told to
-/// (`--trust-dev-card-authority`); never in production.
-pub const DEV_CARD_AUTHORITY_SEED: [u8; 32] = *b"netid dev card authority seed!!!";
+pub use netid_core::card::DEV_CARD_AUTHORITY_SEED;
 
-/// The development card authority (see [`DEV_CARD_AUTHORITY_SEED`]).
+/// The development card authority ([`CardAuthority::development`]).
 pub fn dev_card_authority() -> CardAuthority {
-    CardAuthority::from_seed(&DEV_CARD_AUTHORITY_SEED)
+    CardAuthority::development()
 }
 
 /// Where an issuer's keys come from.

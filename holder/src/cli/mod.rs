@@ -1,8 +1,7 @@
 //! The `netid` command-line wallet (feature `cli`): argument parsing, the commands over a
-//! [`Wallet`](crate::Wallet) file, the issuer's and verifiers' HTTP APIs ([`http`]), and
-//! `netid demo` ([`demo`]), the whole story in one process.
+//! [`Wallet`](crate::Wallet) file ([`ops`], shared with `netid-demo`), and a small blocking HTTP/1.1
+//! client for the issuer's and verifiers' APIs ([`http`]).
 
-pub mod demo;
 pub mod http;
 pub mod ops;
 
@@ -155,8 +154,6 @@ pub enum Command {
         /// Where to write the key.
         file: PathBuf,
     },
-    /// Run the whole story in one process: issuer, verifier, wallets, proofs in every suite.
-    Demo,
 }
 
 /// `netid guardian …`.
@@ -356,7 +353,6 @@ pub fn run(cli: Cli) -> CliResult<()> {
             out,
         } => ops::card_sample(&name, &family, &birth, seq, &out),
         Command::AppKeygen { file } => ops::app_keygen(&file),
-        Command::Demo => demo::run(),
     }
 }
 

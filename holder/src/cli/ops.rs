@@ -1,20 +1,21 @@
-//! The wallet's operations behind the commands (blocking; shared by the commands and the demo).
+//! The wallet's operations behind the commands (blocking; shared by the commands and `netid-demo`).
 //! Each prints readable progress lines to stdout and returns what the caller may need.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use netid_circuits::keys::{default_key_dir_or_err, ProvingKeys, DEV_SEED};
-use netid_core::{
-    DocType, Groth16Setup, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
-};
-use netid_issuer::api::{
+use netid_core::card::{CardAuthority, CardContents, CardName, FaceSample, SignedCard};
+use netid_core::issuer_api::GuardianRelation as IssuerRelation;
+use netid_core::issuer_api::{
     enrol_pop_message, refresh_pop_message, ApproveRequest, EnrolRequest, EnrolResponse,
     GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest, PhoneProof,
     PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
+    GUARDIAN_CATEGORIES,
 };
-use netid_issuer::evidence::{CardContents, CardName, FaceSample, SignedCard};
-use netid_issuer::minors::{GuardianPerms, GuardianRelation as IssuerRelation};
+use netid_core::{
+    DocType, Groth16Setup, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
+};
 use serde_json::json;
 
 use super::http::{self, Response};
@@ -165,7 +166,7 @@ pub fn sample_id_number(birth: netid_core::Date, seq: u32) -> CliResult<String> 
         .as_bytes()
         .try_into()
         .map_err(|_| err("birth year out of range"))?;
-    let c = netid_issuer::id_number::check_character(&b).ok_or_else(|| err("bad ID number"))?;
+    let c = netid_core::card::id_number_check_character(&b).ok_or_else(|| err("bad ID number"))?;
     Ok(format!("{body}{}", c as char))
 }
 
@@ -179,26 +180,24 @@ pub fn sample_card(
     birth: netid_core::Date,
     seq: u32,
 ) -> CliResult<SignedCard> {
-    Ok(
-        netid_issuer::server::dev_card_authority().sign(CardContents {
-            name: CardName {
-                family: family.into(),
-                given: given.into(),
-            },
-            id_number: sample_id_number(birth, seq)?,
-            birthdate: birth,
-            sex: if seq % 2 == 1 {
-                netid_issuer::id_number::Sex::Male
-            } else {
-                netid_issuer::id_number::Sex::Female
-            },
-            doc_type: DocType::ResidentIdCard,
-            valid_from: netid_core::Date::from_ymd(2020, 1, 1).map_err(|e| err(e.to_string()))?,
-            valid_until: None,
-            card_authority: Some("北京市公安局西城分局".into()),
-            photo: None,
-        }),
-    )
+    Ok(CardAuthority::development().sign(CardContents {
+        name: CardName {
+            family: family.into(),
+            given: given.into(),
+        },
+        id_number: sample_id_number(birth, seq)?,
+        birthdate: birth,
+        sex: if seq % 2 == 1 {
+            netid_core::card::Sex::Male
+        } else {
+            netid_core::card::Sex::Female
+        },
+        doc_type: DocType::ResidentIdCard,
+        valid_from: netid_core::Date::from_ymd(2020, 1, 1).map_err(|e| err(e.to_string()))?,
+        valid_until: None,
+        card_authority: Some("北京市公安局西城分局".into()),
+        photo: None,
+    }))
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -629,10 +628,10 @@ pub fn guardian_permissions(
         .filter(|c| !c.is_empty())
         .collect();
     for c in &categories {
-        if !GuardianPerms::CATEGORIES.contains(&c.as_str()) {
+        if !GUARDIAN_CATEGORIES.contains(&c.as_str()) {
             return Err(err(format!(
                 "unknown category {c:?}; known: {}",
-                GuardianPerms::CATEGORIES.join(", ")
+                GUARDIAN_CATEGORIES.join(", ")
             )));
         }
     }
@@ -878,7 +877,7 @@ pub fn present(
         .map_err(|e| err(format!("拒绝 / refused: {e}")))?;
     let perms = cred.attributes().guardian_perms;
     if perms & (1 << 31) == 0 {
-        let allowed = GuardianPerms::CATEGORIES
+        let allowed = GUARDIAN_CATEGORIES
             .iter()
             .position(|c| *c == cert.category)
             .is_some_and(|i| perms & (1 << i) != 0);

@@ -1,191 +1,23 @@
-//! The simulated ID card: the chip data of a 居民身份证 (or a 港澳台居民居住证) as a JSON document
-//! signed with Ed25519 by a card-authority key the issuer trusts (specs/issuer.md §3.1).
+//! Checking the simulated ID card ([`netid_core::card`]: format, canonical signed bytes) against
+//! the card-authority keys the issuer trusts (specs/issuer.md §3.1).
 //!
-//! The signature covers canonical bytes, not the JSON text (`lp(x) = u32_be(len(x)) ‖ x`,
-//! integers big-endian, dates as day numbers since 1900-01-01, `opt(x) = 0x00` if absent or
-//! `0x01 ‖ lp(x)`):
-//!
-//! ```text
-//! lp("netid/v1/id-card") ‖ u16(1)
-//!   ‖ lp(family_name) ‖ lp(given_name) ‖ lp(id_number)
-//!   ‖ u32(birthdate) ‖ u8(sex: 1 male, 2 female) ‖ u8(doc_type)
-//!   ‖ u32(valid_from) ‖ u32(valid_until, 0xFFFFFFFF for 长期 "long-term")
-//!   ‖ opt(card_authority) ‖ opt(photo)
-//! ```
-//!
-//! The strings are signed exactly as they appear in the JSON (no normalisation); the signature is
-//! checked with `verify_strict` (no small-order keys, canonical `S`).
-//!
-//! [`SignedCard::verify`] checks, in order: field sizes, that the authority key is trusted, the
-//! signature, the validity period against `today`, the document type, the ID number (GB 11643),
-//! and that the card's birthdate and sex equal the ID number's.
+//! The signature is checked with `verify_strict` (no small-order keys, canonical `S`).
+//! [`TrustedCardAuthorities::verify`] checks, in order: field sizes, that the authority key is
+//! trusted, the signature, the validity period against `today`, the document type, the ID number
+//! (GB 11643), and that the card's birthdate and sex equal the ID number's.
 
 use core::fmt;
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use netid_core::{validate_text, Attribute, Date, DocType};
-use rand_core_06::{OsRng, RngCore as _};
-use zeroize::Zeroize;
+use ed25519_dalek::{Signature, VerifyingKey};
+use netid_core::{Date, DocType};
+
+pub use netid_core::card::{
+    CardAuthority, CardContents, CardName, SignedCard, CARD_DST, CARD_VERSION,
+    DEV_CARD_AUTHORITY_SEED, MAX_AUTHORITY_NAME_LEN, MAX_PHOTO_LEN,
+};
 
 use crate::id_number::{IdNumber, Sex};
 use crate::IssuerError;
-
-/// Domain separator of the card's signed bytes.
-pub const CARD_DST: &[u8] = b"netid/v1/id-card";
-/// Version of the card format.
-pub const CARD_VERSION: u16 = 1;
-/// Longest `card_authority` in bytes.
-pub const MAX_AUTHORITY_NAME_LEN: usize = 256;
-/// Largest photo in bytes.
-pub const MAX_PHOTO_LEN: usize = 64 * 1024;
-const LONG_TERM: u32 = u32::MAX;
-
-/// The person's name as on the card.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CardName {
-    /// Family name (姓); may be empty.
-    pub family: String,
-    /// Given name (名).
-    pub given: String,
-}
-
-/// The card's contents (what the chip holds). `Debug` is redacted; the ID number is wiped on drop.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CardContents {
-    /// Name.
-    pub name: CardName,
-    /// The GB 11643 ID number as printed (checked by [`SignedCard::verify`]).
-    pub id_number: String,
-    /// Date of birth.
-    pub birthdate: Date,
-    /// Sex.
-    pub sex: Sex,
-    /// Document type (1 resident ID card, 5 residence permit; others are not accepted).
-    pub doc_type: DocType,
-    /// First day of validity.
-    pub valid_from: Date,
-    /// Last day of validity; `null` for a long-term (长期) card.
-    #[serde(default)]
-    pub valid_until: Option<Date>,
-    /// Issuing office (签发机关), e.g. "北京市公安局西城分局".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card_authority: Option<String>,
-    /// The chip photo (base64url), the reference a real face matcher compares with.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_bytes")]
-    pub photo: Option<Vec<u8>>,
-}
-
-mod opt_bytes {
-    use serde::{Deserialize as _, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(b) => netid_core::b64::serialize(b, s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Vec<u8>>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            Some(text) => netid_core::b64::decode(&text, "photo")
-                .map(Some)
-                .map_err(serde::de::Error::custom),
-            None => Ok(None),
-        }
-    }
-}
-
-impl Drop for CardContents {
-    fn drop(&mut self) {
-        self.id_number.zeroize();
-    }
-}
-
-impl fmt::Debug for CardContents {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CardContents")
-            .field("doc_type", &self.doc_type)
-            .field("valid_from", &self.valid_from)
-            .field("valid_until", &self.valid_until)
-            .finish_non_exhaustive()
-    }
-}
-
-fn put_lp(out: &mut Vec<u8>, bytes: &[u8]) {
-    // Callers bound every field far below 4 GiB; saturate rather than panic.
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-fn put_opt(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
-    match bytes {
-        None => out.push(0),
-        Some(b) => {
-            out.push(1);
-            put_lp(out, b);
-        }
-    }
-}
-
-impl CardContents {
-    /// The canonical bytes the card authority signs (see the module documentation).
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128 + self.photo.as_ref().map_or(0, Vec::len));
-        put_lp(&mut out, CARD_DST);
-        out.extend_from_slice(&CARD_VERSION.to_be_bytes());
-        put_lp(&mut out, self.name.family.as_bytes());
-        put_lp(&mut out, self.name.given.as_bytes());
-        put_lp(&mut out, self.id_number.as_bytes());
-        out.extend_from_slice(&self.birthdate.days().to_be_bytes());
-        out.push(self.sex.code());
-        out.push(self.doc_type.code());
-        out.extend_from_slice(&self.valid_from.days().to_be_bytes());
-        let until = self.valid_until.map_or(LONG_TERM, Date::days);
-        out.extend_from_slice(&until.to_be_bytes());
-        put_opt(&mut out, self.card_authority.as_deref().map(str::as_bytes));
-        put_opt(&mut out, self.photo.as_deref());
-        out
-    }
-
-    fn check_sizes(&self) -> Result<(), IssuerError> {
-        validate_text(Attribute::FamilyName, &self.name.family)
-            .map_err(|_| IssuerError::CardMalformed("family name"))?;
-        validate_text(Attribute::GivenName, &self.name.given)
-            .map_err(|_| IssuerError::CardMalformed("given name"))?;
-        if self.id_number.len() > 32 {
-            return Err(IssuerError::CardMalformed("ID number too long"));
-        }
-        if let Some(a) = &self.card_authority {
-            if a.is_empty() || a.len() > MAX_AUTHORITY_NAME_LEN || a.chars().any(char::is_control) {
-                return Err(IssuerError::CardMalformed("card authority name"));
-            }
-        }
-        if self.photo.as_ref().is_some_and(|p| p.len() > MAX_PHOTO_LEN) {
-            return Err(IssuerError::CardMalformed("photo larger than 64 KiB"));
-        }
-        Ok(())
-    }
-}
-
-/// A card with its authority's public key and signature. JSON:
-/// `{"card": CardContents, "authority_key": b64url(32), "signature": b64url(64)}`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignedCard {
-    /// The contents.
-    pub card: CardContents,
-    /// The card authority's Ed25519 public key.
-    #[serde(with = "netid_core::b64::array")]
-    pub authority_key: [u8; 32],
-    /// Ed25519 signature over [`CardContents::signing_bytes`].
-    #[serde(with = "netid_core::b64::array")]
-    pub signature: [u8; 64],
-}
 
 /// The card-authority keys the issuer trusts.
 #[derive(Clone, Debug, Default)]
@@ -265,7 +97,7 @@ impl TrustedCardAuthorities {
 }
 
 /// A card whose signature, validity and consistency were checked. Only
-/// [`SignedCard::verify`] makes one. `Debug` is redacted.
+/// [`TrustedCardAuthorities::verify`] makes one. `Debug` is redacted.
 #[derive(Clone)]
 pub struct VerifiedCard {
     id_number: IdNumber,
@@ -327,25 +159,21 @@ impl VerifiedCard {
     }
 }
 
-impl SignedCard {
-    /// Verifies the card as of `today` against the trusted authorities.
+impl TrustedCardAuthorities {
+    /// Verifies `card` as of `today` against these authorities.
     ///
     /// # Errors
     /// [`IssuerError::CardMalformed`], [`IssuerError::CardUntrustedAuthority`],
     /// [`IssuerError::CardSignature`], [`IssuerError::CardNotYetValid`],
     /// [`IssuerError::CardExpired`], [`IssuerError::UnsupportedDocument`],
     /// [`IssuerError::InvalidIdNumber`] or [`IssuerError::CardMismatch`].
-    pub fn verify(
-        &self,
-        trusted: &TrustedCardAuthorities,
-        today: Date,
-    ) -> Result<VerifiedCard, IssuerError> {
-        let c = &self.card;
-        c.check_sizes()?;
-        let key = trusted
-            .get(&self.authority_key)
+    pub fn verify(&self, card: &SignedCard, today: Date) -> Result<VerifiedCard, IssuerError> {
+        let c = &card.card;
+        c.check_sizes().map_err(IssuerError::CardMalformed)?;
+        let key = self
+            .get(&card.authority_key)
             .ok_or(IssuerError::CardUntrustedAuthority)?;
-        let sig = Signature::from_bytes(&self.signature);
+        let sig = Signature::from_bytes(&card.signature);
         key.verify_strict(&c.signing_bytes(), &sig)
             .map_err(|_| IssuerError::CardSignature)?;
         if c.valid_until.is_some_and(|u| u < c.valid_from) {
@@ -390,60 +218,9 @@ impl SignedCard {
             sex: c.sex,
             doc_type: c.doc_type,
             valid_until: c.valid_until,
-            authority_key: self.authority_key,
+            authority_key: card.authority_key,
             photo: c.photo.clone(),
         })
-    }
-}
-
-/// A card authority: signs simulated cards (tests, demos, the simulated NFC read).
-pub struct CardAuthority {
-    key: SigningKey,
-}
-
-impl fmt::Debug for CardAuthority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CardAuthority")
-            .field("public_key", &netid_core::b64::encode(self.public_key()))
-            .finish_non_exhaustive()
-    }
-}
-
-impl CardAuthority {
-    /// A fresh authority key from the OS CSPRNG.
-    pub fn generate() -> CardAuthority {
-        let mut seed = [0u8; 32];
-        OsRng.fill_bytes(&mut seed);
-        let a = CardAuthority::from_seed(&seed);
-        seed.zeroize();
-        a
-    }
-
-    /// The authority with this Ed25519 secret seed.
-    pub fn from_seed(seed: &[u8; 32]) -> CardAuthority {
-        CardAuthority {
-            key: SigningKey::from_bytes(seed),
-        }
-    }
-
-    /// The public key.
-    pub fn verifying_key(&self) -> VerifyingKey {
-        self.key.verifying_key()
-    }
-
-    /// The public key bytes.
-    pub fn public_key(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
-    }
-
-    /// Signs a card.
-    pub fn sign(&self, card: CardContents) -> SignedCard {
-        let signature = self.key.sign(&card.signing_bytes()).to_bytes();
-        SignedCard {
-            card,
-            authority_key: self.public_key(),
-            signature,
-        }
     }
 }
 
@@ -487,7 +264,7 @@ pub(crate) mod tests {
     fn valid_card_verifies_and_round_trips_json() {
         let (a, t) = setup();
         let card = a.sign(contents());
-        let v = card.verify(&t, today()).unwrap();
+        let v = t.verify(&card, today()).unwrap();
         assert_eq!(v.given_name(), "丽");
         assert_eq!(v.birthdate(), d("1949-12-31"));
         assert_eq!(v.id_number().expose_secret(), "11010519491231002X");
@@ -495,7 +272,7 @@ pub(crate) mod tests {
         assert!(json.contains("\"valid_until\":null"), "{json}");
         let back: SignedCard = serde_json::from_str(&json).unwrap();
         assert_eq!(back, card);
-        back.verify(&t, today()).unwrap();
+        t.verify(&back, today()).unwrap();
         let dbg = format!("{card:?} {v:?}");
         assert!(!dbg.contains("1101") && !dbg.contains('丽'), "{dbg}");
         // With a photo and a fixed end date.
@@ -506,7 +283,7 @@ pub(crate) mod tests {
         let back: SignedCard =
             serde_json::from_str(&serde_json::to_string(&card).unwrap()).unwrap();
         assert_eq!(
-            back.verify(&t, today()).unwrap().photo(),
+            t.verify(&back, today()).unwrap().photo(),
             Some(&[1u8, 2, 3][..])
         );
         // Configuration parsing.
@@ -547,31 +324,31 @@ pub(crate) mod tests {
     #[test]
     fn every_rule_is_enforced() {
         let (a, t) = setup();
-        let check = |c: CardContents| a.sign(c).verify(&t, today()).unwrap_err();
+        let check = |c: CardContents| t.verify(&a.sign(c), today()).unwrap_err();
 
         // Untrusted authority.
         let other = CardAuthority::from_seed(&[8; 32]).sign(contents());
         assert!(matches!(
-            other.verify(&t, today()),
+            t.verify(&other, today()),
             Err(IssuerError::CardUntrustedAuthority)
         ));
         // Tampered contents, signature or key.
         let mut card = a.sign(contents());
         card.card.name.given = "丽丽".into();
         assert!(matches!(
-            card.verify(&t, today()),
+            t.verify(&card, today()),
             Err(IssuerError::CardSignature)
         ));
         let mut card = a.sign(contents());
         card.signature[5] ^= 1;
         assert!(matches!(
-            card.verify(&t, today()),
+            t.verify(&card, today()),
             Err(IssuerError::CardSignature)
         ));
         let mut card = a.sign(contents());
         card.card.valid_until = Some(d("2099-01-01"));
         assert!(matches!(
-            card.verify(&t, today()),
+            t.verify(&card, today()),
             Err(IssuerError::CardSignature)
         ));
         // Validity.
@@ -583,7 +360,7 @@ pub(crate) mod tests {
         assert!(matches!(check(c), IssuerError::CardExpired));
         let mut c = contents();
         c.valid_until = Some(d("2026-03-01"));
-        assert!(a.sign(c).verify(&t, today()).is_ok());
+        assert!(t.verify(&a.sign(c), today()).is_ok());
         let mut c = contents();
         c.valid_from = d("2030-01-01");
         c.valid_until = Some(d("2020-01-01"));

@@ -11,25 +11,9 @@ use crate::IssuerError;
 
 /// Default acceptance threshold.
 pub const DEFAULT_FACE_THRESHOLD: f32 = 0.8;
-/// Largest accepted image, in bytes.
-pub const MAX_FACE_IMAGE_LEN: usize = 512 * 1024;
+pub use netid_core::card::MAX_FACE_IMAGE_LEN;
 
-/// A live face capture. JSON: `{"score": 0.93}` (simulated) and/or `{"image": b64url}`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaceSample {
-    /// The similarity a simulated liveness-and-match step computed on the device (used by
-    /// [`SimulatedFaceMatcher`]; a real matcher ignores it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub score: Option<f32>,
-    /// The captured image (what a real matcher compares).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        with = "netid_core::b64"
-    )]
-    pub image: Vec<u8>,
-}
+pub use netid_core::card::FaceSample;
 
 /// Scores a live sample against a verified card.
 pub trait FaceMatcher: Send + Sync {
@@ -129,8 +113,7 @@ mod tests {
     fn card() -> VerifiedCard {
         let a = CardAuthority::from_seed(&[9; 32]);
         let t = TrustedCardAuthorities::new([a.verifying_key()]);
-        a.sign(contents())
-            .verify(&t, "2026-03-01".parse().unwrap())
+        t.verify(&a.sign(contents()), "2026-03-01".parse().unwrap())
             .unwrap()
     }
 

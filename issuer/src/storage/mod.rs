@@ -45,38 +45,7 @@ pub struct PersonId(pub i64);
 #[serde(transparent)]
 pub struct CredentialId(pub i64);
 
-/// Enrolment status of a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PersonStatus {
-    /// Enrolled; credentials may be issued.
-    Active,
-    /// A 14–17-year-old waiting for a guardian's approval.
-    PendingGuardianApproval,
-    /// Blocked by an administrator (fraud re-verification); no issuance.
-    Suspended,
-}
-
-impl PersonStatus {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PersonStatus::Active => "active",
-            PersonStatus::PendingGuardianApproval => "pending_guardian_approval",
-            PersonStatus::Suspended => "suspended",
-        }
-    }
-
-    fn parse(s: &str) -> Option<PersonStatus> {
-        [
-            PersonStatus::Active,
-            PersonStatus::PendingGuardianApproval,
-            PersonStatus::Suspended,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
-}
+pub use netid_core::issuer_api::PersonStatus;
 
 /// Status of a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

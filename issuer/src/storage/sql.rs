@@ -124,7 +124,7 @@ fn link_from_row(r: &Row) -> Result<GuardianLink, IssuerError> {
         guardian: PersonId(get(r, "guardian_id")?),
         minor: PersonId(get(r, "minor_id")?),
         relation: GuardianRelation::parse(&get::<String>(r, "relation")?)
-            .map_err(|_| corrupt("relation"))?,
+            .ok_or(corrupt("relation"))?,
         created_at: get(r, "created_at")?,
     })
 }

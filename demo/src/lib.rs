@@ -1,10 +1,27 @@
-//! `netid demo`: the whole story in one process, over real HTTP on 127.0.0.1 — an issuer
+//! `netid-demo`: the whole netid story in one process, over real HTTP on 127.0.0.1 — an issuer
 //! (SQLite in a temporary directory, ephemeral keys, the development card authority, phone
 //! codes kept in memory), a verifier service with two registered apps, and wallets in the same
-//! temporary directory, driven by the same code as the `netid` commands.
+//! temporary directory, driven by the same code as the `netid` commands
+//! (`netid_holder::cli::ops`). It is the README's first command:
 //!
-//! [`Services`] is the setup on its own (the CLI tests drive `netid` child processes against
-//! it).
+//! ```text
+//! cargo run --release -p netid-demo
+//! ```
+//!
+//! It enrols an adult and a 15-year-old (approved by the adult as guardian), proves "over 18 +
+//! real-name + pseudonym" to both apps in each suite, and shows the refusals: the minor's "over
+//! 18", a replayed presentation (409), a revoked credential. It exits non-zero if any step
+//! misbehaves. Its Groth16 suite runs on development keys (public trapdoor, said so on screen)
+//! from `$NETID_KEY_DIR` (else `$XDG_DATA_HOME/netid/groth16`); the first run makes them.
+//!
+//! [`Services`] is the setup on its own; the end-to-end tests drive `netid` child processes
+//! against it:
+//!
+//! ```no_run
+//! let svc = netid_demo::Services::start()?;
+//! println!("issuer {} · verifier {}", svc.issuer_url, svc.verifier_url);
+//! # Ok::<(), netid_holder::cli::CliError>(())
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,10 +40,10 @@ use netid_verifier::service::{system_clock, CreateRequest, CreatedRequest};
 use netid_verifier::{App, MemoryReplayCache, ServiceState, Verifier};
 use serde_json::json;
 
-use super::http;
-use super::ops::{self, FileWallet, PresentOptions, Verdict};
-use super::{CliError, CliResult};
-use crate::{FileStorage, Wallet, WalletOptions};
+use netid_holder::cli::http;
+use netid_holder::cli::ops::{self, FileWallet, PresentOptions, Verdict};
+use netid_holder::cli::{CliError, CliResult};
+use netid_holder::{FileStorage, Wallet, WalletOptions};
 
 /// The demo's admin token (the issuer only listens on 127.0.0.1).
 pub const DEMO_ADMIN_TOKEN: &str = "netid-demo-admin-token-local-only";
@@ -272,14 +289,14 @@ fn check(ok: bool, what: &str) -> CliResult<()> {
     }
 }
 
-/// `netid demo`.
+/// The demo (`netid-demo`).
 ///
 /// # Errors
 /// The first step that does not behave as it should.
 #[allow(clippy::too_many_lines)]
 pub fn run() -> CliResult<()> {
     let started = Instant::now();
-    println!("netid demo — 国家网络身份认证 (simulated) end to end, over HTTP on 127.0.0.1");
+    println!("netid-demo — 国家网络身份认证 (simulated) end to end, over HTTP on 127.0.0.1");
     step(
         1,
         "启动服务 / starting the issuer and a verifier; registering two apps",

@@ -1,0 +1,410 @@
+//! The issuer's wire messages (JSON bodies of the HTTP API, specs/api/issuer.md), shared by the
+//! service (`netid-issuer`) and its clients (the `netid` wallet), which therefore need not depend
+//! on each other. Byte fields are base64url without padding.
+//!
+//! Device-key proofs of possession sign these messages (Ed25519, RFC 8032):
+//!
+//! * enrolment: `"netid/v1/enrol-pop" ‖ challenge_id (16 bytes) ‖ device_key (32)`, where the
+//!   challenge is the phone challenge of the same enrolment (fresh and single-use);
+//! * refresh: `"netid/v1/refresh" ‖ u64be(len(netid)) ‖ netid ‖ i64be(timestamp) ‖
+//!   device_key (32)`, accepted within ±5 minutes of the issuer's clock.
+
+use utoipa::ToSchema;
+
+use crate::card::{FaceSample, SignedCard};
+use crate::{CredentialAttributes, Presentation, PresentationRequest, Suite};
+
+/// Domain separator of the enrolment proof of possession.
+pub const ENROL_POP_LABEL: &[u8] = b"netid/v1/enrol-pop";
+/// Domain separator of the refresh proof of possession.
+pub const REFRESH_POP_LABEL: &[u8] = b"netid/v1/refresh";
+/// How far a refresh timestamp may be from the issuer's clock, in seconds.
+pub const REFRESH_SKEW_SECS: i64 = 300;
+
+/// The message a device key signs to prove possession at enrolment.
+pub fn enrol_pop_message(challenge_id: &[u8; 16], device_key: &[u8; 32]) -> Vec<u8> {
+    [
+        ENROL_POP_LABEL,
+        challenge_id.as_slice(),
+        device_key.as_slice(),
+    ]
+    .concat()
+}
+
+/// The message a device key signs to ask for a refresh.
+pub fn refresh_pop_message(netid: &str, timestamp: i64, device_key: &[u8; 32]) -> Vec<u8> {
+    let len = u64::try_from(netid.len()).unwrap_or(u64::MAX);
+    [
+        REFRESH_POP_LABEL,
+        &len.to_be_bytes(),
+        netid.as_bytes(),
+        &timestamp.to_be_bytes(),
+        device_key.as_slice(),
+    ]
+    .concat()
+}
+
+/// `POST /v1/phone/challenges`: send a confirmation code.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneStartRequest {
+    /// E.164 phone number, e.g. `+8613800138000`.
+    pub phone: String,
+}
+
+/// Answer to [`PhoneStartRequest`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct PhoneStartResponse {
+    /// 32 hex characters; quote it with the code.
+    pub challenge_id: String,
+    /// Unix seconds after which the code is refused.
+    pub expires_at: i64,
+}
+
+/// A phone confirmation inside an enrolment.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneProof {
+    /// From [`PhoneStartResponse`].
+    pub challenge_id: String,
+    /// The six digits that were delivered.
+    pub code: String,
+}
+
+/// A guardian's proof of who they are: a presentation answering a request from
+/// `GET /v1/guardian/request`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianProof {
+    /// How the guardian is related to the minor.
+    #[schema(value_type = String, example = "parent")]
+    pub relation: GuardianRelation,
+    /// The guardian's presentation (discloses their 网号, proves age ≥ 18).
+    #[schema(value_type = Object)]
+    pub presentation: Presentation,
+}
+
+/// `POST /v1/enrolments`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The signed ID card read from the chip.
+    #[schema(value_type = Object)]
+    pub card: SignedCard,
+    /// The live face capture.
+    #[schema(value_type = Object)]
+    pub face: FaceSample,
+    /// The confirmed phone.
+    pub phone: PhoneProof,
+    /// The holder's Ed25519 device public key (32 bytes).
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub device_key: [u8; 32],
+    /// Signature by the device key on [`enrol_pop_message`] (64 bytes).
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub device_signature: [u8; 64],
+    /// Suites to issue for (default: all three).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub suites: Vec<Suite>,
+    /// For a child under 14: the guardian who enrols them.
+    #[serde(default)]
+    pub guardian: Option<GuardianProof>,
+}
+
+/// One issued credential.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct IssuedCredential {
+    /// Its suite.
+    #[schema(value_type = String, example = "bbs-sha256")]
+    pub suite: Suite,
+    /// The issuer.
+    pub issuer_id: String,
+    /// The signed attributes.
+    #[schema(value_type = Object)]
+    pub attributes: CredentialAttributes,
+    /// The issuer's signature (BBS: 80 bytes; Groth16 suite: 64-byte EdDSA-Poseidon).
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub signature: Vec<u8>,
+    /// BBS suites: the key epoch it was signed in (refresh when the metadata's epoch moves on).
+    pub epoch: u64,
+}
+
+/// Answer to an enrolment or a refresh.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct EnrolResponse {
+    /// The 网号 (grouped for display: `XXXX-XXXX-XXXX-X`).
+    pub netid: String,
+    /// The person's status.
+    #[schema(value_type = String, example = "active")]
+    pub status: PersonStatus,
+    /// Whether this was the first enrolment of the person.
+    pub created: bool,
+    /// Credentials issued now (empty while a guardian's approval is pending).
+    pub credentials: Vec<IssuedCredential>,
+    /// For a 14–17-year-old waiting for approval: present it with a refresh once a guardian
+    /// approved (valid 30 days, bound to the device key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+/// `POST /v1/credentials`: refresh (or, with a ticket, first issuance after approval).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The holder's 网号.
+    pub netid: String,
+    /// The device public key the credentials are bound to.
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub device_key: [u8; 32],
+    /// Unix seconds, within ±5 minutes of the issuer's clock.
+    pub timestamp: i64,
+    /// Signature by the device key on [`refresh_pop_message`].
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub device_signature: [u8; 64],
+    /// Suites to issue for (default: all three).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub suites: Vec<Suite>,
+    /// The ticket of a pending enrolment.
+    #[serde(default)]
+    pub ticket: Option<String>,
+}
+
+/// `POST /v1/guardian/approvals`: a guardian approves a 14–17-year-old's enrolment.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// The minor's 网号.
+    pub minor_netid: String,
+    /// The guardian's proof.
+    pub guardian: GuardianProof,
+}
+
+/// `POST /v1/guardian/wards`: list the minors of the guardian who presents.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WardsRequest {
+    /// The guardian's presentation.
+    #[schema(value_type = Object)]
+    pub presentation: Presentation,
+}
+
+/// One ward of a guardian.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct WardInfo {
+    /// The minor's 网号.
+    pub netid: String,
+    /// The minor's name with the family name masked (`*丽`).
+    pub masked_name: String,
+    /// Relation.
+    #[schema(value_type = String)]
+    pub relation: GuardianRelation,
+    /// Status of the minor's enrolment.
+    #[schema(value_type = String)]
+    pub status: PersonStatus,
+    /// Permission bits.
+    pub permissions: u32,
+    /// Names of the permitted app categories.
+    pub categories: Vec<String>,
+}
+
+/// `POST /v1/guardian/permissions`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionsRequest {
+    /// The minor's 网号.
+    pub minor_netid: String,
+    /// App categories the minor may use (see `GuardianPerms::CATEGORIES`).
+    pub categories: Vec<String>,
+    /// The guardian's presentation.
+    #[schema(value_type = Object)]
+    pub presentation: Presentation,
+}
+
+/// Answer of `GET /v1/guardian/request`: the request a guardian's wallet answers.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct GuardianRequestResponse {
+    /// The signed request (app `netid-issuer`, discloses the 网号, age ≥ 18).
+    #[schema(value_type = Object)]
+    pub request: PresentationRequest,
+}
+
+/// `POST /v1/admin/apps`: register an app.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterAppRequest {
+    /// App id (1..=64 of `[a-z0-9.-]`).
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Category (one of the guardian-permission categories).
+    pub category: String,
+    /// What the app may ask for.
+    #[schema(value_type = Object)]
+    pub policy: crate::AppPolicy,
+    /// The app's Ed25519 request-signing public key (32 bytes).
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub app_key: [u8; 32],
+    /// Certificate lifetime in days (default 365).
+    #[serde(default)]
+    pub valid_days: Option<u32>,
+}
+
+/// Answer to [`RegisterAppRequest`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct RegisterAppResponse {
+    /// The signed app certificate (`AppCertificate::to_bytes`).
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub certificate: Vec<u8>,
+    /// Unix seconds after which it is invalid.
+    pub not_after: u64,
+}
+
+/// A registered app as listed to the administrator.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct AppInfo {
+    /// App id.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Whether it is enabled.
+    pub active: bool,
+}
+
+/// `POST /v1/admin/revocations`: revoke a person's live credentials.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// The person's 网号.
+    pub netid: String,
+    /// Also suspend the person (no refresh, no re-enrolment until reinstated).
+    #[serde(default)]
+    pub suspend: bool,
+}
+
+/// Answer to [`RevokeRequest`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct RevokeResponse {
+    /// How many credentials were revoked.
+    pub revoked: usize,
+    /// The revocation epoch now.
+    pub epoch: u64,
+    /// The revocation root now (32 bytes).
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub revocation_root: Vec<u8>,
+}
+
+/// `GET /v1/revocation/paths/{rev_index}`: the authentication path of a slot.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct RevocationPath {
+    /// The slot.
+    pub rev_index: u32,
+    /// The root the path leads to (32 bytes, little-endian field element).
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub root: Vec<u8>,
+    /// 20 siblings, level 0 first (32 bytes each).
+    #[schema(value_type = Vec<String>)]
+    pub siblings: Vec<crate::b64::Bytes>,
+}
+
+/// A JSON error body: `{"error": code, "message": text}`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    pub error: String,
+    /// Human-readable explanation (never contains personal data).
+    pub message: String,
+}
+
+/// Enrolment status of a person.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonStatus {
+    /// Enrolled; credentials may be issued.
+    Active,
+    /// A 14–17-year-old waiting for a guardian's approval.
+    PendingGuardianApproval,
+    /// Blocked by an administrator (fraud re-verification); no issuance.
+    Suspended,
+}
+
+impl PersonStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::PendingGuardianApproval => "pending_guardian_approval",
+            PersonStatus::Suspended => "suspended",
+        }
+    }
+
+    /// Parses [`PersonStatus::as_str`].
+    pub fn parse(s: &str) -> Option<PersonStatus> {
+        [
+            PersonStatus::Active,
+            PersonStatus::PendingGuardianApproval,
+            PersonStatus::Suspended,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// How a guardian is related to the minor (same names as the wallet's `relation`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianRelation {
+    /// Father or mother (父母).
+    Parent,
+    /// Another legal guardian (监护人).
+    LegalGuardian,
+}
+
+impl GuardianRelation {
+    /// `"parent"` or `"legal_guardian"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GuardianRelation::Parent => "parent",
+            GuardianRelation::LegalGuardian => "legal_guardian",
+        }
+    }
+
+    /// Parses [`GuardianRelation::as_str`].
+    pub fn parse(s: &str) -> Option<GuardianRelation> {
+        match s {
+            "parent" => Some(GuardianRelation::Parent),
+            "legal_guardian" => Some(GuardianRelation::LegalGuardian),
+            _ => None,
+        }
+    }
+}
+
+/// The app categories a guardian may allow a minor's credential to be shown to, by permission
+/// bit (specs/issuer.md, guardian permissions).
+pub const GUARDIAN_CATEGORIES: [&str; 10] = [
+    "education",
+    "government",
+    "travel",
+    "health",
+    "news",
+    "shopping",
+    "social",
+    "video",
+    "gaming",
+    "finance",
+];

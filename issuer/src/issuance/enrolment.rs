@@ -1,0 +1,185 @@
+//! Enrolment (specs/protocol.md §3, specs/issuer.md §1, §3–§6): the phone challenge, then the
+//! evidence (card, face, phone, device key), the minors' rules and the first credentials.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use super::{suites_or_all, Issuer};
+use crate::api::{enrol_pop_message, EnrolRequest, EnrolResponse};
+use crate::clock::today;
+use crate::evidence::{ChallengeId, PhoneChallenge, PhoneNumber};
+use crate::minors::{age_group, decide, Applicant, EnrolmentDecision, GuardianPerms};
+use crate::storage::{CredentialRequest, Enrolment, NewPerson, PersonStatus, Storage};
+use crate::IssuerError;
+
+impl<S: Storage> Issuer<S> {
+    /// Sends a confirmation code to `phone`.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidPhoneNumber`], storage and delivery errors.
+    pub async fn start_phone(&self, phone: &str) -> Result<PhoneChallenge, IssuerError> {
+        let phone = PhoneNumber::parse(phone)?;
+        self.phone
+            .start(&self.storage, &*self.sender, &phone, self.now())
+            .await
+    }
+
+    /// Enrols a person from their evidence (specs/issuer.md §9.1). Checks, in order: the card
+    /// (signature, trust, validity, ID number), the face, the device key's proof of possession,
+    /// the phone code (consumed only when everything before passed), the minors rules (and the
+    /// guardian's presentation), then stores the person and issues the credentials.
+    ///
+    /// # Errors
+    /// Every evidence and policy error of [`IssuerError`].
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, IssuerError> {
+        let now = self.now();
+        let today = today(now)?;
+        let card = self.cards.verify(&req.card, today)?;
+        self.face.check(&req.face, &card)?;
+        let challenge = ChallengeId::parse(&req.phone.challenge_id)?;
+        let device = VerifyingKey::from_bytes(&req.device_key)
+            .map_err(|_| IssuerError::InvalidInput("device_key is not an Ed25519 public key"))?;
+        device
+            .verify_strict(
+                &enrol_pop_message(challenge.as_bytes(), &req.device_key),
+                &Signature::from_bytes(&req.device_signature),
+            )
+            .map_err(|_| IssuerError::InvalidInput("device_signature does not verify"))?;
+        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
+        let applicant = if req.guardian.is_some() {
+            Applicant::Guardian
+        } else {
+            Applicant::Holder
+        };
+        let decision = decide(card.birthdate(), today, applicant)?;
+        let guardian = match &req.guardian {
+            Some(g) => Some(self.guardian_from(g, card.birthdate(), None, today).await?),
+            None => None,
+        };
+        self.phone
+            .confirm(&self.storage, &challenge, &req.phone.code, now)
+            .await?;
+
+        let ids = self.secrets.identity().derive(card.id_number());
+        let group = age_group(card.birthdate(), today)?;
+        let status = match decision {
+            EnrolmentDecision::Issue => PersonStatus::Active,
+            EnrolmentDecision::AwaitGuardianApproval => PersonStatus::PendingGuardianApproval,
+        };
+        let stored_perms = if group.is_minor() {
+            GuardianPerms::DEFAULT_MINOR
+        } else {
+            GuardianPerms::UNRESTRICTED
+        };
+        let device_digest = netid_core::device_key_digest(&req.device_key);
+        let expiry = self.expiry(card.birthdate(), card.valid_until(), today)?;
+        let first = (status == PersonStatus::Active).then(|| CredentialRequest {
+            suite: suites[0],
+            device_key: device_digest,
+            expiry,
+            guardian_perms: GuardianPerms::for_credential(group, stored_perms),
+        });
+        let outcome = self
+            .storage
+            .enrol_person(
+                &Enrolment {
+                    person: NewPerson {
+                        id_hash: ids.id_hash,
+                        netid: ids.netid.clone(),
+                        family_name: card.family_name().to_owned(),
+                        given_name: card.given_name().to_owned(),
+                        birthdate: card.birthdate(),
+                        doc_type: card.doc_type(),
+                        assurance: netid_core::AssuranceLevel::Remote,
+                        status,
+                        guardian_perms: stored_perms,
+                    },
+                    guardian: guardian.map(|p| (p.id, guardian_rel(req))),
+                    credential: first,
+                },
+                now,
+            )
+            .await?;
+        let person = outcome.person;
+        if person.netid != ids.netid || person.id_hash != ids.id_hash {
+            return Err(IssuerError::KeyMismatch(
+                "stored 网号 differs from the derived one",
+            ));
+        }
+        let mut replaced = outcome.replaced;
+        let mut issued = Vec::new();
+        let mut ticket = None;
+        match (person.status, outcome.credential) {
+            (PersonStatus::Active, Some(first)) => {
+                issued.push(first);
+                for &suite in &suites[1..] {
+                    let r = self
+                        .storage
+                        .issue_credential(
+                            person.id,
+                            &self.cred_request(
+                                &person,
+                                suite,
+                                device_digest,
+                                today,
+                                Some(expiry),
+                            )?,
+                            now,
+                        )
+                        .await?;
+                    replaced.extend(r.replaced);
+                    issued.push(r.credential);
+                }
+            }
+            (PersonStatus::PendingGuardianApproval, _) => {
+                ticket = Some(self.ticket(person.id, &device_digest, now));
+            }
+            (PersonStatus::Suspended, _) => {
+                return Err(IssuerError::NotAllowed("this enrolment is suspended"));
+            }
+            (PersonStatus::Active, None) => {
+                // An existing active person re-enrolling while the request asked for nothing:
+                // cannot happen (suites is never empty); issue as a refresh would.
+                for &suite in &suites {
+                    let r = self
+                        .storage
+                        .issue_credential(
+                            person.id,
+                            &self.cred_request(
+                                &person,
+                                suite,
+                                device_digest,
+                                today,
+                                Some(expiry),
+                            )?,
+                            now,
+                        )
+                        .await?;
+                    replaced.extend(r.replaced);
+                    issued.push(r.credential);
+                }
+            }
+        }
+        self.apply_revocations(&replaced, now).await?;
+        let credentials = self.sign_all(&person, &issued, ids.nym_ref())?;
+        tracing::info!(
+            person = person.id.0,
+            created = outcome.created,
+            credentials = credentials.len(),
+            revoked = replaced.len(),
+            "enrolment"
+        );
+        Ok(EnrolResponse {
+            netid: person.netid.grouped(),
+            status: person.status,
+            created: outcome.created,
+            credentials,
+            ticket,
+        })
+    }
+}
+
+pub(super) fn guardian_rel(req: &EnrolRequest) -> crate::minors::GuardianRelation {
+    req.guardian
+        .as_ref()
+        .map_or(crate::minors::GuardianRelation::Parent, |g| g.relation)
+}

@@ -1,0 +1,325 @@
+//! The issuer's flows over evidence, storage and keys (specs/issuer.md §9, specs/protocol.md):
+//! enrolment, guardian approval and permissions, refresh, app registration, revocation, and the
+//! published metadata.
+//!
+//! [`Issuer`] is what the HTTP service (and the in-process demo) call. Every flow checks its
+//! input fully before it writes, writes in one storage transaction, and then updates the
+//! revocation state: the Poseidon Merkle tree of the Groth16 suite (leaf 1 for every credential
+//! that is no longer live) and the BBS key epoch (a new epoch, hence new BBS keys, after every
+//! revocation; specs/revocation.md).
+//!
+//! One file per flow of specs/protocol.md: `enrolment.rs` (§3), `guardians.rs` (§4), `registry.rs`
+//! (§5), `refresh.rs` (§8), `revocation.rs` (§9), and `credentials.rs`, the signing they share. This
+//! file holds the issuer's state, its start-up and the published metadata (§2).
+
+use std::sync::{Arc, RwLock};
+
+use netid_circuits::gadgets::merkle::RevocationTree;
+use netid_circuits::keys::VerifierKey;
+use netid_circuits::presentation::fr_to_bytes;
+use netid_core::{
+    AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata, Suite,
+    METADATA_VERSION,
+};
+use netid_verifier::{App, KeyPolicy, MemoryReplayCache, Verifier};
+
+use crate::authority::IssuerSecrets;
+use crate::clock::Clock;
+use crate::evidence::{
+    CodeSender, FaceCheck, FaceMatcher, PhoneCodePolicy, PhoneVerifier, TrustedCardAuthorities,
+};
+use crate::storage::Storage;
+use crate::IssuerError;
+
+mod credentials;
+mod enrolment;
+mod guardians;
+mod refresh;
+mod registry;
+mod revocation;
+
+/// App id under which the issuer asks guardians for presentations.
+pub use netid_core::ISSUER_APP_ID;
+/// Lifetime of an enrolment ticket, seconds.
+pub const TICKET_TTL_SECS: i64 = 30 * 86_400;
+/// Lifetime of a guardian request, seconds.
+const GUARDIAN_REQUEST_TTL_SECS: u64 = 600;
+
+/// Settings of an issuer.
+#[derive(Clone, Debug)]
+pub struct IssuerConfig {
+    /// The issuer's identifier, published in its metadata.
+    pub issuer_id: String,
+    /// Days a credential stays valid (capped at the day before a minor's 18th birthday and at the
+    /// card's end of validity).
+    pub credential_validity_days: u32,
+    /// Face-match acceptance threshold in `[0, 1]`.
+    pub face_threshold: f32,
+    /// Phone-code lifetime and attempt limit.
+    pub phone_policy: PhoneCodePolicy,
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        IssuerConfig {
+            issuer_id: "netid-issuer".into(),
+            credential_validity_days: 365,
+            face_threshold: crate::evidence::face::DEFAULT_FACE_THRESHOLD,
+            phone_policy: PhoneCodePolicy::default(),
+        }
+    }
+}
+
+/// The pluggable parts of an issuer.
+pub struct IssuerParts {
+    /// Card-authority keys trusted for ID cards.
+    pub card_authorities: TrustedCardAuthorities,
+    /// The face matcher.
+    pub face_matcher: Box<dyn FaceMatcher>,
+    /// Delivers phone codes.
+    pub code_sender: Arc<dyn CodeSender>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// The Groth16 verifying key of the presentation circuit (published; checks guardian
+    /// presentations); `None`: the groth16 suite is not offered.
+    pub groth16_vk: Option<VerifierKey>,
+}
+
+struct RevState {
+    tree: RevocationTree,
+    epoch: u64,
+    metadata: IssuerMetadata,
+}
+
+/// An issuer: keys, evidence checks, storage and revocation state.
+pub struct Issuer<S: Storage> {
+    storage: S,
+    secrets: IssuerSecrets,
+    config: IssuerConfig,
+    cards: TrustedCardAuthorities,
+    face: FaceCheck<Box<dyn FaceMatcher>>,
+    phone: PhoneVerifier,
+    sender: Arc<dyn CodeSender>,
+    clock: Arc<dyn Clock>,
+    vk_bytes: Vec<u8>,
+    groth16_setup: Groth16Setup,
+    self_app: App,
+    guardians: Verifier,
+    rev: RwLock<RevState>,
+    rev_write: tokio::sync::Mutex<()>,
+    /// Device signatures of accepted refreshes, by time seen: a refresh request is single-use
+    /// within its validity window (per process; specs/threat-model.md).
+    refreshes_seen: std::sync::Mutex<std::collections::HashMap<[u8; 64], i64>>,
+}
+
+impl<S: Storage> core::fmt::Debug for Issuer<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("issuer_id", &self.config.issuer_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_u64(now: i64) -> u64 {
+    u64::try_from(now).unwrap_or(0)
+}
+
+impl<S: Storage> Issuer<S> {
+    /// Starts an issuer over `storage`: rebuilds the revocation tree from the stored credential
+    /// states and registers the issuer's own app (for guardian presentations).
+    ///
+    /// # Errors
+    /// Storage and key errors.
+    pub async fn new(
+        storage: S,
+        secrets: IssuerSecrets,
+        config: IssuerConfig,
+        parts: IssuerParts,
+    ) -> Result<Issuer<S>, IssuerError> {
+        let revoked = storage.revoked_rev_indices().await?;
+        let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
+            .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
+        let epoch = storage.epoch().await?;
+        let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
+            None => (Vec::new(), Groth16Setup::None),
+            Some(vk) => (
+                vk.to_bytes().map_err(|_| IssuerError::Key {
+                    what: "Groth16 verifying key does not encode",
+                    source: None,
+                })?,
+                if vk.is_development() {
+                    Groth16Setup::Development
+                } else {
+                    Groth16Setup::Ceremony
+                },
+            ),
+        };
+        let now = parts.clock.now_unix();
+        let self_app = issuer_app(&secrets, now)?;
+        let face = FaceCheck::new(parts.face_matcher, config.face_threshold)?;
+        let phone = PhoneVerifier::new(secrets.phone_code_key(), config.phone_policy)?;
+        let metadata = build_metadata(
+            &secrets,
+            &config,
+            groth16_setup,
+            &vk_bytes,
+            &tree,
+            epoch,
+            now,
+        )?;
+        // The issuer checks guardians' presentations with its own keys: development keys only
+        // when it was explicitly started on them.
+        let policy = KeyPolicy {
+            accept_dev_keys: groth16_setup == Groth16Setup::Development,
+            groth16_vk_pin: None,
+        };
+        let guardians =
+            Verifier::with_policy(metadata.clone(), Arc::new(MemoryReplayCache::new()), policy)
+                .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        Ok(Issuer {
+            storage,
+            secrets,
+            config,
+            cards: parts.card_authorities,
+            face,
+            phone,
+            sender: parts.code_sender,
+            clock: parts.clock,
+            vk_bytes,
+            groth16_setup,
+            self_app,
+            guardians,
+            rev: RwLock::new(RevState {
+                tree,
+                epoch,
+                metadata,
+            }),
+            rev_write: tokio::sync::Mutex::new(()),
+            refreshes_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IssuerConfig {
+        &self.config
+    }
+
+    /// The current Unix time of the issuer's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    fn rev(&self) -> std::sync::RwLockReadGuard<'_, RevState> {
+        self.rev.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The published metadata: keys of both suites, revocation root and epoch.
+    pub fn metadata(&self) -> IssuerMetadata {
+        self.rev().metadata.clone()
+    }
+
+    /// The BBS digit signatures of `suite` for the current epoch (canonical bytes).
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for the Groth16 suite.
+    pub fn digit_signatures(&self, suite: Suite) -> Result<Vec<u8>, IssuerError> {
+        let epoch = self.rev().epoch;
+        let key = self.secrets.bbs_epoch_key(suite, epoch)?;
+        Ok(key.digits()?.1.clone())
+    }
+}
+
+impl crate::keys::PersonIdentifiers {
+    fn nym_ref(&self) -> &netid_core::Nym {
+        &self.nym
+    }
+}
+
+/// The suites asked for (all offered ones when none are named).
+fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, IssuerError> {
+    let offered = groth16 != Groth16Setup::None;
+    if suites.is_empty() {
+        let mut all = vec![Suite::BbsSha256, Suite::BbsShake256];
+        if offered {
+            all.push(Suite::Groth16);
+        }
+        return Ok(all);
+    }
+    let mut out: Vec<Suite> = Vec::new();
+    for &s in suites {
+        if out.contains(&s) {
+            return Err(IssuerError::InvalidInput("a suite is listed twice"));
+        }
+        if s == Suite::Groth16 && !offered {
+            return Err(IssuerError::InvalidInput(
+                "this issuer does not offer the groth16 suite",
+            ));
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The certificate of the issuer's own app (asks guardians for their 网号 and age).
+fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
+    use rand_core_06::{OsRng, RngCore};
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    OsRng.fill_bytes(&mut *seed);
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut disclose = AttributeSet::new();
+    disclose.insert(Attribute::Netid);
+    let policy = AppPolicy {
+        disclose,
+        age: true,
+        assurance: true,
+        pseudonym: false,
+        not_expired: true,
+    };
+    let cert = AppCertificate::issue(
+        secrets.registry(),
+        ISSUER_APP_ID,
+        "网号签发方 netid issuer",
+        "government",
+        policy,
+        key.verifying_key().to_bytes(),
+        unix_u64(now).saturating_add(10 * 365 * 86_400),
+    )?;
+    App::new(&cert.to_bytes(), key)
+        .map_err(|_| IssuerError::KeyMismatch("issuer app certificate does not load"))
+}
+
+fn build_metadata(
+    secrets: &IssuerSecrets,
+    config: &IssuerConfig,
+    groth16_setup: Groth16Setup,
+    vk_bytes: &[u8],
+    tree: &RevocationTree,
+    epoch: u64,
+    now: i64,
+) -> Result<IssuerMetadata, IssuerError> {
+    let sha = secrets.bbs_epoch_key(Suite::BbsSha256, epoch)?;
+    let shake = secrets.bbs_epoch_key(Suite::BbsShake256, epoch)?;
+    Ok(IssuerMetadata {
+        version: METADATA_VERSION,
+        issuer_id: config.issuer_id.clone(),
+        bbs_sha256_public_key: sha.pk.to_bytes().to_vec().into(),
+        bbs_shake256_public_key: shake.pk.to_bytes().to_vec().into(),
+        groth16_public_key: secrets.groth16().public_key().to_bytes().to_vec().into(),
+        groth16_setup,
+        groth16_verifying_key: vk_bytes.to_vec().into(),
+        revocation_root: fr_to_bytes(&tree.root()).to_vec().into(),
+        epoch,
+        app_registry_key: secrets
+            .registry()
+            .verifying_key()
+            .to_bytes()
+            .to_vec()
+            .into(),
+        updated_at: unix_u64(now),
+    })
+}

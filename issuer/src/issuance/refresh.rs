@@ -1,0 +1,173 @@
+//! Refresh (specs/protocol.md §8): new credentials for a known device, authenticated by a device
+//! signature (single-use within its window) or an enrolment ticket.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use subtle::ConstantTimeEq;
+
+use super::{suites_or_all, Issuer, TICKET_TTL_SECS};
+use crate::api::{refresh_pop_message, EnrolResponse, REFRESH_SKEW_SECS};
+use crate::clock::today;
+use crate::keys::hmac_parts;
+use crate::netid_number::NetidNumber;
+use crate::storage::{CredentialStatus, PersonId, PersonStatus, Storage};
+use crate::IssuerError;
+
+impl<S: Storage> Issuer<S> {
+    pub(super) fn ticket(&self, person: PersonId, device: &[u8; 32], now: i64) -> String {
+        let expires = now.saturating_add(TICKET_TTL_SECS);
+        let mac = self.ticket_mac(person, device, expires);
+        let mut t = Vec::with_capacity(32);
+        t.extend_from_slice(&person.0.to_be_bytes());
+        t.extend_from_slice(&expires.to_be_bytes());
+        t.extend_from_slice(&mac);
+        netid_core::b64::encode(t)
+    }
+
+    pub(super) fn ticket_mac(&self, person: PersonId, device: &[u8; 32], expires: i64) -> [u8; 16] {
+        let full = hmac_parts(
+            self.secrets.ticket_key(),
+            &[
+                b"netid/v1/ticket",
+                &person.0.to_be_bytes(),
+                device,
+                &expires.to_be_bytes(),
+            ],
+        );
+        let mut mac = [0u8; 16];
+        mac.copy_from_slice(&full[..16]);
+        mac
+    }
+
+    pub(super) fn check_ticket(
+        &self,
+        ticket: &str,
+        person: PersonId,
+        device: &[u8; 32],
+        now: i64,
+    ) -> Result<(), IssuerError> {
+        let bad = IssuerError::NotAllowed("invalid or expired enrolment ticket");
+        let raw = netid_core::b64::decode(ticket, "ticket")
+            .map_err(|_| IssuerError::InvalidInput("ticket is not base64url"))?;
+        if raw.len() != 32 {
+            return Err(bad);
+        }
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&raw[..8]);
+        let mut exp = [0u8; 8];
+        exp.copy_from_slice(&raw[8..16]);
+        let expires = i64::from_be_bytes(exp);
+        let want = self.ticket_mac(PersonId(i64::from_be_bytes(id)), device, expires);
+        if i64::from_be_bytes(id) != person.0
+            || !bool::from(want.ct_eq(&raw[16..]))
+            || now >= expires
+        {
+            return Err(bad);
+        }
+        Ok(())
+    }
+
+    /// Refreshes a holder's credentials (or issues the first ones after a guardian approved,
+    /// with the ticket): authenticated by the device key the credentials are bound to.
+    ///
+    /// # Errors
+    /// [`IssuerError::NotAllowed`] for a revoked device, a suspended or pending person, a bad
+    /// signature or timestamp; [`IssuerError::NotFound`] for an unknown 网号.
+    pub async fn refresh(
+        &self,
+        req: &crate::api::RefreshRequest,
+    ) -> Result<EnrolResponse, IssuerError> {
+        let now = self.now();
+        let today = today(now)?;
+        if (req.timestamp - now).abs() > REFRESH_SKEW_SECS {
+            return Err(IssuerError::NotAllowed(
+                "timestamp too far from the issuer's clock",
+            ));
+        }
+        let device = VerifyingKey::from_bytes(&req.device_key)
+            .map_err(|_| IssuerError::InvalidInput("device_key is not an Ed25519 public key"))?;
+        let netid = NetidNumber::parse(&req.netid)?;
+        device
+            .verify_strict(
+                &refresh_pop_message(&req.netid, req.timestamp, &req.device_key),
+                &Signature::from_bytes(&req.device_signature),
+            )
+            .map_err(|_| IssuerError::NotAllowed("device_signature does not verify"))?;
+        {
+            let mut seen = self
+                .refreshes_seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen.retain(|_, at| now - *at <= 2 * REFRESH_SKEW_SECS);
+            if seen.insert(req.device_signature, now).is_some() {
+                return Err(IssuerError::NotAllowed("refresh request already used"));
+            }
+        }
+        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
+        let person = self
+            .storage
+            .person_by_netid(&netid)
+            .await?
+            .ok_or(IssuerError::NotFound("person"))?;
+        match person.status {
+            PersonStatus::Active => {}
+            PersonStatus::PendingGuardianApproval => {
+                return Err(IssuerError::GuardianApprovalRequired)
+            }
+            PersonStatus::Suspended => {
+                return Err(IssuerError::NotAllowed("this enrolment is suspended"))
+            }
+        }
+        let digest = netid_core::device_key_digest(&req.device_key);
+        let latest = self
+            .storage
+            .credentials_of(person.id)
+            .await?
+            .into_iter()
+            .filter(|c| bool::from(c.device_key.ct_eq(&digest)))
+            .max_by_key(|c| c.id);
+        match (latest, &req.ticket) {
+            (Some(c), _) if c.status != CredentialStatus::Revoked => {}
+            (Some(_), _) => {
+                return Err(IssuerError::NotAllowed(
+                    "the credentials of this device were revoked; enrol again",
+                ))
+            }
+            (None, Some(t)) => self.check_ticket(t, person.id, &digest, now)?,
+            (None, None) => {
+                return Err(IssuerError::NotAllowed(
+                    "no credential was issued to this device",
+                ))
+            }
+        }
+        let nym =
+            self.secrets
+                .identity()
+                .nym_of_netid(&person.netid)
+                .ok_or(IssuerError::KeyMismatch(
+                    "stored 网号 not made under this key",
+                ))?;
+        let mut issued = Vec::new();
+        let mut replaced = Vec::new();
+        for &suite in &suites {
+            let r = self
+                .storage
+                .issue_credential(
+                    person.id,
+                    &self.cred_request(&person, suite, digest, today, None)?,
+                    now,
+                )
+                .await?;
+            replaced.extend(r.replaced);
+            issued.push(r.credential);
+        }
+        self.apply_revocations(&replaced, now).await?;
+        let credentials = self.sign_all(&person, &issued, &nym)?;
+        Ok(EnrolResponse {
+            netid: person.netid.grouped(),
+            status: person.status,
+            created: false,
+            credentials,
+            ticket: None,
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials, moving the Groth16 tree and
+//! the BBS key epoch, and serving authentication paths.
+
+use netid_circuits::presentation::fr_to_bytes;
+
+use super::{build_metadata, Issuer};
+use crate::api::{RevocationPath, RevokeResponse};
+use crate::netid_number::NetidNumber;
+use crate::storage::{CredentialRecord, CredentialStatus, PersonStatus, Storage};
+use crate::IssuerError;
+
+impl<S: Storage> Issuer<S> {
+    /// The authentication path of revocation slot `rev_index` in the current tree.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for an index outside the tree.
+    pub fn revocation_path(&self, rev_index: u32) -> Result<RevocationPath, IssuerError> {
+        let rev = self.rev();
+        let path = rev
+            .tree
+            .path(u64::from(rev_index))
+            .map_err(|_| IssuerError::InvalidInput("revocation index outside the tree"))?;
+        Ok(RevocationPath {
+            rev_index,
+            root: fr_to_bytes(&rev.tree.root()).to_vec(),
+            siblings: path
+                .siblings
+                .iter()
+                .map(|s| fr_to_bytes(s).to_vec().into())
+                .collect(),
+        })
+    }
+
+    /// Updates the tree (every replaced credential leaves it) and, if any credential was
+    /// revoked (not merely superseded), starts a new epoch; then republishes the metadata.
+    pub(super) async fn apply_revocations(
+        &self,
+        replaced: &[CredentialRecord],
+        now: i64,
+    ) -> Result<(), IssuerError> {
+        if replaced.is_empty() {
+            return Ok(());
+        }
+        let _w = self.rev_write.lock().await;
+        let bump = replaced
+            .iter()
+            .any(|c| c.status == CredentialStatus::Revoked);
+        let epoch = if bump {
+            Some(self.storage.bump_epoch().await?)
+        } else {
+            None
+        };
+        let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
+        for c in replaced {
+            rev.tree
+                .revoke(u64::from(c.rev_index))
+                .map_err(|_| IssuerError::Exhausted("revocation tree slots"))?;
+        }
+        if let Some(e) = epoch {
+            rev.epoch = rev.epoch.max(e);
+        }
+        rev.metadata = build_metadata(
+            &self.secrets,
+            &self.config,
+            self.groth16_setup,
+            &self.vk_bytes,
+            &rev.tree,
+            rev.epoch,
+            now,
+        )?;
+        let metadata = rev.metadata.clone();
+        drop(rev);
+        self.guardians
+            .update_metadata(metadata)
+            .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        Ok(())
+    }
+
+    /// Revokes every live credential of the person with 网号 `netid` (lost phone, fraud), and
+    /// optionally suspends the person.
+    ///
+    /// # Errors
+    /// [`IssuerError::NotFound`], storage errors.
+    pub async fn revoke(&self, netid: &str, suspend: bool) -> Result<RevokeResponse, IssuerError> {
+        let now = self.now();
+        let person = self
+            .storage
+            .person_by_netid(&NetidNumber::parse(netid)?)
+            .await?
+            .ok_or(IssuerError::NotFound("person"))?;
+        if suspend {
+            self.storage
+                .set_person_status(person.id, PersonStatus::Suspended, now)
+                .await?;
+        }
+        let revoked = self
+            .storage
+            .revoke_person_credentials(person.id, now)
+            .await?;
+        self.apply_revocations(&revoked, now).await?;
+        tracing::info!(
+            person = person.id.0,
+            revoked = revoked.len(),
+            suspend,
+            "revocation"
+        );
+        let rev = self.rev();
+        Ok(RevokeResponse {
+            revoked: revoked.len(),
+            epoch: rev.epoch,
+            revocation_root: fr_to_bytes(&rev.tree.root()).to_vec(),
+        })
+    }
+}
