@@ -133,18 +133,25 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The log filter when `RUST_LOG` is not set.
+const DEFAULT_LOG_FILTER: &str = "info,tower_http=info,gr1cs=off";
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // arkworks' gadgets open a `gr1cs` span per operation whose fields format the whole
+    // constraint system: at the default level building the circuit would take minutes.
+    let from_env = tracing_subscriber::EnvFilter::try_from_default_env().ok();
+    let defaulted = from_env.is_none();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            // arkworks' gadgets open a `gr1cs` span per operation whose fields format the whole
-            // constraint system: at the default level building the circuit would take minutes.
-            // For debugging the circuit: RUST_LOG=info,gr1cs=trace.
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info,gr1cs=off".into()),
-        )
+        .with_env_filter(from_env.unwrap_or_else(|| DEFAULT_LOG_FILTER.into()))
         .init();
+    if defaulted {
+        tracing::info!(
+            "log filter {DEFAULT_LOG_FILTER:?} (set RUST_LOG to change it; \
+             RUST_LOG=info,gr1cs=trace traces arkworks' circuit gadgets, very slowly)"
+        );
+    }
     match run(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

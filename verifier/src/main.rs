@@ -156,7 +156,10 @@ async fn run(args: Args) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("listen {}: {e}", args.listen))?;
-    tracing::info!(listen = %args.listen, "netid-verifier listening (operator page at /)");
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "netid-verifier listening (operator page at /)");
+    // A line scripts and tests wait for.
+    println!("listening on http://{addr}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -166,16 +169,25 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The log filter when `RUST_LOG` is not set.
+const DEFAULT_LOG_FILTER: &str = "info,gr1cs=off";
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // arkworks' constraint gadgets open a `gr1cs` span per operation whose fields format the
+    // whole constraint system: costly, and useless unless one debugs the circuit.
+    let from_env = tracing_subscriber::EnvFilter::try_from_default_env().ok();
+    let defaulted = from_env.is_none();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            // arkworks' `gr1cs` spans are costly and useless here (RUST_LOG=info,gr1cs=trace
-            // turns them on).
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,gr1cs=off".into()),
-        )
+        .with_writer(std::io::stderr)
+        .with_env_filter(from_env.unwrap_or_else(|| DEFAULT_LOG_FILTER.into()))
         .init();
+    if defaulted {
+        tracing::info!(
+            "log filter {DEFAULT_LOG_FILTER:?} (set RUST_LOG to change it; \
+             RUST_LOG=info,gr1cs=trace traces arkworks' circuit gadgets, very slowly)"
+        );
+    }
     match run(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
