@@ -107,6 +107,9 @@ pub enum Command {
         /// Do not print the QR code.
         #[arg(long)]
         no_qr: bool,
+        /// Print only the 网号 (13 characters, no spaces), for scripts; fails without one.
+        #[arg(long, conflicts_with = "no_qr")]
+        netid: bool,
     },
     /// Answer a presentation request: a verifier URL (…/v1/requests/ID), a file, or JSON text.
     Present {
@@ -307,7 +310,14 @@ pub fn run(cli: Cli) -> CliResult<()> {
                 }
             }
         }
-        Command::Show { no_qr } => ops::show(&open(&path)?, !no_qr),
+        Command::Show { no_qr, netid } => {
+            let w = open(&path)?;
+            if netid {
+                ops::show_netid(&w)
+            } else {
+                ops::show(&w, !no_qr)
+            }
+        }
         Command::Present {
             request,
             yes,

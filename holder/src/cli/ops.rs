@@ -667,10 +667,22 @@ pub fn qr_text(data: &str) -> Option<String> {
     )
 }
 
+/// `netid show --netid`: the 网号 alone, for scripts.
+///
+/// # Errors
+/// The wallet holds no 网号 yet.
+pub fn show_netid(w: &FileWallet) -> CliResult<()> {
+    let netid = w
+        .netid()
+        .ok_or_else(|| err("no 网号 yet: run `netid enroll` first"))?;
+    println!("{netid}");
+    Ok(())
+}
+
 /// `netid show`.
 ///
 /// # Errors
-/// None beyond opening the wallet (done by the caller).
+/// A bad clock.
 pub fn show(w: &FileWallet, qr: bool) -> CliResult<()> {
     match (w.masked_name(), w.netid()) {
         (Some(name), Some(netid)) => {
