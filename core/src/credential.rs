@@ -98,7 +98,7 @@ macro_rules! serde_as_code {
         }
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
-                let v = <u64 as serde::Deserialize>::deserialize(d)?;
+                let v: u64 = crate::json::int(d)?;
                 <$t>::$from(v).map_err(serde::de::Error::custom)
             }
         }
@@ -518,6 +518,13 @@ impl<'de> serde::Deserialize<'de> for RawValue {
                     .map(RawValue::Int)
                     .map_err(|_| E::custom("negative integer attribute value"))
             }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawValue, E> {
+                // A whole float is the same JSON number as the integer (crate::json).
+                <crate::json::Whole<u64> as serde::Deserialize>::deserialize(
+                    serde::de::value::F64Deserializer::new(v),
+                )
+                .map(|w| RawValue::Int(w.0))
+            }
         }
         d.deserialize_any(V)
     }
@@ -534,7 +541,8 @@ fn typed_value(attribute: Attribute, raw: RawValue) -> Result<DisclosedValue, Co
         }
         _ => return Err(wrong),
     };
-    value.encode(attribute)?;
+    // Ranges and lengths are checked where the presentation is checked
+    // (`Presentation::check_answers` → `DisclosedAttributes::encode`).
     Ok(value)
 }
 

@@ -161,6 +161,7 @@ pub struct RefreshRequest {
     #[schema(value_type = String, format = Byte)]
     pub device_key: [u8; 32],
     /// Unix seconds, within ±5 minutes of the issuer's clock.
+    #[serde(deserialize_with = "crate::json::int")]
     pub timestamp: i64,
     /// Signature by the device key on [`refresh_pop_message`].
     #[serde(with = "crate::b64::array")]
@@ -246,13 +247,14 @@ pub struct RegisterAppRequest {
     pub category: String,
     /// What the app may ask for.
     #[schema(value_type = Object)]
+    #[serde(deserialize_with = "crate::json::object")]
     pub policy: crate::AppPolicy,
     /// The app's Ed25519 request-signing public key (32 bytes).
     #[serde(with = "crate::b64::array")]
     #[schema(value_type = String, format = Byte)]
     pub app_key: [u8; 32],
     /// Certificate lifetime in days (default 365).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::opt_int")]
     pub valid_days: Option<u32>,
 }
 

@@ -14,6 +14,7 @@ use crate::{b64::Bytes, CoreError, DisclosedAttributes, PresentationRequest, Sui
 #[serde(deny_unknown_fields)]
 pub struct Presentation {
     /// Format version; [`FORMAT_VERSION`].
+    #[serde(deserialize_with = "crate::json::int")]
     pub version: u16,
     /// The suite the proof is in.
     pub suite: Suite,

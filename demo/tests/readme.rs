@@ -27,7 +27,10 @@ const LIMIT: Duration = Duration::from_secs(300);
 /// The first ```` ```sh ```` block after `heading`.
 fn shell_block(markdown: &str, heading: &str) -> String {
     let after = &markdown[markdown.find(heading).expect("heading not in README")..];
-    let start = after.find("```sh\n").expect("no sh block after the heading") + 6;
+    let start = after
+        .find("```sh\n")
+        .expect("no sh block after the heading")
+        + 6;
     let len = after[start..].find("\n```").expect("unterminated block");
     after[start..start + len].to_owned()
 }

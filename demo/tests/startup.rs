@@ -81,7 +81,10 @@ fn both_services_start_within_two_seconds_at_their_default_log_filter() {
         let mut c = Command::new(common::bin("netid-issuer"));
         c.args(["--listen", "127.0.0.1:0", "--trust-dev-card-authority"])
             .arg("--db")
-            .arg(format!("sqlite://{}", dir.path().join("issuer.db").display()))
+            .arg(format!(
+                "sqlite://{}",
+                dir.path().join("issuer.db").display()
+            ))
             .arg("--key-dir")
             .arg(dir.path().join("keys"))
             .arg("--sms-outbox")

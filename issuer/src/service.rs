@@ -169,7 +169,9 @@ pub fn status_of(e: &IssuerError) -> StatusCode {
         | IssuerError::PhoneCode(_)
         | IssuerError::InvalidGuardian(_) => StatusCode::UNPROCESSABLE_ENTITY,
         IssuerError::Storage { .. } | IssuerError::CodeDelivery => StatusCode::SERVICE_UNAVAILABLE,
-        e if e.is_client_error() => StatusCode::BAD_REQUEST,
+        // A well-formed request (it matched the documented schema, or the JSON extractor would
+        // have answered 400) whose content is refused.
+        e if e.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -217,8 +219,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        match Json::<netid_core::json::ObjectOnly<T>>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v.0)),
             Err(r) => Err(json_rejection(&r)),
         }
     }
@@ -415,8 +417,9 @@ async fn refresh<S: Storage>(
 
 /// Query of `GET /v1/guardian/request`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SuitesQuery {
-    /// Comma-separated suites the guardian's wallet can answer with (default: all).
+    /// Comma-separated suites the guardian's wallet can answer with (absent: all offered ones).
     suites: Option<String>,
 }
 
@@ -424,13 +427,15 @@ struct SuitesQuery {
     responses((status = 200, body = GuardianRequestResponse), (status = 400, body = ErrorBody)))]
 async fn guardian_request<S: Storage>(
     State(st): State<ServiceState<S>>,
-    Query(q): Query<SuitesQuery>,
+    q: Result<Query<SuitesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<GuardianRequestResponse>> {
+    let Query(q) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.body_text()))?;
     let suites = match q.suites.as_deref() {
-        None | Some("") => Vec::new(),
+        None => Vec::new(),
         Some(list) => list
             .split(',')
-            .map(|s| parse_suite(s.trim()))
+            .map(parse_suite)
             .collect::<Result<Vec<_>, _>>()?,
     };
     let request = st.issuer.guardian_request(&suites)?;
@@ -527,22 +532,23 @@ impl utoipa::Modify for AdminSecurity {
     }
 }
 
-/// The OpenAPI 3.1 document of the routes (generated from the handlers' annotations).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.paths.paths.insert(
-        "/openapi.json".into(),
-        utoipa::openapi::path::PathItem::new(
-            utoipa::openapi::HttpMethod::Get,
-            utoipa::openapi::path::OperationBuilder::new()
-                .summary(Some("this document"))
-                .response(
-                    "200",
-                    utoipa::openapi::Response::new("OpenAPI 3.1 document"),
-                ),
-        ),
-    );
+/// The OpenAPI 3.1 document of the routes: generated from the handlers' annotations, then
+/// completed with the exact request schemas ([`netid_core::openapi`]: what the deserializers
+/// accept, no more and no less) and every status code a route can answer.
+///
+/// Status codes: `400` a body that is not JSON of the documented schema or a malformed path or
+/// query parameter; `401` admin routes without the token; `408` a request slower than the
+/// timeout; `413` a body over the limit; `415` a body without `Content-Type: application/json`;
+/// `422` a well-formed request whose content is refused (evidence, signatures, presentations,
+/// unknown values); `500`/`503` the issuer's own failures. Every error is an [`ErrorBody`].
+pub fn openapi() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    doc["info"]["version"] = env!("CARGO_PKG_VERSION").into();
+    doc["paths"]["/openapi.json"] = serde_json::json!({"get": {
+        "summary": "this document",
+        "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}}
+    }});
+    crate::api_doc::complete(&mut doc);
     doc
 }
 

@@ -90,7 +90,7 @@ async fn groth16_is_off_by_default_and_development_keys_are_explicit() {
     let md: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(md["groth16_setup"], "none");
     assert_eq!(md["groth16_verifying_key"], "");
-    // Asking for a Groth16 credential is a clear 400.
+    // Asking for a Groth16 credential is a clear 422 (well-formed, refused).
     let ph = phone(990_001);
     let (s, v) = http(
         plain.addr,
@@ -117,7 +117,7 @@ async fn groth16_is_off_by_default_and_development_keys_are_explicit() {
         &serde_json::to_string(&req).unwrap(),
     )
     .await;
-    assert_eq!(s, 400, "{v}");
+    assert_eq!(s, 422, "{v}");
     assert!(v.contains("does not offer the groth16 suite"), "{v}");
     plain.child.kill().unwrap();
     plain.child.wait().unwrap();

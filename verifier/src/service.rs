@@ -133,7 +133,7 @@ pub struct CreateRequest {
     #[serde(default)]
     pub app_id: Option<String>,
     /// Minimum age.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "netid_core::json::opt_int")]
     pub age_at_least: Option<u8>,
     /// Minimum assurance level.
     #[serde(default)]
@@ -151,7 +151,7 @@ pub struct CreateRequest {
     #[serde(default)]
     pub suites: Option<Vec<Suite>>,
     /// Lifetime in seconds (default 300, at most 3600).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "netid_core::json::opt_int")]
     pub ttl_seconds: Option<u64>,
 }
 
@@ -261,7 +261,7 @@ impl From<VerifierError> for ApiError {
             VerifierError::UnknownRequest => (StatusCode::NOT_FOUND, "unknown_request"),
             VerifierError::Expired => (StatusCode::GONE, "expired"),
             VerifierError::InvalidRequest(_) | VerifierError::InvalidApp(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_request")
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
             }
             _ => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         };
@@ -269,11 +269,53 @@ impl From<VerifierError> for ApiError {
     }
 }
 
+/// `Json<T>` whose rejections are the documented JSON error: 400 for a body that is not JSON of
+/// the documented schema, 413 over [`BODY_LIMIT`], 415 without `Content-Type: application/json`.
+struct ApiJson<T>(T);
+
+impl<T, St> axum::extract::FromRequest<St> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    St: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &St) -> Result<Self, ApiError> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<netid_core::json::ObjectOnly<T>>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v.0)),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than {BODY_LIMIT} bytes"),
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "malformed_json",
+                "expected Content-Type: application/json".into(),
+            )),
+            // serde's message names the field and position, not the submitted values.
+            Err(r) => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                r.body_text(),
+            )),
+        }
+    }
+}
+
 async fn create_request(
     State(state): State<ServiceState>,
-    Json(body): Json<CreateRequest>,
+    ApiJson(body): ApiJson<CreateRequest>,
 ) -> Result<(StatusCode, Json<CreatedRequest>), ApiError> {
-    let bad = |m: &str| ApiError(StatusCode::BAD_REQUEST, "invalid_request", m.to_owned());
+    // Well-formed (the extractor checked the schema) but not acceptable: 422.
+    let bad = |m: &str| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            m.to_owned(),
+        )
+    };
     let app = match &body.app_id {
         Some(id) => state.apps.get(id),
         None if state.apps.len() == 1 => state.apps.values().next(),
@@ -419,7 +461,7 @@ async fn request_status(
 
 async fn receive_presentation(
     State(state): State<ServiceState>,
-    Json(presentation): Json<Presentation>,
+    ApiJson(presentation): ApiJson<Presentation>,
 ) -> Result<Json<VerifiedClaims>, ApiError> {
     let now = (state.clock)();
     let claims = state.verifier.receive(&presentation, now).await?;
@@ -428,6 +470,7 @@ async fn receive_presentation(
 
 /// The OpenAPI 3.1 document of the service (served at `GET /openapi.json`).
 pub fn openapi() -> serde_json::Value {
+    use netid_core::openapi::{attribute_set, presentation, suite, uint};
     let err = serde_json::json!({
         "description": "error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -457,8 +500,12 @@ pub fn openapi() -> serde_json::Value {
             }},
             "/v1/requests": {"post": {
                 "summary": "create a signed presentation request",
-                "requestBody": {"required": true, "content": {"application/json": {}}},
-                "responses": {"201": json("id and signed request"), "400": err.clone()}
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateRequest"}}}},
+                "responses": {
+                    "201": json("id and signed request"),
+                    "400": err.clone(), "413": err.clone(), "415": err.clone(),
+                    "422": err.clone()
+                }
             }},
             "/v1/requests/{id}": {"get": {
                 "summary": "a request and its status: pending, verified (with claims), rejected (presentations naming it were rejected; still answerable until expiry), expired",
@@ -476,23 +523,43 @@ pub fn openapi() -> serde_json::Value {
             }},
             "/v1/presentations": {"post": {
                 "summary": "verify a presentation answering a registered request",
-                "requestBody": {"required": true, "content": {"application/json": {}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Presentation"}}}},
                 "responses": {
                     "200": json("the verified claims"),
-                    "404": err.clone(), "409": err.clone(), "410": err.clone(),
-                    "422": err.clone(), "503": err
+                    "400": err.clone(), "404": err.clone(), "409": err.clone(), "410": err.clone(),
+                    "413": err.clone(), "415": err.clone(), "422": err.clone(), "503": err
                 }
             }}
         },
-        "components": {"schemas": {"Error": {
-            "type": "object",
-            "required": ["error", "message"],
-            "properties": {
-                "error": {"type": "string", "enum": [
-                    "rejected", "replayed", "unknown_request", "expired", "invalid_request", "unavailable"
-                ]},
-                "message": {"type": "string"}
-            }
-        }}}
+        "components": {"schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {
+                    "error": {"type": "string", "enum": [
+                        "rejected", "replayed", "unknown_request", "expired", "invalid_request",
+                        "unavailable", "malformed_json", "body_too_large"
+                    ]},
+                    "message": {"type": "string"}
+                }
+            },
+            // Exactly what the deserializers accept (netid_core::openapi); what only the
+            // handler can judge is a 422.
+            "CreateRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "app_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "age_at_least": {"anyOf": [uint(8), {"type": "null"}]},
+                    "assurance_at_least": {"anyOf": [{"type": "integer", "enum": [1, 2]}, {"type": "null"}]},
+                    "disclose": attribute_set(),
+                    "pseudonym": {"type": "boolean"},
+                    "not_expired": {"type": "boolean"},
+                    "suites": {"anyOf": [{"type": "array", "items": suite()}, {"type": "null"}]},
+                    "ttl_seconds": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 3600}, {"type": "null"}]}
+                }
+            },
+            "Presentation": presentation()
+        }}
     })
 }

@@ -104,7 +104,7 @@ async fn refuses_bad_input() {
     .await;
     assert_eq!(
         (s, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
     );
     let (s, _) = call(
         &r,
@@ -113,7 +113,7 @@ async fn refuses_bad_input() {
         Some(r#"{"app_id":"nope"}"#.into()),
     )
     .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = call(
         &r,
         "GET",
@@ -124,10 +124,41 @@ async fn refuses_bad_input() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(&r, "GET", "/v1/requests/zz", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = call(&r, "POST", "/v1/presentations", Some("{not json".into())).await;
-    assert!(s.is_client_error());
-    let (s, _) = call(&r, "POST", "/v1/presentations", Some("x".repeat(100_000))).await;
-    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    // Every extractor rejection is the documented JSON error.
+    let (s, body) = call(&r, "POST", "/v1/presentations", Some("{not json".into())).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_json"))
+    );
+    // serde would read a struct from an array of its fields; the documented schema is an object.
+    let (s, body) = call(&r, "POST", "/v1/requests", Some("[null, null]".into())).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_json"))
+    );
+    let (s, body) = call(&r, "POST", "/v1/presentations", Some("x".repeat(100_000))).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+    );
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/requests")
+        .body(Body::from("{}"))
+        .unwrap();
+    let resp = r.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    // A whole float is the integer it spells (JSON Schema's `integer` admits it).
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/requests",
+        Some(r#"{"age_at_least":18.0,"ttl_seconds":60.0}"#.into()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["request"]["statements"]["age_at_least"], 18);
     // A presentation for a request this verifier never made.
     let other = request(&app(&w.registry, "shop.example", 2), &[Suite::BbsSha256]);
     let p = bbs_present(w, 0, &other);
@@ -172,7 +203,7 @@ async fn openapi_document() {
     assert_eq!(documented.len(), routes.len(), "{:?}", documented.keys());
     // With no app configured, creating a request is refused.
     let (s, _) = call(&r, "POST", "/v1/requests", Some("{}".into())).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// Over a real listener: a stand-in issuer serves its metadata, the verifier fetches it, and a
@@ -302,7 +333,7 @@ async fn page_apps_qr_and_rejected_status() {
         Some(r#"{"age_at_least":18}"#.into()),
     )
     .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let create =
         r#"{"app_id":"shop.example","age_at_least":18,"pseudonym":true,"suites":["bbs-sha256"]}"#;
     let (s, body) = call(&r, "POST", "/v1/requests", Some(create.into())).await;

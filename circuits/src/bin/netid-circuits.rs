@@ -55,7 +55,8 @@ enum Cmd {
         #[arg(required = true, num_args = 1..=16)]
         inputs: Vec<String>,
     },
-    /// circomlibjs `signPoseidon`: prints {"Ax","Ay","R8x","R8y","S"} as decimal strings.
+    /// circomlibjs `signPoseidon`: prints {"Ax","Ay","R8x","R8y","S","msg"} as decimal strings
+    /// (what `eddsa-verify` reads).
     EddsaSign {
         /// The 32-byte private key, 64 hex digits.
         #[arg(long)]
@@ -131,7 +132,7 @@ fn run(cli: Cli) -> Result<(), CircuitError> {
                 json!({
                     "Ax": fr_decimal(&ax), "Ay": fr_decimal(&ay),
                     "R8x": fr_decimal(&sig.R8.x), "R8y": fr_decimal(&sig.R8.y),
-                    "S": fr_decimal(&sig.s_field()),
+                    "S": fr_decimal(&sig.s_field()), "msg": fr_decimal(&m),
                 })
             );
         }

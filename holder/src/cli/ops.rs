@@ -316,7 +316,8 @@ pub fn enroll(
     );
     let ch: PhoneStartResponse = http::post_json(
         &format!("{issuer}/v1/phone/challenges"),
-        &json!({ "phone": phone }).to_string(),
+        // The issuer takes canonical numbers only: drop what a person types between digits.
+        &json!({ "phone": phone.replace([' ', '-', '(', ')'], "") }).to_string(),
         None,
     )?
     .json("phone challenge")?;

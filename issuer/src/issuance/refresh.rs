@@ -78,7 +78,8 @@ impl<S: Storage> Issuer<S> {
     ) -> Result<EnrolResponse, IssuerError> {
         let now = self.now();
         let today = today(now)?;
-        if (req.timestamp - now).abs() > REFRESH_SKEW_SECS {
+        // abs_diff: the timestamp is the client's (any i64), and must not overflow.
+        if req.timestamp.abs_diff(now) > REFRESH_SKEW_SECS.unsigned_abs() {
             return Err(IssuerError::NotAllowed(
                 "timestamp too far from the issuer's clock",
             ));
