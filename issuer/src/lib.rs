@@ -55,7 +55,7 @@
 //! ```
 
 pub mod api;
-mod api_doc;
+pub mod api_doc;
 pub mod authority;
 pub mod clock;
 mod error;
