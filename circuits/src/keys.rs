@@ -334,9 +334,9 @@ impl ProvingKeys {
         Ok(out)
     }
 
-    /// Loads key file bytes, checking magic, version, that the key is for this circuit, the
-    /// checksum, and every point (on curve, in subgroup).
-    pub fn from_bytes(bytes: &[u8]) -> Result<ProvingKeys> {
+    /// Checks a key file's header (magic, version, that the key is for this circuit, the
+    /// checksum over the whole file) and returns its setup and body.
+    fn parse_header(bytes: &[u8]) -> Result<(Setup, &[u8])> {
         let bad = |r: &str| CircuitError::encoding("proving key file", r.to_string());
         if bytes.len() < KEY_FILE_HEADER || &bytes[..8] != KEY_FILE_MAGIC {
             return Err(bad("not a netid Groth16 key file"));
@@ -366,6 +366,14 @@ impl ProvingKeys {
         if sum[..] != bytes[74..KEY_FILE_HEADER] {
             return Err(bad("checksum mismatch (file corrupted)"));
         }
+        Ok((setup, body))
+    }
+
+    /// Loads key file bytes, checking magic, version, that the key is for this circuit, the
+    /// checksum, and every point (on curve, in subgroup).
+    pub fn from_bytes(bytes: &[u8]) -> Result<ProvingKeys> {
+        let bad = |r: &str| CircuitError::encoding("proving key file", r.to_string());
+        let (setup, body) = ProvingKeys::parse_header(bytes)?;
         let pk = ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::Yes)
             .map_err(|e| bad(&e.to_string()))?;
         let verifier = VerifierKey::new(pk.vk.clone());
@@ -389,6 +397,28 @@ impl ProvingKeys {
                 path.display()
             ))
         })
+    }
+
+    /// Reads only the verifying key of a key file: the header and the checksum over the whole
+    /// file are checked as by [`ProvingKeys::load`], and the verifying key's points (on curve, in
+    /// subgroup), but the proving key's points are not decoded. What a service that verifies and
+    /// never proves needs (the issuer starts in a fraction of the time).
+    pub fn load_verifier(path: &Path) -> Result<(Setup, VerifierKey)> {
+        let bytes = std::fs::read(path).map_err(|source| CircuitError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let named = |e: CircuitError| {
+            CircuitError::Keys(format!(
+                "{}: {e} (remove or replace the file; it is never overwritten)",
+                path.display()
+            ))
+        };
+        let (setup, body) = ProvingKeys::parse_header(&bytes).map_err(named)?;
+        // The proving key's serialization starts with its verifying key.
+        let vk = VerifyingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::Yes)
+            .map_err(|e| named(CircuitError::encoding("proving key file", e.to_string())))?;
+        Ok((setup, VerifierKey::new(vk)))
     }
 
     /// Writes the key file at `path` atomically (temp file + rename), creating the directory.
@@ -427,15 +457,46 @@ impl ProvingKeys {
         Ok(keys)
     }
 
+    /// The verifying key of the ceremony keys in `dir` ([`ProvingKeys::load_ceremony`]'s
+    /// checks, without decoding the proving key).
+    pub fn load_ceremony_verifier(dir: &Path) -> Result<VerifierKey> {
+        let path = dir.join(CEREMONY_KEY_FILE);
+        let (setup, verifier) = ProvingKeys::load_verifier(&path)?;
+        if !matches!(setup, Setup::Ceremony { .. }) || verifier.is_development() {
+            return Err(CircuitError::Keys(format!(
+                "{}: holds development keys, not a ceremony's",
+                path.display()
+            )));
+        }
+        Ok(verifier)
+    }
+
+    /// The verifying key of the development keys for `seed` in `dir`
+    /// ([`ProvingKeys::load_or_dev_setup`], which runs when the file is absent).
+    pub fn load_or_dev_setup_verifier(dir: &Path, seed: &[u8]) -> Result<VerifierKey> {
+        let path = dev_key_path(dir, seed)?;
+        if !path.exists() {
+            return Ok(ProvingKeys::load_or_dev_setup(dir, seed)?.verifier);
+        }
+        let (setup, verifier) = ProvingKeys::load_verifier(&path)?;
+        if setup
+            != (Setup::Development {
+                seed_digest: seed_digest(seed),
+            })
+        {
+            return Err(CircuitError::Keys(format!(
+                "{}: not the development keys of this seed",
+                path.display()
+            )));
+        }
+        Ok(verifier)
+    }
+
     /// Loads the development keys for `seed` from the cache directory `dir`, creating them
     /// (and the directory) when the file is absent. An existing file that does not load is an
     /// error naming it, never regenerated over.
     pub fn load_or_dev_setup(dir: &Path, seed: &[u8]) -> Result<ProvingKeys> {
-        let path = dir.join(format!(
-            "presentation-dev-{}-{}.key",
-            &hex::encode(circuit_fingerprint()?)[..16],
-            &hex::encode(seed_digest(seed))[..16]
-        ));
+        let path = dev_key_path(dir, seed)?;
         if path.exists() {
             let keys = ProvingKeys::load(&path)?;
             if keys.setup
@@ -458,6 +519,15 @@ impl ProvingKeys {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Where the development keys of `seed` are cached in `dir`.
+fn dev_key_path(dir: &Path, seed: &[u8]) -> Result<PathBuf> {
+    Ok(dir.join(format!(
+        "presentation-dev-{}-{}.key",
+        &hex::encode(circuit_fingerprint()?)[..16],
+        &hex::encode(seed_digest(seed))[..16]
+    )))
 }
 
 /// The development seed used by the demo, the CLI and tests.

@@ -506,11 +506,22 @@ fn key_files_are_never_silently_replaced() {
         .to_string();
     assert!(e.contains(&name.to_string_lossy().to_string()), "{e}");
     assert!(e.contains("checksum"), "{e}");
+    // The verifier-only load (what the issuer uses) checks the same checksum, although the
+    // corrupted byte lies in the proving key it does not decode.
+    let e = ProvingKeys::load_or_dev_setup_verifier(&dir, DEV_SEED)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("checksum"), "{e}");
     assert_eq!(
         std::fs::read(dir.join(name)).unwrap(),
         bad,
         "left untouched"
     );
+    // Intact, it reads the same verifying key as the full load.
+    std::fs::write(dir.join(name), &good).unwrap();
+    let v = ProvingKeys::load_or_dev_setup_verifier(&dir, DEV_SEED).unwrap();
+    assert_eq!(v.to_bytes().unwrap(), keys.verifier().to_bytes().unwrap());
+    std::fs::remove_file(dir.join(name)).unwrap();
 
     // Relabelling development keys as a ceremony's breaks the checksum.
     let mut relabelled = good.clone();
@@ -519,6 +530,10 @@ fn key_files_are_never_silently_replaced() {
     // A development key file is not accepted where ceremony keys are expected.
     std::fs::write(dir.join("presentation.key"), &good).unwrap();
     let e = ProvingKeys::load_ceremony(&dir).unwrap_err().to_string();
+    assert!(e.contains("development"), "{e}");
+    let e = ProvingKeys::load_ceremony_verifier(&dir)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("development"), "{e}");
     // Missing ceremony keys: an error naming the file.
     std::fs::remove_file(dir.join("presentation.key")).unwrap();

@@ -11,43 +11,13 @@
 
 mod common;
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const ADMIN_TOKEN: &str = "contract-test-admin-token-0123456789";
 /// Generated cases per operation (the README's command uses the default, more).
 const MAX_EXAMPLES: &str = "60";
-
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts a service and returns it with its base URL (from its "listening on" line).
-fn start(mut cmd: Command, log: &Path) -> (Service, String) {
-    let mut child = cmd
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no listening line: {line:?}"))
-        .to_owned();
-    (Service(child), url)
-}
 
 fn schemathesis() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("NETID_SCHEMATHESIS") {
@@ -131,7 +101,9 @@ fn schemathesis_finds_no_failure_in_either_document() {
         .arg("--sms-outbox")
         .arg(root.join("sms.txt"))
         .env("NETID_ADMIN_TOKEN", ADMIN_TOKEN);
-    let (_issuer, issuer_url) = start(issuer, &root.join("issuer.log"));
+    issuer.env("RUST_LOG", "warn");
+    let issuer = common::start_service(issuer, &root.join("issuer.log"));
+    let issuer_url = issuer.url.clone();
 
     // An app for the verifier, registered through the admin route.
     let key = root.join("shop.key");
@@ -174,7 +146,9 @@ fn schemathesis_finds_no_failure_in_either_document() {
         .arg(root.join("shop.cert"))
         .arg("--app-key")
         .arg(&key);
-    let (_verifier, verifier_url) = start(verifier, &root.join("verifier.log"));
+    verifier.env("RUST_LOG", "warn");
+    let verifier = common::start_service(verifier, &root.join("verifier.log"));
+    let verifier_url = verifier.url.clone();
     std::thread::sleep(Duration::from_millis(100));
 
     let mut failures = Vec::new();

@@ -131,11 +131,11 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
             None
         }
         Groth16Keys::Ceremony(dir) => {
-            Some(load_groth16(move || ProvingKeys::load_ceremony(&dir)).await?)
+            Some(load_groth16(move || ProvingKeys::load_ceremony_verifier(&dir)).await?)
         }
-        Groth16Keys::Development(dir) => {
-            Some(load_groth16(move || ProvingKeys::load_or_dev_setup(&dir, DEV_SEED)).await?)
-        }
+        Groth16Keys::Development(dir) => Some(
+            load_groth16(move || ProvingKeys::load_or_dev_setup_verifier(&dir, DEV_SEED)).await?,
+        ),
     };
     let issuer = Issuer::new(
         storage,
@@ -156,7 +156,7 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
 /// Loads Groth16 keys off the async workers, logs their fingerprint (and a warning for
 /// development keys), and returns the verifying key.
 async fn load_groth16(
-    load: impl FnOnce() -> netid_circuits::Result<ProvingKeys> + Send + 'static,
+    load: impl FnOnce() -> netid_circuits::Result<netid_circuits::keys::VerifierKey> + Send + 'static,
 ) -> Result<netid_circuits::keys::VerifierKey, IssuerError> {
     let keys = tokio::task::spawn_blocking(load)
         .await
@@ -171,12 +171,8 @@ async fn load_groth16(
                 source: None,
             }
         })?;
-    let fingerprint = keys
-        .verifier()
-        .fingerprint()
-        .map(hex::encode)
-        .unwrap_or_default();
-    if keys.verifier().is_development() {
+    let fingerprint = keys.fingerprint().map(hex::encode).unwrap_or_default();
+    if keys.is_development() {
         tracing::warn!(
             %fingerprint,
             "DEVELOPMENT Groth16 keys (--dev-groth16-keys): their trapdoor is public, anyone can \
@@ -186,7 +182,7 @@ async fn load_groth16(
     } else {
         tracing::info!(%fingerprint, "Groth16 ceremony keys loaded");
     }
-    Ok(keys.verifier().clone())
+    Ok(keys)
 }
 
 /// A running service on a background task.

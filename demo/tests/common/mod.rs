@@ -42,3 +42,46 @@ pub fn bin(name: &str) -> PathBuf {
     assert!(path.exists(), "{} was not built", path.display());
     path
 }
+
+/// A service binary started by a test (killed on drop).
+pub struct Service {
+    child: std::process::Child,
+    /// Its base URL, from its "listening on" line.
+    pub url: String,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmd` (a service binary listening on `127.0.0.1:0`) with its stderr in `log`, and
+/// waits for its "listening on URL" line.
+pub fn start_service(mut cmd: Command, log: &std::path::Path) -> Service {
+    use std::io::BufRead as _;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::from(
+            std::fs::File::create(log).unwrap(),
+        ))
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let Some(url) = line.trim().strip_prefix("listening on ") else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "no listening line ({line:?}); log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+    };
+    Service {
+        url: url.to_owned(),
+        child,
+    }
+}
