@@ -42,6 +42,9 @@ pub enum BbsError {
     /// The proof does not verify.
     #[error("invalid proof")]
     InvalidProof,
+    /// A Blind BBS commitment's proof of correctness does not verify.
+    #[error("invalid commitment")]
+    InvalidCommitment,
     /// A degenerate case the draft says to reject (e.g. `SK + e = 0`); astronomically unlikely.
     #[error("degenerate value: {0}")]
     Degenerate(&'static str),

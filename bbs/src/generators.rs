@@ -119,6 +119,24 @@ impl Generators {
         &self.points
     }
 
+    /// The list `self ‖ other` (same ciphersuite): Blind BBS signs under the signer's generators
+    /// followed by the blind generators. Fixed-base tables carry over where they cover a prefix.
+    pub fn concat(&self, other: &Generators) -> Generators {
+        let mut points = self.points.clone();
+        points.extend_from_slice(&other.points);
+        let mut tables = self.tables.clone();
+        if tables.len() == self.points.len() {
+            let room = MAX_TABLES.saturating_sub(tables.len());
+            tables.extend(other.tables.iter().take(room).cloned());
+        }
+        Generators {
+            suite: self.suite,
+            points,
+            tables,
+            p1: self.p1.clone(),
+        }
+    }
+
     /// `acc += s · P1`.
     pub(crate) fn add_p1(&self, acc: &mut G1Projective, s: &Scalar, ct: bool) {
         if ct {
@@ -166,6 +184,21 @@ mod tests {
         assert_eq!(&big.points()[..3], small.points());
         assert_eq!(big.points(), &direct[..]);
         assert_eq!(Generators::get(s, api, 2).unwrap().points(), &direct[..2]);
+    }
+
+    #[test]
+    fn concat_keeps_order_and_tables() {
+        let s = Ciphersuite::Sha256;
+        let a = Generators::get(s, b"netid-test-a", 3).unwrap();
+        let b = Generators::get(s, b"netid-test-b", 2).unwrap();
+        let ab = a.concat(&b);
+        assert_eq!(ab.len(), 5);
+        assert_eq!(&ab.points()[..3], a.points());
+        assert_eq!(&ab.points()[3..], b.points());
+        let terms = [(1, Scalar::from(7u64)), (4, Scalar::from(9u64))];
+        let naive = ab.points()[1] * Scalar::from(7u64) + ab.points()[4] * Scalar::from(9u64);
+        assert_eq!(ab.lincomb(&terms, true), naive);
+        assert_eq!(ab.lincomb(&terms, false), naive);
     }
 
     #[test]

@@ -43,6 +43,7 @@
 //! verification uses one multi-Miller loop and one final exponentiation. See the `bbs` criterion
 //! benchmark, which measures this crate against the `zkryptium` crate in the same run.
 
+pub mod blind;
 mod codec;
 mod error;
 mod generators;
@@ -54,6 +55,7 @@ pub mod pseudonym;
 mod signature;
 mod suite;
 
+pub use blind::{BlindBbs, Commitment, ProverBlind};
 pub use bls12_381;
 pub use codec::hex_field;
 pub use error::{BbsError, Result};
