@@ -183,6 +183,16 @@ pub(crate) struct Blindings<'a> {
     pub(crate) m_tilde: &'a [Scalar],
 }
 
+impl Drop for Blindings<'_> {
+    fn drop(&mut self) {
+        self.r1.zeroize();
+        self.r2.zeroize();
+        self.e_tilde.zeroize();
+        self.r1_tilde.zeroize();
+        self.r3_tilde.zeroize();
+    }
+}
+
 impl<'a> Blindings<'a> {
     pub(crate) fn from_slice(rs: &'a [Scalar], U: usize) -> Result<Self> {
         if rs.len() != U + 5 {

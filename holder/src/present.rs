@@ -12,7 +12,8 @@ use netid_circuits::keys::ProvingKeys;
 use netid_circuits::presentation::fr_from_bytes;
 use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_core::{
-    age_on, AppCertificate, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
+    age_on, AppCertificate, Date, IssuerMetadata, Presentation, PresentationRequest, Statements,
+    Suite,
 };
 
 use crate::CredentialRecord;
@@ -60,7 +61,33 @@ pub fn check_request(
         .map_err(|_| PresentError::Metadata("app registry key must be 32 bytes".into()))?;
     let key = VerifyingKey::from_bytes(&key)
         .map_err(|_| PresentError::Metadata("app registry key is not an Ed25519 key".into()))?;
-    netid_core::verify_request(request, &key, now).map_err(|e| PresentError::Request(e.to_string()))
+    let asker = netid_core::verify_request(request, &key, now)
+        .map_err(|e| PresentError::Request(e.to_string()))?;
+    check_request_date(request.statements.today, now)?;
+    Ok(asker)
+}
+
+/// How far (in days) a request's `today` may be from the wallet's own date.
+pub const MAX_DATE_SKEW_DAYS: u32 = 1;
+
+/// Refuses a request whose `today` is more than [`MAX_DATE_SKEW_DAYS`] from the wallet's date at
+/// `now` (China Standard Time). Range proofs are evaluated on the verifier's `today`: a verifier
+/// free to pick it could ask "born on or before D" for any D and, over a few requests, learn the
+/// birthdate bit by bit (specs/threat-model.md §4).
+///
+/// # Errors
+/// [`PresentError::Request`].
+pub fn check_request_date(today: Date, now: u64) -> Result<(), PresentError> {
+    let own = Date::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX), 8 * 3600)
+        .map_err(|_| PresentError::Request("the wallet's clock is out of range".into()))?;
+    let skew = today.days().abs_diff(own.days());
+    if skew > MAX_DATE_SKEW_DAYS {
+        return Err(PresentError::Request(format!(
+            "the request is for {today}, but today is {own}: the wallet proves statements only \
+             about today"
+        )));
+    }
+    Ok(())
 }
 
 /// Whether `credential` makes every statement of `statements` true (so that a proof can
@@ -243,4 +270,33 @@ pub fn describe_statements(statements: &Statements) -> Vec<String> {
         out.push("nothing but that you hold a valid credential".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_date_within_a_day_of_the_wallet_clock() {
+        // 2026-03-01 12:00 in China (04:00 UTC).
+        let now = 1_772_337_600u64;
+        let day = |s: &str| s.parse::<Date>().unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(
+            Date::from_unix_seconds(now as i64, 8 * 3600).ok(),
+            Some(day("2026-03-01"))
+        );
+        for ok in ["2026-02-28", "2026-03-01", "2026-03-02"] {
+            assert!(check_request_date(day(ok), now).is_ok(), "{ok}");
+        }
+        for bad in ["2026-02-27", "2026-03-03", "2000-01-01", "2099-12-31"] {
+            assert!(
+                matches!(
+                    check_request_date(day(bad), now),
+                    Err(PresentError::Request(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(check_request_date(day("2026-03-01"), u64::MAX).is_err());
+    }
 }

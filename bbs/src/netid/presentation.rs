@@ -14,6 +14,7 @@ use netid_core::{
 };
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 use super::range::{DigitSignatures, DIGIT_BITS, DIGIT_HEADER};
 use super::transcript::TranscriptProtocol;
@@ -189,7 +190,38 @@ struct DigitCommitment {
     sent: bool,
 }
 
+/// The prover's secrets (blindings, hidden attribute scalars, the signature's `e`, digits) are
+/// wiped as soon as the responses are computed or the proof is abandoned.
+impl Drop for Commitments {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl Drop for DigitCommitment {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl DigitCommitment {
+    fn wipe(&mut self) {
+        self.rand.zeroize();
+        self.d.zeroize();
+        self.e.zeroize();
+    }
+}
+
 impl Commitments {
+    fn wipe(&mut self) {
+        self.cred_rand.zeroize();
+        self.undisclosed_msgs.zeroize();
+        self.e.zeroize();
+        for d in &mut self.digits {
+            d.wipe();
+        }
+    }
+
     /// Appends the commitments and draws the challenge (second phase).
     fn challenge(&self, t: &mut Transcript, ranges: &[RangeSpec]) -> Scalar {
         draw_challenge(
@@ -344,7 +376,7 @@ impl NetidBbs {
                 "digit signatures are for another issuer key".into(),
             ));
         }
-        let msgs = self.attribute_scalars(attrs);
+        let mut msgs = self.attribute_scalars(attrs);
         let (d_idx, d_scalars) = disclosed_scalars(&disclosed)?;
         let undisclosed = split_indexes(msgs.len(), &d_idx)?;
         let u = undisclosed.len();
@@ -396,34 +428,38 @@ impl NetidBbs {
             let rest: Scalar = (1..r.digits).map(|i| digit_weight(i) * d_tilde[i]).sum();
             d_tilde[0] = r.sign(a_tilde) - rest;
             for (i, dt) in d_tilde.iter().enumerate() {
-                let digit =
-                    ((delta >> (DIGIT_BITS as usize * i)) & ((1 << DIGIT_BITS) - 1)) as usize;
-                let sig = digits
-                    .get(digit)
-                    .ok_or(BbsError::Degenerate("digit signature"))?;
+                let digit = ((delta >> (DIGIT_BITS as usize * i)) & ((1 << DIGIT_BITS) - 1)) as u8;
+                let mut sig = digits.select_ct(digit);
                 let mut rand = calculate_random_scalars(rng, 5);
                 rand.push(*dt);
                 let dbl = Blindings::from_slice(&rand, 1)?;
-                let d = Scalar::from(digit as u64);
+                let d = Scalar::from(u64::from(digit));
                 let init = proof_init(
                     pk,
-                    sig,
+                    &sig,
                     &digit_gens,
                     &dbl,
                     DIGIT_HEADER,
                     &[d],
                     &[0],
                     self.digit.api_id(),
-                )?;
+                );
+                drop(dbl);
+                let sig_e = sig.e;
+                sig.A.zeroize();
+                sig.e.zeroize();
+                let init = init?;
                 digit_commits.push(DigitCommitment {
                     init,
                     rand,
                     d,
-                    e: sig.e,
+                    e: sig_e,
                     sent: i != 0,
                 });
             }
+            d_tilde.zeroize();
         }
+        drop(bl);
         let commitments = Commitments {
             cred_init,
             undisclosed_msgs: undisclosed.iter().map(|&j| msgs[j]).collect(),
@@ -432,6 +468,7 @@ impl NetidBbs {
             pseudonym,
             digits: digit_commits,
         };
+        msgs.zeroize();
 
         // Challenge, then respond.
         let mut t = open_transcript(self, pk, request, &d_idx, &d_scalars);
@@ -630,4 +667,48 @@ fn draw_challenge<'a>(
         }
     }
     t.challenge_scalar(dst::bbs::CHALLENGE)
+}
+
+#[cfg(test)]
+mod wipe_tests {
+    use super::*;
+
+    fn init() -> InitRes {
+        let g = G1Affine::generator();
+        InitRes {
+            A_bar: g,
+            B_bar: g,
+            D: g,
+            T1: g,
+            T2: g,
+            domain: Scalar::one(),
+        }
+    }
+
+    #[test]
+    fn commitments_wipe_every_secret() {
+        let x = Scalar::from(5u64);
+        let mut c = Commitments {
+            cred_init: init(),
+            cred_rand: vec![x; 7],
+            undisclosed_msgs: vec![x; 2],
+            e: x,
+            pseudonym: None,
+            digits: vec![DigitCommitment {
+                init: init(),
+                rand: vec![x; 6],
+                d: x,
+                e: x,
+                sent: true,
+            }],
+        };
+        c.wipe();
+        let zero = Scalar::zero();
+        // Vec::zeroize clears the elements and the length.
+        assert!(c.cred_rand.is_empty() && c.undisclosed_msgs.is_empty());
+        assert_eq!(c.e, zero);
+        let d = &c.digits[0];
+        assert!(d.rand.is_empty());
+        assert_eq!((d.d, d.e), (zero, zero));
+    }
 }

@@ -9,6 +9,8 @@
 
 use bls12_381::{multi_miller_loop, G1Affine, G1Projective, Gt, Scalar};
 
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
 use crate::error::{BbsError, Result};
 use crate::keys::{PublicKey, SecretKey};
 use crate::msm::msm_vartime;
@@ -52,9 +54,18 @@ impl DigitSignatures {
         })
     }
 
-    /// The signature on digit `d`.
-    pub(crate) fn get(&self, d: usize) -> Option<&Signature> {
-        self.sigs.get(d)
+    /// The signature on digit `d`, selected in constant time: every one of the 256 signatures
+    /// is read and the match kept by conditional selection, so neither timing nor the memory
+    /// access pattern depends on the (secret) digit. The set always holds all 256 digits.
+    pub(crate) fn select_ct(&self, d: u8) -> Signature {
+        let mut A = G1Affine::identity();
+        let mut e = Scalar::zero();
+        for (i, s) in self.sigs.iter().enumerate() {
+            let hit = (i as u8).ct_eq(&d) & Choice::from(u8::from(i < DIGIT_COUNT));
+            A = G1Affine::conditional_select(&A, &s.A, hit);
+            e = Scalar::conditional_select(&e, &s.e, hit);
+        }
+        Signature { A, e }
     }
 
     /// The public key the digits are signed under.
@@ -145,6 +156,24 @@ impl DigitSignatures {
             Ok(())
         } else {
             Err(BbsError::InvalidSignature)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Ciphersuite;
+
+    #[test]
+    fn select_ct_returns_each_digit_signature() {
+        let suite = Ciphersuite::Sha256;
+        let digit = Bbs::with_api_id(suite, b"netid-test-digits");
+        let sk = SecretKey::keygen(suite, &[9u8; 32], b"", None).unwrap();
+        let set = DigitSignatures::generate(&digit, &sk, &sk.public_key()).unwrap();
+        for d in 0..DIGIT_COUNT {
+            assert_eq!(set.select_ct(d as u8), set.sigs[d], "digit {d}");
         }
     }
 }
