@@ -31,7 +31,7 @@ fn credential() -> CredentialAttributes {
     }
 }
 
-fn request() -> PresentationRequest {
+fn request(suite: Suite) -> PresentationRequest {
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::GivenName);
     PresentationRequest {
@@ -47,7 +47,7 @@ fn request() -> PresentationRequest {
             pseudonym: true,
             not_expired: true,
         },
-        suites: vec![Suite::BbsSha256, Suite::BbsShake256],
+        suites: vec![suite],
         app_certificate: Vec::new().into(),
         signature: Vec::new().into(),
     }
@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
         let digits = n.digit_signatures(&sk, &pk).unwrap();
         let attrs = credential();
         let sig = n.issue(&sk, &pk, &attrs).unwrap();
-        let req = request();
+        let req = request(n.core_suite());
         let p = n
             .present(&pk, &digits, &attrs, &sig, &req, &mut rand::rng())
             .unwrap();

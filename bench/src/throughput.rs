@@ -203,7 +203,7 @@ fn create_body(suite: SuiteName) -> Result<Bytes> {
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::GivenName);
     let body = CreateRequest {
-        app_id: Some(world::APP_ID.into()),
+        app_id: Some(world::app_id(suite.core())),
         age_at_least: Some(18),
         assurance_at_least: None,
         disclose,
@@ -253,7 +253,7 @@ pub async fn start_in_process(w: &World) -> Result<SocketAddr> {
         Arc::new(MemoryReplayCache::new()),
         netid_verifier::KeyPolicy::development(),
     )?;
-    let state = ServiceState::new(Arc::new(verifier), vec![world::app()?], system_clock());
+    let state = ServiceState::new(Arc::new(verifier), world::apps()?, system_clock());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| BenchError::Io {

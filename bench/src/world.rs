@@ -176,8 +176,23 @@ pub fn registry() -> SigningKey {
 /// The benchmark app's signing key seed (deterministic).
 pub const APP_KEY_SEED: [u8; 32] = [0x43; 32];
 
-/// The benchmark app's certificate (may ask everything the matrix asks).
+/// The id of the benchmark app whose pseudonyms are in `suite` (one pseudonym suite per app):
+/// [`APP_ID`] for `bbs-sha256`, `<suite>.bench.example` for the others.
+pub fn app_id(suite: Suite) -> String {
+    match suite {
+        Suite::BbsSha256 => APP_ID.to_owned(),
+        s => format!("{}.{APP_ID}", s.name()),
+    }
+}
+
+/// The benchmark app's certificate (may ask everything the matrix asks; pseudonyms in
+/// `bbs-sha256`).
 pub fn app_certificate() -> Result<AppCertificate> {
+    app_certificate_for(Suite::BbsSha256)
+}
+
+/// The certificate of the benchmark app whose pseudonyms are in `suite` ([`app_id`]).
+pub fn app_certificate_for(suite: Suite) -> Result<AppCertificate> {
     let key = SigningKey::from_bytes(&APP_KEY_SEED);
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::GivenName);
@@ -186,11 +201,12 @@ pub fn app_certificate() -> Result<AppCertificate> {
         age: true,
         assurance: true,
         pseudonym: true,
+        pseudonym_suite: Some(suite),
         not_expired: true,
     };
     Ok(AppCertificate::issue(
         &registry(),
-        APP_ID,
+        &app_id(suite),
         "基准测试",
         "benchmark",
         policy,
@@ -205,6 +221,19 @@ pub fn app() -> Result<App> {
         &app_certificate()?.to_bytes(),
         SigningKey::from_bytes(&APP_KEY_SEED),
     )?)
+}
+
+/// The three benchmark apps, one per pseudonym suite ([`app_id`]).
+pub fn apps() -> Result<Vec<App>> {
+    Suite::ALL
+        .into_iter()
+        .map(|s| {
+            Ok(App::new(
+                &app_certificate_for(s)?.to_bytes(),
+                SigningKey::from_bytes(&APP_KEY_SEED),
+            )?)
+        })
+        .collect()
 }
 
 /// Issuers of all suites, for the throughput run.

@@ -9,20 +9,24 @@
 //! Canonical certificate bytes (all integers big-endian, `lp(x) = u32(len) ‖ x`):
 //!
 //! ```text
-//! body = lp("netid/v1/app-certificate") ‖ u16(version) ‖ lp(app_id) ‖ lp(name) ‖ lp(category)
-//!        ‖ u16(disclose bits) ‖ u8(predicate bits) ‖ app_key (32) ‖ u64(not_after, unix s)
+//! body = lp("netid/v1/app-certificate") ‖ u16(version = 2) ‖ lp(app_id) ‖ lp(name)
+//!        ‖ lp(category) ‖ u16(disclose bits) ‖ u8(predicate bits) ‖ u8(pseudonym suite)
+//!        ‖ app_key (32) ‖ u64(not_after, unix s)
 //! certificate = body ‖ Ed25519_issuer(body) (64)
 //! ```
 //!
-//! Predicate bits: 1 age, 2 assurance, 4 pseudonym, 8 not-expired.
+//! Predicate bits: 1 age, 2 assurance, 4 pseudonym, 8 not-expired. The pseudonym suite is the
+//! suite code ([`Suite::code`]) in which the app receives pseudonyms, 0 when it may not ask for
+//! one: a person has one pseudonym per app, not one per suite (specs/protocol.md §3.3). Version 1
+//! certificates (without that byte) are refused: their apps register again.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::codec::put_len_prefixed;
-use crate::{dst, AttributeSet, Audience, CoreError, PresentationRequest, Statements};
+use crate::{dst, AttributeSet, Audience, CoreError, PresentationRequest, Statements, Suite};
 
 /// Version of the certificate format.
-pub const APP_CERT_VERSION: u16 = 1;
+pub const APP_CERT_VERSION: u16 = 2;
 /// Longest app name in bytes.
 pub const MAX_APP_NAME_LEN: usize = 256;
 /// Longest category in bytes.
@@ -49,6 +53,10 @@ pub struct AppPolicy {
     /// May ask for a pseudonym.
     #[serde(default)]
     pub pseudonym: bool,
+    /// The one suite in which the app receives pseudonyms; set (by the registry, at
+    /// registration) exactly when `pseudonym` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym_suite: Option<Suite>,
     /// May ask "not expired".
     #[serde(default)]
     pub not_expired: bool,
@@ -66,11 +74,34 @@ impl AppPolicy {
             })
     }
 
-    /// Checks that `statements` ask nothing outside this policy.
+    /// Whether `pseudonym` and `pseudonym_suite` agree (both set or both unset).
+    fn check_pseudonym_suite(&self) -> Result<(), CoreError> {
+        if self.pseudonym != self.pseudonym_suite.is_some() {
+            return Err(CoreError::InvalidAppCertificate(
+                "a policy that allows pseudonyms names exactly one pseudonym suite",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that a request with `statements`, accepting `suites`, asks nothing outside this
+    /// policy. A request for a pseudonym must accept exactly the policy's pseudonym suite, so
+    /// that a person has one pseudonym per app.
     ///
     /// # Errors
     /// [`CoreError::NotAllowed`] naming the first statement outside the policy.
-    pub fn allows(&self, statements: &Statements) -> Result<(), CoreError> {
+    pub fn allows(&self, statements: &Statements, suites: &[Suite]) -> Result<(), CoreError> {
+        if statements.pseudonym {
+            match self.pseudonym_suite {
+                Some(s) if self.pseudonym && suites == [s] => {}
+                Some(_) if self.pseudonym => {
+                    return Err(CoreError::NotAllowed(
+                        "a pseudonym in a suite other than the one its certificate names",
+                    ))
+                }
+                _ => return Err(CoreError::NotAllowed("a pseudonym")),
+            }
+        }
         for a in statements.disclose.iter() {
             if !self.disclose.contains(a) {
                 return Err(CoreError::NotAllowed("an attribute it may not see"));
@@ -148,6 +179,7 @@ impl AppCertificate {
         put_len_prefixed(&mut out, self.category.as_bytes());
         out.extend_from_slice(&self.policy.disclose.bits().to_be_bytes());
         out.push(self.policy.bits());
+        out.push(self.policy.pseudonym_suite.map_or(0, Suite::code));
         out.extend_from_slice(&self.app_key);
         out.extend_from_slice(&self.not_after.to_be_bytes());
         out
@@ -180,6 +212,7 @@ impl AppCertificate {
         policy
             .disclose
             .check_disclosable(Audience::for_app_id(app_id))?;
+        policy.check_pseudonym_suite()?;
         VerifyingKey::from_bytes(&app_key)
             .map_err(|_| CoreError::InvalidAppCertificate("app key is not an Ed25519 point"))?;
         let mut cert = AppCertificate {
@@ -213,7 +246,7 @@ impl AppCertificate {
             return Err(bad("not an app certificate"));
         }
         if u16::from_be_bytes(r.array()?) != APP_CERT_VERSION {
-            return Err(bad("unsupported version"));
+            return Err(bad("unsupported version (register the app again)"));
         }
         let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| bad("text is not UTF-8"));
         let app_id = text(r.lp()?)?;
@@ -221,6 +254,10 @@ impl AppCertificate {
         let category = text(r.lp()?)?;
         let disclose_bits = u16::from_be_bytes(r.array()?);
         let pred: [u8; 1] = r.array()?;
+        let pseudonym_suite = match r.array::<1>()?[0] {
+            0 => None,
+            code => Some(Suite::from_code(code).map_err(|_| bad("unknown pseudonym suite"))?),
+        };
         let app_key: [u8; 32] = r.array()?;
         let not_after = u64::from_be_bytes(r.array()?);
         let signature: [u8; 64] = r.array()?;
@@ -240,8 +277,10 @@ impl AppCertificate {
             age: pred[0] & PRED_AGE != 0,
             assurance: pred[0] & PRED_ASSURANCE != 0,
             pseudonym: pred[0] & PRED_PSEUDONYM != 0,
+            pseudonym_suite,
             not_expired: pred[0] & PRED_NOT_EXPIRED != 0,
         };
+        policy.check_pseudonym_suite()?;
         Ok(AppCertificate {
             app_id,
             name,
@@ -335,7 +374,7 @@ pub fn verify_request(
         .map_err(|_| CoreError::InvalidRequest("signature must be 64 bytes"))?;
     key.verify_strict(&request.signing_bytes(), &Signature::from_bytes(&sig))
         .map_err(|_| CoreError::InvalidRequest("app signature does not verify"))?;
-    cert.policy.allows(&request.statements)?;
+    cert.policy.allows(&request.statements, &request.suites)?;
     Ok(cert)
 }
 
@@ -360,6 +399,7 @@ mod tests {
             disclose,
             age: true,
             pseudonym: true,
+            pseudonym_suite: Some(Suite::Groth16),
             not_expired: true,
             assurance: false,
         };
@@ -448,6 +488,85 @@ mod tests {
         for n in 0..bytes.len() {
             assert!(AppCertificate::from_bytes(&bytes[..n]).is_err());
         }
+    }
+
+    #[test]
+    fn pseudonyms_in_the_certificates_suite_only() {
+        let (registry, app, cert, req) = setup();
+        let (rk, now) = (registry.verifying_key(), 1_800_000_000);
+        // Another suite than the certificate's: refused, also when the certificate's is listed
+        // beside it (and a request for a pseudonym never lists two).
+        for suites in [
+            vec![Suite::BbsSha256],
+            vec![Suite::Groth16, Suite::BbsSha256],
+        ] {
+            let mut r = req.clone();
+            r.suites = suites.clone();
+            sign_request(&mut r, &app);
+            assert!(verify_request(&r, &rk, now).is_err(), "{suites:?}");
+        }
+        let mut r = req.clone();
+        r.suites = vec![Suite::Groth16, Suite::BbsSha256];
+        assert!(matches!(
+            r.validate(Audience::for_app_id(&r.app_id)),
+            Err(CoreError::InvalidRequest(_))
+        ));
+        let mut r = req.clone();
+        r.suites = vec![Suite::BbsShake256];
+        assert!(matches!(
+            cert.policy.allows(&r.statements, &r.suites),
+            Err(CoreError::NotAllowed(_))
+        ));
+        // Without a pseudonym, any suites.
+        let mut r = req.clone();
+        r.statements.pseudonym = false;
+        r.suites = Suite::ALL.to_vec();
+        sign_request(&mut r, &app);
+        verify_request(&r, &rk, now).unwrap();
+        // A pseudonym policy without its suite (or a suite without the policy) is not issued.
+        for (pseudonym, pseudonym_suite) in [(true, None), (false, Some(Suite::BbsSha256))] {
+            let policy = AppPolicy {
+                pseudonym,
+                pseudonym_suite,
+                ..AppPolicy::default()
+            };
+            assert!(AppCertificate::issue(
+                &registry,
+                "a.b",
+                "n",
+                "c",
+                policy,
+                app.verifying_key().to_bytes(),
+                1
+            )
+            .is_err());
+        }
+    }
+
+    #[test]
+    fn version_1_certificates_are_refused() {
+        let (registry, _, cert, _) = setup();
+        // The v1 body: version 1 and no pseudonym-suite byte, signed by the registry.
+        let body = cert.body();
+        let suite_at = 4
+            + dst::APP_CERTIFICATE.len()
+            + 2
+            + 3 * 4
+            + cert.app_id.len()
+            + cert.name.len()
+            + cert.category.len()
+            + 2
+            + 1;
+        let mut v1 = body[..suite_at].to_vec();
+        v1.extend_from_slice(&body[suite_at + 1..]);
+        let ver_at = 4 + dst::APP_CERTIFICATE.len();
+        v1[ver_at..ver_at + 2].copy_from_slice(&1u16.to_be_bytes());
+        let sig = registry.sign(&v1).to_bytes();
+        v1.extend_from_slice(&sig);
+        assert!(matches!(
+            AppCertificate::from_bytes(&v1),
+            Err(CoreError::InvalidAppCertificate(_))
+        ));
     }
 
     #[test]

@@ -116,6 +116,11 @@ pub fn app_policy() -> Value {
             "age": {"type": "boolean"},
             "assurance": {"type": "boolean"},
             "pseudonym": {"type": "boolean"},
+            "pseudonym_suite": {
+                "anyOf": [suite(), {"type": "null"}],
+                "description": "the one suite of the app's pseudonyms (the registry picks \
+                    bbs-sha256 when a policy with pseudonym omits it)",
+            },
             "not_expired": {"type": "boolean"},
         },
     })

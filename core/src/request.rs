@@ -292,6 +292,12 @@ impl PresentationRequest {
         if self.suites.is_empty() {
             return Err(CoreError::InvalidRequest("no suite accepted"));
         }
+        if self.statements.pseudonym && self.suites.len() != 1 {
+            // One pseudonym per person per app: in several suites a person would have several.
+            return Err(CoreError::InvalidRequest(
+                "a request for a pseudonym accepts exactly one suite",
+            ));
+        }
         for (i, s) in self.suites.iter().enumerate() {
             if self.suites[..i].contains(s) {
                 return Err(CoreError::InvalidRequest("repeated suite"));

@@ -9,8 +9,9 @@
 //! ```
 //!
 //! It enrols an adult and a 15-year-old (approved by the adult as guardian), proves "over 18 +
-//! real-name + pseudonym" to both apps in each suite, and shows the refusals: the minor's "over
-//! 18", a replayed presentation (409), a revoked credential. It exits non-zero if any step
+//! real-name" to both apps in each suite, with each app's pseudonym in the one suite its
+//! certificate names, and shows the refusals: a pseudonym asked in another suite, the minor's
+//! "over 18", a replayed presentation (409), a revoked credential. It exits non-zero if any step
 //! misbehaves. Its Groth16 suite runs on development keys (public trapdoor, said so on screen)
 //! from `$NETID_KEY_DIR` (else `$XDG_DATA_HOME/netid/groth16`); the first run makes them.
 //!
@@ -53,6 +54,10 @@ pub const DEMO_APPS: [(&str, &str, &str); 2] = [
     ("shop.example", "示例商城 Example Shop", "shopping"),
     ("game.example", "示例游戏 Example Games", "gaming"),
 ];
+
+/// The suite of each demo app's pseudonyms (its certificate fixes one: one pseudonym per
+/// person per app), in [`DEMO_APPS`] order.
+pub const DEMO_PSEUDONYM_SUITES: [Suite; 2] = [Suite::BbsSha256, Suite::Groth16];
 
 fn err(m: impl Into<String>) -> CliError {
     CliError(m.into())
@@ -136,7 +141,7 @@ impl Services {
 
         let mut apps = Vec::new();
         let mut app_keys = Vec::new();
-        for (id, name, category) in DEMO_APPS {
+        for ((id, name, category), nym_suite) in DEMO_APPS.into_iter().zip(DEMO_PSEUDONYM_SUITES) {
             let key = random_key();
             let body = RegisterAppRequest {
                 app_id: id.into(),
@@ -147,6 +152,7 @@ impl Services {
                     age: true,
                     assurance: true,
                     pseudonym: true,
+                    pseudonym_suite: Some(nym_suite),
                     not_expired: true,
                 },
                 app_key: key.verifying_key().to_bytes(),
@@ -209,17 +215,24 @@ impl Services {
             .ok_or_else(|| err(format!("no code was sent to {phone}")))
     }
 
-    /// Asks the verifier service for a new request of `app_id` (over 18, real-name, pseudonym,
-    /// not expired, `suites`); returns its URL (what the QR code holds).
+    /// Asks the verifier service for a new request of `app_id` (over `age`, real-name, not
+    /// expired, the app's pseudonym if `pseudonym`, `suites`); returns its URL (what the QR code
+    /// holds).
     ///
     /// # Errors
-    /// Network errors; the service's refusal.
-    pub fn request_url(&self, app_id: &str, age: u8, suites: &[Suite]) -> CliResult<String> {
+    /// Network errors; the service's refusal (a pseudonym in another suite than the app's).
+    pub fn request_url(
+        &self,
+        app_id: &str,
+        age: u8,
+        suites: &[Suite],
+        pseudonym: bool,
+    ) -> CliResult<String> {
         let body = CreateRequest {
             app_id: Some(app_id.into()),
             age_at_least: Some(age),
             assurance_at_least: Some(AssuranceLevel::Remote),
-            pseudonym: true,
+            pseudonym,
             not_expired: true,
             suites: Some(suites.to_vec()),
             ..CreateRequest::default()
@@ -304,9 +317,10 @@ pub fn run() -> CliResult<()> {
     let svc = Services::start()?;
     println!("   issuer:   {}", svc.issuer_url);
     println!("   verifier: {}", svc.verifier_url);
-    for (id, name, cat) in DEMO_APPS {
+    for ((id, name, cat), nym_suite) in DEMO_APPS.into_iter().zip(DEMO_PSEUDONYM_SUITES) {
         println!(
-            "   app registered: {name} ({id}), category {cat}: may ask age, assurance, pseudonym"
+            "   app registered: {name} ({id}), category {cat}: may ask age, assurance, and a \
+             pseudonym in {nym_suite}"
         );
     }
     let today = Date::from_unix_seconds(i64::try_from(ops::now()).unwrap_or(0), 8 * 3600)
@@ -376,7 +390,7 @@ pub fn run() -> CliResult<()> {
 
     step(
         4,
-        "出示 / over 18 + real-name + pseudonym, to both apps, in each suite",
+        "出示 / over 18 + real-name to both apps in each suite; each app's pseudonym in its suite",
     );
     let secrets = [
         ops::plain_netid(&adult_netid),
@@ -385,13 +399,22 @@ pub fn run() -> CliResult<()> {
         adult_birth.to_string(),
         serde_json::to_string(&adult_birth).unwrap_or_default(),
     ];
-    let mut nyms: BTreeMap<(&'static str, &str), String> = BTreeMap::new();
+    let mut nyms: BTreeMap<&str, String> = BTreeMap::new();
     let mut last = None;
     let mut yes = || -> CliResult<bool> { Ok(true) };
     for suite in Suite::ALL {
-        for (app_id, _, _) in DEMO_APPS {
-            println!("   [{} → {app_id}]", suite.name());
-            let url = svc.request_url(app_id, 18, &[suite])?;
+        for ((app_id, _, _), nym_suite) in DEMO_APPS.into_iter().zip(DEMO_PSEUDONYM_SUITES) {
+            let pseudonym = suite == nym_suite;
+            println!(
+                "   [{} → {app_id}{}]",
+                suite.name(),
+                if pseudonym {
+                    ", with its pseudonym"
+                } else {
+                    ""
+                }
+            );
+            let url = svc.request_url(app_id, 18, &[suite], pseudonym)?;
             let out = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
             let Verdict::Accepted(claims) = &out.verdict else {
                 return Err(err(format!(
@@ -406,42 +429,50 @@ pub fn run() -> CliResult<()> {
                     .all(|s| !s.is_empty() && !text.contains(s.as_str())),
                 "the verifier learnt no 网号, ID number or birthdate",
             )?;
-            nyms.insert(
-                (suite.name(), app_id),
-                claims["pseudonym"].as_str().unwrap_or_default().to_owned(),
-            );
+            if pseudonym {
+                let nym = claims["pseudonym"].as_str().unwrap_or_default().to_owned();
+                // The same app again: the same pseudonym.
+                let url = svc.request_url(app_id, 18, &[suite], true)?;
+                let again = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
+                let Verdict::Accepted(claims) = &again.verdict else {
+                    return Err(err("repeat presentation not accepted"));
+                };
+                check(
+                    !nym.is_empty() && claims["pseudonym"].as_str() == Some(nym.as_str()),
+                    &format!(
+                        "{}: same pseudonym on a second visit to {app_id}",
+                        suite.name()
+                    ),
+                )?;
+                nyms.insert(app_id, nym);
+            }
             last = Some(out);
         }
-        // The same app again: the same pseudonym.
-        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite])?;
-        let again = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
-        let Verdict::Accepted(claims) = &again.verdict else {
-            return Err(err("repeat presentation not accepted"));
-        };
-        let first = &nyms[&(suite.name(), DEMO_APPS[0].0)];
-        let second = &nyms[&(suite.name(), DEMO_APPS[1].0)];
-        check(
-            claims["pseudonym"].as_str() == Some(first.as_str()),
-            &format!(
-                "{}: same pseudonym on a second visit to the same app",
-                suite.name()
-            ),
-        )?;
-        check(
-            !first.is_empty() && first != second,
-            &format!(
-                "{}: different pseudonyms for the two apps (unlinkable)",
-                suite.name()
-            ),
-        )?;
     }
+    let (shop, game) = (DEMO_APPS[0].0, DEMO_APPS[1].0);
+    check(
+        nyms.len() == 2 && nyms[shop] != nyms[game],
+        "different pseudonyms for the two apps (unlinkable)",
+    )?;
     println!("   pseudonyms (化名):");
-    for ((suite, app), n) in &nyms {
-        println!("     {suite:<13} {app:<13} {}…", &n[..n.len().min(24)]);
+    for ((app, _, _), suite) in DEMO_APPS.into_iter().zip(DEMO_PSEUDONYM_SUITES) {
+        let n = &nyms[app];
+        println!("     {app:<13} {suite:<13} {}…", &n[..n.len().min(24)]);
+    }
+    // One pseudonym per person per app: the shop cannot ask for one in another suite.
+    match svc.request_url(shop, 18, &[Suite::Groth16], true) {
+        Err(e) => {
+            println!("   {e}");
+            check(
+                e.0.contains("422") || e.0.contains("suite"),
+                "a pseudonym in another suite than the app's is refused (one per person per app)",
+            )?;
+        }
+        Ok(_) => return Err(err("a pseudonym request in a second suite was created")),
     }
 
     step(5, "未成年人 / the 15-year-old is asked \"over 18\"");
-    let url = svc.request_url(DEMO_APPS[0].0, 18, &[Suite::BbsSha256])?;
+    let url = svc.request_url(DEMO_APPS[0].0, 18, &[Suite::BbsSha256], true)?;
     match ops::present(&mut teen, &url, &PresentOptions::default(), &mut yes) {
         Err(e) => {
             println!("   {e}");
@@ -484,7 +515,7 @@ pub fn run() -> CliResult<()> {
             suite.name(),
             DEMO_APPS[0].0
         );
-        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite])?;
+        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite], false)?;
         match ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes) {
             Ok(o) if matches!(o.verdict, Verdict::Accepted(_)) => {
                 return Err(err(format!(

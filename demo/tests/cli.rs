@@ -38,9 +38,10 @@ fn demo_runs_end_to_end() {
         "three credentials",
         "pending: no credential before a guardian approves",
         "the teen collected three credentials",
-        "bbs-sha256: different pseudonyms for the two apps",
-        "bbs-shake256: same pseudonym on a second visit",
-        "groth16: different pseudonyms for the two apps",
+        "bbs-sha256: same pseudonym on a second visit to shop.example",
+        "groth16: same pseudonym on a second visit to game.example",
+        "different pseudonyms for the two apps (unlinkable)",
+        "a pseudonym in another suite than the app's is refused",
         "the minor cannot prove \"over 18\": refused",
         "the replay is rejected (409)",
         "the verifier holds the new revocation state",
@@ -203,6 +204,7 @@ fn commands_over_http_with_refusals() {
                 shop.0,
                 18,
                 &[netid_holder::cli::parse_suite(suite).unwrap()],
+                false,
             )
             .unwrap();
         let t = adult.ok(&["present", &url, "--yes"]);
@@ -216,7 +218,7 @@ fn commands_over_http_with_refusals() {
 
     // Consent declined: nothing sent (stdin closed counts as no answer → error, not a panic).
     let url = svc
-        .request_url(shop.0, 18, &[netid_core::Suite::BbsSha256])
+        .request_url(shop.0, 18, &[netid_core::Suite::BbsSha256], true)
         .unwrap();
     let t = adult.fails(&["present", &url]);
     assert!(t.contains("no answer") || t.contains("declined"), "{t}");
@@ -339,7 +341,7 @@ fn commands_over_http_with_refusals() {
     assert!(t.contains("shopping"), "{t}");
     adult.fails(&["guardian", "permissions", &teen_netid, "--allow", "casino"]);
     let url = svc
-        .request_url(shop.0, 18, &[netid_core::Suite::BbsSha256])
+        .request_url(shop.0, 18, &[netid_core::Suite::BbsSha256], true)
         .unwrap();
     let t = teen.fails(&["present", &url, "--yes"]);
     assert!(t.contains("refused") && t.contains("18"), "{t}");

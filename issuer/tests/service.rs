@@ -302,15 +302,32 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
     .unwrap();
     let n = u64::try_from(now()).unwrap();
     let day = today(now()).unwrap();
-    for suite in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16] {
+    // The registry fixed the default pseudonym suite for the shop, which named none.
+    assert_eq!(
+        shop.certificate().policy.pseudonym_suite,
+        Some(Suite::BbsSha256)
+    );
+    for (k, suite) in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16]
+        .into_iter()
+        .enumerate()
+    {
         let cred = credential(&resp, suite);
+        // Without a pseudonym, any suite; with one, an app whose certificate names the suite.
         let req = adult_request(&shop, day, n, &[suite]);
         verifier.register(&req, n).unwrap();
         let p = present(&app, &meta, &cred, &req).await.unwrap();
         let claims = verifier.verify(&req, &p, n).await.unwrap();
         assert_eq!(claims.suite, suite);
         assert_eq!(claims.age_at_least, Some(18));
-        assert!(claims.pseudonym.is_some());
+        assert_eq!(claims.pseudonym.is_some(), suite == Suite::BbsSha256);
+        let id = format!("{}.nym.example", suite.name());
+        let nym_app = register_app_in(&app, &id, 20 + k as u8, &[], Some(suite)).await;
+        let req = adult_request(&nym_app, day, n, &[suite]);
+        assert!(req.statements.pseudonym);
+        verifier.register(&req, n).unwrap();
+        let p = present(&app, &meta, &cred, &req).await.unwrap();
+        let claims = verifier.verify(&req, &p, n).await.unwrap();
+        assert!(claims.pseudonym.is_some(), "{suite:?}");
     }
 
     // Revocation by the admin: the root and the epoch move on.

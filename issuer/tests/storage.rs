@@ -564,6 +564,7 @@ mod suite {
             policy: AppPolicy {
                 age: true,
                 pseudonym: true,
+                pseudonym_suite: Some(Suite::BbsSha256),
                 ..AppPolicy::default()
             },
             app_key: [3; 32],

@@ -19,7 +19,9 @@
 //! // The platform's app registry certifies the app's key and what it may ask.
 //! let registry = SigningKey::from_bytes(&[1; 32]);
 //! let app_key = SigningKey::from_bytes(&[2; 32]);
-//! let policy = AppPolicy { age: true, pseudonym: true, ..AppPolicy::default() };
+//! let policy = AppPolicy {
+//!     age: true, pseudonym: true, pseudonym_suite: Some(Suite::BbsSha256), ..AppPolicy::default()
+//! };
 //! let cert = AppCertificate::issue(
 //!     &registry, "shop.example", "示例商城", "shopping", policy,
 //!     app_key.verifying_key().to_bytes(), 2_000_000_000,
@@ -32,9 +34,10 @@
 //!     .request(Date::from_ymd(2027, 1, 15)?)
 //!     .age_at_least(18)
 //!     .pseudonym()
-//!     .suites(&[Suite::BbsSha256, Suite::Groth16])
 //!     .build(now)?;
 //! assert_eq!(request.expires_at, now + 300);
+//! // One pseudonym per person per app: the request accepts only the certificate's suite.
+//! assert_eq!(request.suites, [Suite::BbsSha256]);
 //! netid_core::verify_request(&request, &registry.verifying_key(), now)?;
 //!
 //! // Asking for more than the certificate allows is refused.
@@ -70,7 +73,7 @@ pub use verify::{
 #[allow(clippy::unwrap_used)]
 pub(crate) mod test_support {
     use ed25519_dalek::SigningKey;
-    use netid_core::{AppCertificate, AppPolicy, Attribute, AttributeSet};
+    use netid_core::{AppCertificate, AppPolicy, Attribute, AttributeSet, Suite};
 
     use crate::App;
 
@@ -87,6 +90,7 @@ pub(crate) mod test_support {
             age: true,
             assurance: true,
             pseudonym: true,
+            pseudonym_suite: Some(Suite::BbsSha256),
             not_expired: true,
         };
         let cert = AppCertificate::issue(

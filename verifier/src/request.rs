@@ -71,12 +71,13 @@ impl App {
     }
 
     /// Starts a request evaluated on `today` (the verifier's civil date): nothing asked yet,
-    /// all suites accepted, [`DEFAULT_TTL`].
+    /// all suites accepted (only the certificate's pseudonym suite once a pseudonym is asked),
+    /// [`DEFAULT_TTL`].
     pub fn request(&self, today: Date) -> RequestBuilder<'_> {
         RequestBuilder {
             app: self,
             statements: Statements::new(today),
-            suites: Suite::ALL.to_vec(),
+            suites: None,
             ttl: DEFAULT_TTL,
         }
     }
@@ -88,7 +89,7 @@ impl App {
 pub struct RequestBuilder<'a> {
     app: &'a App,
     statements: Statements,
-    suites: Vec<Suite>,
+    suites: Option<Vec<Suite>>,
     ttl: Duration,
 }
 
@@ -137,9 +138,11 @@ impl RequestBuilder<'_> {
         self
     }
 
-    /// The accepted suites, in order of preference.
+    /// The accepted suites, in order of preference. A request for a pseudonym accepts exactly
+    /// the suite the app certificate names (the default then); [`RequestBuilder::build`] refuses
+    /// any other list.
     pub fn suites(mut self, suites: &[Suite]) -> Self {
-        self.suites = suites.to_vec();
+        self.suites = Some(suites.to_vec());
         self
     }
 
@@ -153,8 +156,15 @@ impl RequestBuilder<'_> {
     ///
     /// # Errors
     /// [`VerifierError::InvalidRequest`] when the statements are malformed, ask for something
-    /// the app's certificate does not allow, or no suite is accepted.
+    /// the app's certificate does not allow, no suite is accepted, or a pseudonym is asked in
+    /// other suites than the certificate's.
     pub fn build(self, now: u64) -> Result<PresentationRequest> {
+        let policy = &self.app.certificate.policy;
+        let suites = match (self.suites, self.statements.pseudonym) {
+            (Some(s), _) => s,
+            (None, true) => policy.pseudonym_suite.into_iter().collect(),
+            (None, false) => Suite::ALL.to_vec(),
+        };
         let mut nonce = [0u8; 32];
         OsRng
             .try_fill_bytes(&mut nonce)
@@ -165,17 +175,15 @@ impl RequestBuilder<'_> {
             nonce: Nonce::new(nonce),
             expires_at: now.saturating_add(self.ttl.as_secs().max(1)),
             statements: self.statements,
-            suites: self.suites,
+            suites,
             app_certificate: self.app.certificate_bytes.clone().into(),
             signature: Vec::new().into(),
         };
+        policy
+            .allows(&request.statements, &request.suites)
+            .map_err(VerifierError::request)?;
         request
             .validate(Audience::for_app_id(&request.app_id))
-            .map_err(VerifierError::request)?;
-        self.app
-            .certificate
-            .policy
-            .allows(&request.statements)
             .map_err(VerifierError::request)?;
         sign_request(&mut request, &self.app.key);
         Ok(request)
@@ -206,6 +214,9 @@ mod tests {
             .unwrap();
         assert_ne!(a.nonce, b.nonce);
         assert_eq!(a.expires_at, 1_800_000_300);
+        // A pseudonym request accepts only the certificate's pseudonym suite; others accept all.
+        assert_eq!(a.suites, vec![Suite::BbsSha256]);
+        assert_eq!(b.suites, Suite::ALL.to_vec());
         let cert = verify_request(&a, &registry().verifying_key(), 1_800_000_000).unwrap();
         assert_eq!(cert.app_id, "shop.example");
         assert!(format!("{app:?}").contains("redacted"));
@@ -221,6 +232,23 @@ mod tests {
         assert!(matches!(r, Err(VerifierError::InvalidRequest(_))));
         let r = app.request(today).age_at_least(0).build(1);
         assert!(matches!(r, Err(VerifierError::InvalidRequest(_))));
+        // One pseudonym per person per app: no pseudonym in another suite, or in several.
+        for suites in [
+            &[Suite::Groth16][..],
+            &[Suite::BbsSha256, Suite::Groth16],
+            &Suite::ALL,
+        ] {
+            let r = app.request(today).pseudonym().suites(suites).build(1);
+            assert!(
+                matches!(r, Err(VerifierError::InvalidRequest(_))),
+                "{suites:?}"
+            );
+        }
+        app.request(today)
+            .pseudonym()
+            .suites(&[Suite::BbsSha256])
+            .build(1)
+            .unwrap();
     }
 
     #[test]

@@ -68,7 +68,8 @@ fn forged_over_18_for_a_child(req: &netid_core::PresentationRequest) -> Presenta
 #[tokio::test]
 async fn forged_proof_passes_only_where_development_keys_are_accepted() {
     let w = world();
-    let shop = app(&w.registry, "shop.example", 7);
+    // Pseudonyms in Groth16, so that the forged presentation carries one.
+    let shop = app_in(&w.registry, "shop.example", 7, Suite::Groth16);
     assert!(groth16_keys().verifier().is_development());
 
     // A verifier that accepts development keys (a demo) is fooled: a child is "over 18".

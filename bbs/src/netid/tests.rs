@@ -71,10 +71,17 @@ fn request(app_id: &str, nonce: u8) -> PresentationRequest {
             pseudonym: true,
             not_expired: true,
         },
-        suites: vec![Suite::BbsSha256, Suite::BbsShake256],
+        suites: vec![Suite::BbsSha256],
         app_certificate: Vec::new().into(),
         signature: Vec::new().into(),
     }
+}
+
+/// `req` accepting exactly `suite` (a request for a pseudonym accepts one suite).
+fn for_suite(req: &PresentationRequest, suite: Ciphersuite) -> PresentationRequest {
+    let mut r = req.clone();
+    r.suites = vec![NetidBbs::new(suite).core_suite()];
+    r
 }
 
 fn present(
@@ -85,8 +92,15 @@ fn present(
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
     let sig = n.issue(&i.sk, &i.pk, a).unwrap();
-    n.present(&i.pk, &i.digits, a, &sig, req, &mut rand::rng())
-        .unwrap()
+    n.present(
+        &i.pk,
+        &i.digits,
+        a,
+        &sig,
+        &for_suite(req, suite),
+        &mut rand::rng(),
+    )
+    .unwrap()
 }
 
 fn forged(
@@ -103,7 +117,7 @@ fn forged(
         &i.digits,
         a,
         &sig,
-        req,
+        &for_suite(req, suite),
         &mut rand::rng(),
         Some(delta),
     )
@@ -115,7 +129,7 @@ fn verify(
     req: &PresentationRequest,
     p: &Presentation,
 ) -> Result<VerifiedPresentation> {
-    NetidBbs::new(suite).verify_presentation(&issuer(suite).pk, req, p)
+    NetidBbs::new(suite).verify_presentation(&issuer(suite).pk, &for_suite(req, suite), p)
 }
 
 #[test]

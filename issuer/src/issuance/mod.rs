@@ -278,6 +278,7 @@ fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
         age: true,
         assurance: true,
         pseudonym: false,
+        pseudonym_suite: None,
         not_expired: true,
     };
     let cert = AppCertificate::issue(

@@ -222,14 +222,27 @@ pub async fn enrol(
     .await
 }
 
-/// Registers an app through the admin route; returns the app (certificate + key).
+/// Registers an app through the admin route; returns the app (certificate + key). The policy
+/// names no pseudonym suite: the registry picks its default.
 pub async fn register_app(app: &Router, id: &str, key_seed: u8, disclose: &[Attribute]) -> App {
+    register_app_in(app, id, key_seed, disclose, None).await
+}
+
+/// [`register_app`] with the app's pseudonym suite named in the registration.
+pub async fn register_app_in(
+    app: &Router,
+    id: &str,
+    key_seed: u8,
+    disclose: &[Attribute],
+    pseudonym_suite: Option<Suite>,
+) -> App {
     let key = SigningKey::from_bytes(&[key_seed; 32]);
     let policy = AppPolicy {
         disclose: disclose.iter().copied().collect::<AttributeSet>(),
         age: true,
         assurance: true,
         pseudonym: true,
+        pseudonym_suite,
         not_expired: true,
     };
     let body = json!({
@@ -328,16 +341,19 @@ pub fn present_groth16(
     .map_err(|e| e.to_string())
 }
 
-/// An "over 18 + real-name verified + pseudonym" request of `app`.
+/// An "over 18 + real-name verified" request of `app`, plus its pseudonym when `suites` is
+/// exactly the app's pseudonym suite (one pseudonym per person per app).
 pub fn adult_request(app: &App, today: Date, now: u64, suites: &[Suite]) -> PresentationRequest {
-    app.request(today)
+    let mut b = app
+        .request(today)
         .age_at_least(18)
         .assurance_at_least(netid_core::AssuranceLevel::Remote)
-        .pseudonym()
         .not_expired()
-        .suites(suites)
-        .build(now)
-        .unwrap()
+        .suites(suites);
+    if app.certificate().policy.pseudonym_suite.map(|s| [s]) == suites.try_into().ok() {
+        b = b.pseudonym();
+    }
+    b.build(now).unwrap()
 }
 
 /// Minimal HTTP/1.1 over a fresh TCP connection (for the real-server tests).

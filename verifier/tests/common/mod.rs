@@ -88,7 +88,13 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
     }
 }
 
+/// An app whose pseudonyms are in `bbs-sha256`.
 pub fn app(registry: &SigningKey, id: &str, key: u8) -> App {
+    app_in(registry, id, key, Suite::BbsSha256)
+}
+
+/// An app whose pseudonyms are in `suite` (its certificate names one suite).
+pub fn app_in(registry: &SigningKey, id: &str, key: u8, suite: Suite) -> App {
     let key = SigningKey::from_bytes(&[key; 32]);
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::GivenName);
@@ -97,6 +103,7 @@ pub fn app(registry: &SigningKey, id: &str, key: u8) -> App {
         age: true,
         assurance: true,
         pseudonym: true,
+        pseudonym_suite: Some(suite),
         not_expired: true,
     };
     let cert = AppCertificate::issue(
@@ -116,15 +123,19 @@ pub fn today() -> Date {
     Date::from_ymd(2026, 11, 23).unwrap()
 }
 
+/// "Over 18 + given name + not expired", accepting `suites`, plus the app's pseudonym when
+/// `suites` is exactly the app's pseudonym suite (one pseudonym per person per app).
 pub fn request(app: &App, suites: &[Suite]) -> PresentationRequest {
-    app.request(today())
+    let mut b = app
+        .request(today())
         .age_at_least(18)
         .disclose(Attribute::GivenName)
-        .pseudonym()
         .not_expired()
-        .suites(suites)
-        .build(NOW)
-        .unwrap()
+        .suites(suites);
+    if app.certificate().policy.pseudonym_suite.map(|s| [s]) == suites.try_into().ok() {
+        b = b.pseudonym();
+    }
+    b.build(NOW).unwrap()
 }
 
 pub fn bbs_present(w: &World, i: usize, req: &PresentationRequest) -> Presentation {
