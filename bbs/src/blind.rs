@@ -29,7 +29,7 @@ use crate::codec::{decode_g1, decode_nonzero_scalar, decode_scalar};
 use crate::error::{BbsError, Result};
 use crate::generators::Generators;
 use crate::keys::{PublicKey, SecretKey};
-use crate::msm::msm_ct;
+use crate::msm::{msm_ct, msm_vartime};
 use crate::proof::{calculate_random_scalars, core_proof_gen, core_proof_verify, Proof};
 use crate::signature::{calculate_domain, compute_B, core_verify, Signature};
 use crate::suite::{scalar_to_be, Ciphersuite, POINT_LEN, SCALAR_LEN};
@@ -596,7 +596,7 @@ fn verify_commitment_with(gens: &Generators, c: &Commitment, api_id: &[u8]) -> R
     let mut terms = Vec::with_capacity(gens.len());
     terms.push((0, c.s_hat));
     terms.extend(c.m_hat.iter().enumerate().map(|(i, m)| (i + 1, *m)));
-    let Cbar = gens.lincomb(&terms, false) - G1Projective::from(c.C) * c.c;
+    let Cbar = gens.lincomb(&terms, false) + msm_vartime(&[(G1Projective::from(c.C), -c.c)]);
     let cv = blind_challenge(gens, &c.C, &G1Affine::from(Cbar), api_id);
     if cv == c.c {
         Ok(())

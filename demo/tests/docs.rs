@@ -234,9 +234,25 @@ fn check_output(name: &str, root: &Path, out: &str) {
                 "\"signature\"",
                 "{\"valid\":true}",
                 "\"pseudonym\"",
+                "\"commitmentWithProof\"",
+                "\"proverBlind\"",
             ] {
                 assert!(out.contains(shown), "{shown} not shown:\n{out}");
             }
+            // blind-sign on signature004.json prints the fixture's signature, and
+            // blind-verify-proof accepts proof003.json (the last line of the block).
+            let fixture = std::fs::read_to_string(
+                root.join("bbs/tests/fixtures/blind/bls12-381-sha-256/signature/signature004.json"),
+            )
+            .unwrap();
+            let f: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+            let sig = f["signature"].as_str().unwrap();
+            assert!(out.contains(sig), "blind-sign did not print {sig}:\n{out}");
+            assert_eq!(
+                out.trim_end().lines().last(),
+                Some("{\"valid\":true}"),
+                "{out}"
+            );
         }
         n if n.contains("netid-circuits") => {
             assert!(out.contains("{\"valid\":true}"), "eddsa-verify:\n{out}");
