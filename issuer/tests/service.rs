@@ -798,3 +798,82 @@ fn openapi_document_and_specs_list_the_same_routes() {
     documented.sort();
     assert_eq!(documented, generated);
 }
+
+/// A signed refresh request of `dev` for `netid`.
+fn signed_refresh(netid: &str, dev: &ed25519_dalek::SigningKey) -> RefreshRequest {
+    let ts = now();
+    let dk = dev.verifying_key().to_bytes();
+    RefreshRequest {
+        netid: netid.to_owned(),
+        device_key: dk,
+        timestamp: ts,
+        device_signature: ed25519_dalek::Signer::sign(
+            dev,
+            &netid_issuer::api::refresh_pop_message(netid, ts, &dk),
+        )
+        .to_bytes(),
+        suites: vec![],
+        ticket: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_refusals_are_uniform_until_the_device_is_the_holders() {
+    let (db, _dir) = sqlite_url();
+    let (state, sender) = issuer(&db, None).await;
+    let app = router(state);
+    let (s, resp) = enrol(
+        &app,
+        &sender,
+        &card("丽", born(30), 51),
+        &device(51),
+        &phone(51),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{resp}");
+    let netid = resp["netid"].as_str().unwrap().to_owned();
+    // A 网号 this issuer never assigned: enrolled at another issuer (other keys).
+    let (db2, _dir2) = sqlite_url();
+    let (state2, sender2) = issuer(&db2, None).await;
+    let other = router(state2);
+    let (s, resp2) = enrol(
+        &other,
+        &sender2,
+        &card("伟", born(40), 52),
+        &device(52),
+        &phone(52),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{resp2}");
+    let unknown = resp2["netid"].as_str().unwrap().to_owned();
+
+    let post = |r: &RefreshRequest| {
+        let body = serde_json::to_string(r).unwrap();
+        let app = app.clone();
+        async move { call(&app, "POST", "/v1/credentials", Some(&body), false).await }
+    };
+    // A stranger's device, for a real 网号 and for an unknown one, twice each: the same 403
+    // every time (no "already used" on the second try: a stranger's request is not remembered).
+    let stranger = device(99);
+    let mut answers = Vec::new();
+    for n in [&netid, &unknown] {
+        let r = signed_refresh(n, &stranger);
+        for _ in 0..2 {
+            let (s, v) = post(&r).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+            answers.push(v);
+        }
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    // The holder's own device refreshes, once per signed request.
+    let r = signed_refresh(&netid, &device(51));
+    let (s, v) = post(&r).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = post(&r).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v.to_string().contains("already used"), "{v}");
+}

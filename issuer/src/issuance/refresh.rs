@@ -70,8 +70,10 @@ impl<S: Storage> Issuer<S> {
     /// with the ticket): authenticated by the device key the credentials are bound to.
     ///
     /// # Errors
-    /// [`IssuerError::NotAllowed`] for a revoked device, a suspended or pending person, a bad
-    /// signature or timestamp; [`IssuerError::NotFound`] for an unknown 网号.
+    /// [`IssuerError::NotAllowed`] for a bad signature or timestamp, and — the same answer — for
+    /// an unknown 网号 or a device that holds none of its credentials (nor a valid ticket); to
+    /// the person's own device, for a revoked device or a suspended person;
+    /// [`IssuerError::GuardianApprovalRequired`] for a pending one.
     pub async fn refresh(
         &self,
         req: &crate::api::RefreshRequest,
@@ -93,6 +95,35 @@ impl<S: Storage> Issuer<S> {
                 &Signature::from_bytes(&req.device_signature),
             )
             .map_err(|_| IssuerError::NotAllowed("device_signature does not verify"))?;
+        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
+        // The device signs its own request, so anyone can send one for any 网号. Until the
+        // device is shown to hold this person's credentials (or their guardian-approval ticket),
+        // every refusal is the same 403: no oracle for whether a 网号 exists or what state it is
+        // in, and nothing is remembered (a stranger cannot fill the replay cache).
+        let refused = || IssuerError::NotAllowed("refresh refused for this device and 网号");
+        let person = self
+            .storage
+            .person_by_netid(&netid)
+            .await?
+            .ok_or_else(refused)?;
+        let digest = netid_core::device_key_digest(&req.device_key);
+        let latest = self
+            .storage
+            .credentials_of(person.id)
+            .await?
+            .into_iter()
+            .filter(|c| bool::from(c.device_key.ct_eq(&digest)))
+            .max_by_key(|c| c.id);
+        let revoked = match (&latest, &req.ticket) {
+            (Some(c), _) => c.status == CredentialStatus::Revoked,
+            (None, Some(t)) => {
+                self.check_ticket(t, person.id, &digest, now)
+                    .map_err(|_| refused())?;
+                false
+            }
+            (None, None) => return Err(refused()),
+        };
+        // From here on the requester is the person's own device: it may learn why.
         {
             let mut seen = self
                 .refreshes_seen
@@ -103,12 +134,6 @@ impl<S: Storage> Issuer<S> {
                 return Err(IssuerError::NotAllowed("refresh request already used"));
             }
         }
-        let suites = suites_or_all(&req.suites, self.groth16_setup)?;
-        let person = self
-            .storage
-            .person_by_netid(&netid)
-            .await?
-            .ok_or(IssuerError::NotFound("person"))?;
         match person.status {
             PersonStatus::Active => {}
             PersonStatus::PendingGuardianApproval => {
@@ -118,27 +143,10 @@ impl<S: Storage> Issuer<S> {
                 return Err(IssuerError::NotAllowed("this enrolment is suspended"))
             }
         }
-        let digest = netid_core::device_key_digest(&req.device_key);
-        let latest = self
-            .storage
-            .credentials_of(person.id)
-            .await?
-            .into_iter()
-            .filter(|c| bool::from(c.device_key.ct_eq(&digest)))
-            .max_by_key(|c| c.id);
-        match (latest, &req.ticket) {
-            (Some(c), _) if c.status != CredentialStatus::Revoked => {}
-            (Some(_), _) => {
-                return Err(IssuerError::NotAllowed(
-                    "the credentials of this device were revoked; enrol again",
-                ))
-            }
-            (None, Some(t)) => self.check_ticket(t, person.id, &digest, now)?,
-            (None, None) => {
-                return Err(IssuerError::NotAllowed(
-                    "no credential was issued to this device",
-                ))
-            }
+        if revoked {
+            return Err(IssuerError::NotAllowed(
+                "the credentials of this device were revoked; enrol again",
+            ));
         }
         let nym =
             self.secrets
