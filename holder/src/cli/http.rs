@@ -43,9 +43,11 @@ impl Response {
             .map_err(|e| CliError(format!("{what}: unexpected answer ({e})")))
     }
 
-    /// `HTTP <status>: <error>: <message>` from a JSON error body, or the raw text.
+    /// `HTTP <status>: <error>: <message>` from a JSON error body, or the raw text, with every
+    /// control character escaped ([`super::printable`]): a service's text never reaches the
+    /// terminal raw.
     pub fn error_text(&self) -> String {
-        match serde_json::from_slice::<serde_json::Value>(&self.body) {
+        let text = match serde_json::from_slice::<serde_json::Value>(&self.body) {
             Ok(v) if v["error"].is_string() => format!(
                 "HTTP {} {}: {}",
                 self.status,
@@ -53,7 +55,8 @@ impl Response {
                 v["message"].as_str().unwrap_or_default()
             ),
             _ => format!("HTTP {}: {}", self.status, self.text().trim()),
-        }
+        };
+        super::printable(&text, false)
     }
 }
 
@@ -233,5 +236,27 @@ mod tests {
         let r = parse_response(b"HTTP/1.1 409 Conflict\r\nContent-Length: 2\r\n\r\n{}").unwrap();
         assert_eq!(r.status, 409);
         assert!(parse_response(b"garbage").is_err());
+    }
+
+    #[test]
+    fn service_text_never_reaches_the_terminal_raw() {
+        // A hostile service: an escape sequence that recolours and clears the screen, a carriage
+        // return that overwrites the line, the one-byte CSI and a bell, in both error shapes.
+        let evil = "ok\u{1b}[2J\u{1b}[31mverified\rPAID\u{9b}0m\u{7}";
+        let bodies = [
+            serde_json::json!({"error": "x", "message": evil})
+                .to_string()
+                .into_bytes(),
+            evil.as_bytes().to_vec(),
+        ];
+        for body in bodies {
+            let t = Response { status: 500, body }.error_text();
+            assert!(!t.chars().any(char::is_control), "{t:?}");
+            assert!(t.contains("\\u{1b}[2J") && t.contains("\\u{d}PAID"), "{t}");
+            assert!(t.contains("\\u{9b}0m") && t.ends_with("\\u{7}"), "{t}");
+        }
+        // Errors keep their own line breaks and nothing else.
+        let e = CliError("line one\nline \u{1b}two".into()).to_string();
+        assert_eq!(e, "line one\nline \\u{1b}two");
     }
 }

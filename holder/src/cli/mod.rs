@@ -20,8 +20,25 @@ pub struct CliError(pub String);
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        // Messages may quote what a service or a file said: never let it drive the terminal.
+        f.write_str(&printable(&self.0, true))
     }
+}
+
+/// `s` with its control characters (C0 including carriage return and escape, DEL, C1 such as
+/// the one-byte CSI `U+009B`) written as `\u{..}` escapes, newlines kept when `keep_newlines`.
+/// Text that came from a service or a file goes through this before it is printed, so that it
+/// cannot move the cursor, rewrite earlier lines or change the terminal's state.
+pub fn printable(s: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && !(keep_newlines && c == '\n') {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl std::error::Error for CliError {}
