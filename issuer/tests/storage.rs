@@ -527,6 +527,25 @@ mod suite {
         v.confirm(s, &ch7.challenge_id, code7.expose_secret(), NOW + 1001)
             .await
             .unwrap();
+        // Creating challenges purges those expired over an hour ago, at most once a minute:
+        // an hour after ch8 expired, starting ch9 deletes it ("unknown", no longer "expired").
+        let ch8 = v.start(s, &outbox, &phone, NOW + 2000).await.unwrap();
+        let late = ch8.expires_at + 10;
+        assert!(matches!(
+            v.confirm(s, &ch8.challenge_id, "000000", late).await,
+            Err(IssuerError::PhoneCode(PhoneCodeError::Expired))
+        ));
+        let t9 = ch8.expires_at + netid_issuer::evidence::phone::PURGE_AFTER_SECS + 1;
+        let ch9 = v.start(s, &outbox, &phone, t9).await.unwrap();
+        assert!(matches!(
+            v.confirm(s, &ch8.challenge_id, "000000", t9).await,
+            Err(IssuerError::PhoneCode(PhoneCodeError::UnknownChallenge))
+        ));
+        assert_eq!(v.purge_expired(s, t9 + 10).await.unwrap(), 0);
+        let code9 = outbox.last_code_for(&phone).unwrap();
+        v.confirm(s, &ch9.challenge_id, code9.expose_secret(), t9 + 1)
+            .await
+            .unwrap();
     }
 
     pub async fn phone_attempts_are_counted_atomically<S: Storage + Clone + 'static>(s: &S) {

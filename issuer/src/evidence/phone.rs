@@ -359,7 +359,15 @@ pub struct ConfirmedPhone {
 pub struct PhoneVerifier {
     key: PhoneCodeKey,
     policy: PhoneCodePolicy,
+    /// When expired challenges were last purged (Unix seconds; 0: never).
+    last_purge: std::sync::atomic::AtomicI64,
 }
+
+/// Expired challenges are deleted this long after their expiry (until then a late try is told
+/// "expired", not "unknown").
+pub const PURGE_AFTER_SECS: i64 = 3600;
+/// At most one purge per this many seconds (per process).
+pub const PURGE_INTERVAL_SECS: i64 = 60;
 
 impl PhoneVerifier {
     /// With the code-hash key and the policy.
@@ -372,7 +380,11 @@ impl PhoneVerifier {
                 "phone code TTL and attempt limit must be positive",
             ));
         }
-        Ok(PhoneVerifier { key, policy })
+        Ok(PhoneVerifier {
+            key,
+            policy,
+            last_purge: std::sync::atomic::AtomicI64::new(0),
+        })
     }
 
     /// The policy.
@@ -420,10 +432,40 @@ impl PhoneVerifier {
             })
             .await?;
         sender.send(phone, &code)?;
+        self.purge_expired(storage, now).await?;
         Ok(PhoneChallenge {
             challenge_id: id,
             expires_at,
         })
+    }
+
+    /// Deletes the challenges that expired more than [`PURGE_AFTER_SECS`] ago, at most once per
+    /// [`PURGE_INTERVAL_SECS`] (called when a challenge is created, so the table stays as large
+    /// as the last hour's traffic). Returns how many were deleted.
+    ///
+    /// # Errors
+    /// [`IssuerError::Storage`].
+    pub async fn purge_expired<S>(&self, storage: &S, now: i64) -> Result<u64, IssuerError>
+    where
+        S: Storage + ?Sized,
+    {
+        use std::sync::atomic::Ordering;
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < PURGE_INTERVAL_SECS
+            || self
+                .last_purge
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return Ok(0);
+        }
+        let n = storage
+            .purge_phone_challenges(now.saturating_sub(PURGE_AFTER_SECS))
+            .await?;
+        if n > 0 {
+            tracing::debug!(purged = n, "expired phone challenges deleted");
+        }
+        Ok(n)
     }
 
     /// Checks `code` for challenge `id`. Every well-formed try counts against the limit.
