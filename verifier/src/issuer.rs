@@ -12,6 +12,10 @@ use crate::error::{Result, VerifierError};
 /// Largest metadata response accepted.
 pub const MAX_RESPONSE: u64 = 1 << 20;
 
+/// Longest a whole metadata fetch (connect, send, read to the end) may take: a half-open or
+/// trickling connection must not stall the verifier's refresh loop.
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn issuer_err(m: impl Into<String>) -> VerifierError {
     VerifierError::Issuer(m.into())
 }
@@ -40,11 +44,29 @@ fn split_url(url: &str) -> Result<(String, String, String)> {
     Ok((addr, host, path.trim_end_matches('/').to_owned()))
 }
 
-/// Fetches and validates the issuer's metadata from `issuer_url`.
+/// Fetches and validates the issuer's metadata from `issuer_url`, giving up after
+/// [`FETCH_TIMEOUT`].
 ///
 /// # Errors
-/// [`VerifierError::Issuer`] (unreachable, non-200, malformed JSON).
+/// [`VerifierError::Issuer`] (unreachable, too slow, non-200, malformed JSON).
 pub async fn fetch_metadata(issuer_url: &str) -> Result<IssuerMetadata> {
+    fetch_metadata_within(issuer_url, FETCH_TIMEOUT).await
+}
+
+/// [`fetch_metadata`] with its own time limit.
+///
+/// # Errors
+/// As [`fetch_metadata`].
+pub async fn fetch_metadata_within(
+    issuer_url: &str,
+    limit: std::time::Duration,
+) -> Result<IssuerMetadata> {
+    tokio::time::timeout(limit, fetch(issuer_url))
+        .await
+        .map_err(|_| issuer_err(format!("no complete answer within {limit:?}")))?
+}
+
+async fn fetch(issuer_url: &str) -> Result<IssuerMetadata> {
     let (addr, host, base) = split_url(issuer_url)?;
     let mut stream = TcpStream::connect(&addr)
         .await
@@ -121,5 +143,31 @@ mod tests {
             fetch_metadata(&format!("http://{addr}")).await,
             Err(VerifierError::Issuer(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_silent_issuer_times_out() {
+        // Accepts the connection, reads the request, then never answers (half-open).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hold = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut b = [0u8; 512];
+            let _ = s.read(&mut b).await;
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            drop(s);
+        });
+        let started = std::time::Instant::now();
+        let r = fetch_metadata_within(
+            &format!("http://{addr}"),
+            std::time::Duration::from_millis(300),
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VerifierError::Issuer(m)) if m.contains("within")),
+            "{r:?}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        hold.abort();
     }
 }
