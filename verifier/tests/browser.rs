@@ -193,7 +193,9 @@ async fn page_shows_rejected_then_verified_bbs() {
     assert_eq!(req.app_id, "shop.example");
     assert_eq!(req.statements.age_at_least, Some(18));
     assert!(req.statements.pseudonym);
-    assert_eq!(req.suites, vec![Suite::BbsSha256, Suite::BbsShake256]);
+    // With the pseudonym asked, the page sends the app's one pseudonym suite whatever suites
+    // are ticked (one pseudonym per person per app).
+    assert_eq!(req.suites, vec![Suite::BbsSha256]);
     let (s, svg) = http(addr, "GET", &format!("/v1/requests/{id}/qr.svg"), "").await;
     assert_eq!(s, 200);
     assert!(svg.contains("<svg"), "{svg}");

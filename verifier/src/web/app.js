@@ -25,6 +25,7 @@ async function loadApps() {
     const o = document.createElement("option");
     o.value = a.app_id;
     o.dataset.pseudonym = a.policy.pseudonym ? "1" : "";
+    o.dataset.nymSuite = a.policy.pseudonym_suite || "";
     o.textContent = a.name + " (" + a.app_id + ")";
     sel.append(o);
   }
@@ -38,9 +39,13 @@ async function loadApps() {
 
 function syncPseudonym() {
   const o = $("app").selectedOptions[0];
-  const allowed = !!(o && o.dataset.pseudonym);
+  const allowed = !!(o && o.dataset.pseudonym && o.dataset.nymSuite);
   $("pseudonym").disabled = !allowed;
   if (!allowed) $("pseudonym").checked = false;
+  // One pseudonym per person per app: a request for it accepts only the app's one suite.
+  $("nym-suite").textContent = allowed
+    ? "（仅 " + o.dataset.nymSuite + " / only in " + o.dataset.nymSuite + "）"
+    : "";
 }
 
 function statusLine(view) {
@@ -101,9 +106,12 @@ async function poll(id) {
 async function create(ev) {
   ev.preventDefault();
   showError("");
-  const suites = [...document.querySelectorAll('input[name="suite"]:checked')].map((i) => i.value);
+  const nym = $("pseudonym").checked;
+  const suites = nym
+    ? [$("app").selectedOptions[0].dataset.nymSuite]
+    : [...document.querySelectorAll('input[name="suite"]:checked')].map((i) => i.value);
   if (!suites.length) { showError("请至少选择一种证明方式 / Pick at least one suite."); return; }
-  const body = { app_id: $("app").value, age_at_least: 18, pseudonym: $("pseudonym").checked, suites };
+  const body = { app_id: $("app").value, age_at_least: 18, pseudonym: nym, suites };
   $("create").disabled = true;
   try {
     const res = await fetch("/v1/requests", {
