@@ -359,9 +359,10 @@ fn proof_gen_and_verify() {
                 assert!(verify(&ph, l, &d_msgs, &d_idx, &p).is_err(), "{name}");
             }
 
-            // A fresh proof verifies and differs from the fixture's.
-            let fresh = bbs
-                .proof_gen(
+            // A fresh proof verifies and differs from the fixture's; with the wrong prover blind
+            // the proof does not verify.
+            let prove_with = |b: &ProverBlind| {
+                bbs.proof_gen(
                     &pk,
                     &sig,
                     &header,
@@ -370,28 +371,15 @@ fn proof_gen_and_verify() {
                     committed,
                     &d_idx,
                     &dc_idx,
-                    &blind,
+                    b,
                     &mut rand::rng(),
                 )
-                .unwrap();
+                .unwrap()
+            };
+            let fresh = prove_with(&blind);
             assert_ne!(fresh, decoded);
             verify(&ph, l, &d_msgs, &d_idx, &fresh).unwrap();
-            // The wrong prover blind cannot prove: the proof does not verify.
-            let wrong = ProverBlind::from_bytes(&[9u8; 32]).unwrap();
-            let forged = bbs
-                .proof_gen(
-                    &pk,
-                    &sig,
-                    &header,
-                    &ph,
-                    msgs,
-                    committed,
-                    &d_idx,
-                    &dc_idx,
-                    &wrong,
-                    &mut rand::rng(),
-                )
-                .unwrap();
+            let forged = prove_with(&ProverBlind::from_bytes(&[9u8; 32]).unwrap());
             assert!(verify(&ph, l, &d_msgs, &d_idx, &forged).is_err(), "{name}");
             seen += 1;
         }

@@ -530,17 +530,25 @@ mod tests {
                 pseudonym_suite,
                 ..AppPolicy::default()
             };
-            assert!(AppCertificate::issue(
-                &registry,
-                "a.b",
-                "n",
-                "c",
-                policy,
-                app.verifying_key().to_bytes(),
-                1
-            )
-            .is_err());
+            assert!(issue_with(&registry, &app, policy).is_err());
         }
+    }
+
+    /// A certificate for `a.b` with `policy`.
+    fn issue_with(
+        registry: &SigningKey,
+        app: &SigningKey,
+        policy: AppPolicy,
+    ) -> Result<AppCertificate, CoreError> {
+        AppCertificate::issue(
+            registry,
+            "a.b",
+            "n",
+            "c",
+            policy,
+            app.verifying_key().to_bytes(),
+            1,
+        )
     }
 
     #[test]
@@ -578,15 +586,6 @@ mod tests {
             disclose,
             ..AppPolicy::default()
         };
-        assert!(AppCertificate::issue(
-            &registry,
-            "a.b",
-            "n",
-            "c",
-            policy,
-            app.verifying_key().to_bytes(),
-            1
-        )
-        .is_err());
+        assert!(issue_with(&registry, &app, policy).is_err());
     }
 }
