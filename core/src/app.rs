@@ -84,6 +84,12 @@ impl AppPolicy {
         Ok(())
     }
 
+    /// Whether a request accepting `suites` may ask for a pseudonym: the policy allows
+    /// pseudonyms and `suites` is exactly its pseudonym suite (one pseudonym per person per app).
+    pub fn pseudonym_in(&self, suites: &[Suite]) -> bool {
+        self.pseudonym && self.pseudonym_suite.is_some_and(|s| suites == [s])
+    }
+
     /// Checks that a request with `statements`, accepting `suites`, asks nothing outside this
     /// policy. A request for a pseudonym must accept exactly the policy's pseudonym suite, so
     /// that a person has one pseudonym per app.
@@ -91,16 +97,14 @@ impl AppPolicy {
     /// # Errors
     /// [`CoreError::NotAllowed`] naming the first statement outside the policy.
     pub fn allows(&self, statements: &Statements, suites: &[Suite]) -> Result<(), CoreError> {
-        if statements.pseudonym {
-            match self.pseudonym_suite {
-                Some(s) if self.pseudonym && suites == [s] => {}
-                Some(_) if self.pseudonym => {
-                    return Err(CoreError::NotAllowed(
-                        "a pseudonym in a suite other than the one its certificate names",
-                    ))
-                }
-                _ => return Err(CoreError::NotAllowed("a pseudonym")),
-            }
+        if statements.pseudonym && !self.pseudonym_in(suites) {
+            return Err(CoreError::NotAllowed(
+                if self.pseudonym && self.pseudonym_suite.is_some() {
+                    "a pseudonym in a suite other than the one its certificate names"
+                } else {
+                    "a pseudonym"
+                },
+            ));
         }
         for a in statements.disclose.iter() {
             if !self.disclose.contains(a) {

@@ -350,7 +350,7 @@ pub fn adult_request(app: &App, today: Date, now: u64, suites: &[Suite]) -> Pres
         .assurance_at_least(netid_core::AssuranceLevel::Remote)
         .not_expired()
         .suites(suites);
-    if app.certificate().policy.pseudonym_suite.map(|s| [s]) == suites.try_into().ok() {
+    if app.certificate().policy.pseudonym_in(suites) {
         b = b.pseudonym();
     }
     b.build(now).unwrap()

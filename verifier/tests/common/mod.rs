@@ -132,7 +132,7 @@ pub fn request(app: &App, suites: &[Suite]) -> PresentationRequest {
         .disclose(Attribute::GivenName)
         .not_expired()
         .suites(suites);
-    if app.certificate().policy.pseudonym_suite.map(|s| [s]) == suites.try_into().ok() {
+    if app.certificate().policy.pseudonym_in(suites) {
         b = b.pseudonym();
     }
     b.build(NOW).unwrap()
