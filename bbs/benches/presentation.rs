@@ -24,7 +24,7 @@ fn credential() -> CredentialAttributes {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::Remote,
         nym: Nym::from_prf_output(&[0x22; 32]),
-        device_key: [0x33; 32],
+        binding: netid_core::HolderBinding::from_be_bytes(&[0x03; 32]).unwrap(),
         expiry: Date::from_ymd(2030, 1, 1).unwrap(),
         rev_index: 7,
         guardian_perms: 0,
@@ -60,10 +60,16 @@ fn bench(c: &mut Criterion) {
         let pk = sk.public_key();
         let digits = n.digit_signatures(&sk, &pk).unwrap();
         let attrs = credential();
-        let sig = n.issue(&sk, &pk, &attrs).unwrap();
+        let secret = netid_core::HolderSecret::from_random(&[0x5e; 32]).unwrap();
+        let (commitment, blind) = n.commit_binding(&secret, &mut rand::rng()).unwrap();
+        let sig = n.issue(&sk, &pk, &attrs, &commitment).unwrap();
+        let key = netid_bbs::netid::HolderKey {
+            secret: &secret,
+            prover_blind: &blind,
+        };
         let req = request(n.core_suite());
         let p = n
-            .present(&pk, &digits, &attrs, &sig, &req, &mut rand::rng())
+            .present(&pk, &digits, &attrs, &sig, key, &req, &mut rand::rng())
             .unwrap();
         let json = serde_json::to_vec(&p).unwrap();
         eprintln!(
@@ -79,7 +85,7 @@ fn bench(c: &mut Criterion) {
         ));
         g.bench_function(BenchmarkId::new("prove", "netid"), |b| {
             b.iter(|| {
-                n.present(&pk, &digits, &attrs, &sig, &req, &mut rand::rng())
+                n.present(&pk, &digits, &attrs, &sig, key, &req, &mut rand::rng())
                     .unwrap()
             })
         });

@@ -3,11 +3,11 @@
 //!
 //! `cargo run --release -p netid-bbs --example presentation`
 
-use netid_bbs::netid::NetidBbs;
+use netid_bbs::netid::{HolderKey, NetidBbs};
 use netid_bbs::{BbsError, Ciphersuite, SecretKey};
 use netid_core::{
-    AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, Nonce, Nym,
-    PresentationRequest, Statements, Suite, FORMAT_VERSION,
+    AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, HolderBinding,
+    HolderSecret, Nonce, Nym, PresentationRequest, Statements, Suite, FORMAT_VERSION,
 };
 use std::process::ExitCode;
 use std::time::Instant;
@@ -58,7 +58,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::Remote,
         nym: Nym::from_prf_output(&nym),
-        device_key: [0x33; 32],
+        // Poseidon(s) in a real wallet; BBS binds through the committed secret itself.
+        binding: HolderBinding::from_be_bytes(&[0x03; 32])?,
         expiry: Date::from_ymd(2030, 1, 1)?,
         rev_index: 7,
         guardian_perms: 0,
@@ -67,14 +68,23 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "2. issuer signs a netid/v1 credential for *{}",
         holder.given_name
     );
-    let sig = netid.issue(&sk, &pk, &holder)?;
-    netid.verify_credential(&pk, &holder, &sig)?;
+    // The wallet commits to its secret; the issuer blind-signs the commitment and never sees it.
+    let mut random = [0u8; 32];
+    rand::fill(&mut random);
+    let secret = HolderSecret::from_random(&random)?;
+    let (commitment, blind) = netid.commit_binding(&secret, &mut rand::rng())?;
+    let sig = netid.issue(&sk, &pk, &holder, &commitment)?;
+    let key = HolderKey {
+        secret: &secret,
+        prover_blind: &blind,
+    };
+    netid.verify_credential(&pk, &holder, &sig, key)?;
 
     let mut pseudonyms = Vec::new();
     for app in ["shop.example", "game.example", "shop.example"] {
         let req = request(app, today);
         let t = Instant::now();
-        let p = netid.present(&pk, &digits, &holder, &sig, &req, &mut rand::rng())?;
+        let p = netid.present(&pk, &digits, &holder, &sig, key, &req, &mut rand::rng())?;
         let prove = t.elapsed();
         let t = Instant::now();
         let v = netid.verify_presentation(&pk, &req, &p)?;
@@ -97,12 +107,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut minor = holder.clone();
     minor.birthdate = Date::from_ymd(2010, 1, 1)?;
-    let minor_sig = netid.issue(&sk, &pk, &minor)?;
+    let (minor_commitment, minor_blind) = netid.commit_binding(&secret, &mut rand::rng())?;
+    let minor_sig = netid.issue(&sk, &pk, &minor, &minor_commitment)?;
     match netid.present(
         &pk,
         &digits,
         &minor,
         &minor_sig,
+        HolderKey {
+            secret: &secret,
+            prover_blind: &minor_blind,
+        },
         &request("bar.example", today),
         &mut rand::rng(),
     ) {

@@ -222,7 +222,7 @@ impl BlindBbs {
     }
 
     /// `(Q_1, H_1..H_L, Q_2, J_1..J_M)`.
-    fn all_generators(&self, L: usize, M: usize) -> Result<Generators> {
+    pub(crate) fn all_generators(&self, L: usize, M: usize) -> Result<Generators> {
         Ok(self
             .generators(L + 1)?
             .concat(&self.blind_generators(M + 1)?))

@@ -111,7 +111,11 @@ fn bbs_suite(
     step(progress, format!("{name}: issue"));
     let issue = config
         .fast
-        .measure(|| Ok(issuer.bbs.issue(&issuer.sk, &issuer.pk, attrs)?))?;
+        .measure(|| {
+            Ok(issuer
+                .bbs
+                .issue(&issuer.sk, &issuer.pk, attrs, &issuer.commitment)?)
+        })?;
     progress.inc(1);
     report.suites.push(SuiteInfo {
         suite,
@@ -142,6 +146,7 @@ fn bbs_suite(
                 &issuer.digits,
                 attrs,
                 &issuer.sig,
+                issuer.holder(),
                 &req,
                 &mut rand::rng(),
             )
@@ -250,6 +255,7 @@ fn groth16_suite(
             attributes: attrs,
             signature: &issuer.sig,
             path,
+            secret: &issuer.secret,
         };
         step(progress, format!("groth16: prove {}", statement.name()));
         let prove = config.slow.measure(|| {
@@ -296,6 +302,7 @@ fn groth16_suite(
             attributes: attrs,
             signature: &issuer.sig,
             path: &issuer.path,
+            secret: &issuer.secret,
         };
         let root = issuer.tree.root();
         // Alternating proofs, so both keys see the same machine: warm-up, then pairs until the

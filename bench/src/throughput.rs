@@ -224,6 +224,7 @@ fn prove(w: &World, suite: SuiteName, created: &CreatedRequest) -> Result<Presen
                 &b.digits,
                 &w.attrs,
                 &b.sig,
+                b.holder(),
                 &created.request,
                 &mut rand::rng(),
             )?)
@@ -236,6 +237,7 @@ fn prove(w: &World, suite: SuiteName, created: &CreatedRequest) -> Result<Presen
                 attributes: &w.attrs,
                 signature: &w.g16.sig,
                 path: &w.g16.path,
+                secret: &w.g16.secret,
             },
             &created.request,
             &mut rand_core_06::OsRng,

@@ -6,16 +6,17 @@
 use std::path::Path;
 
 use ed25519_dalek::SigningKey;
-use netid_bbs::netid::{DigitSignatures, NetidBbs};
-use netid_bbs::{Ciphersuite, PublicKey, SecretKey, Signature};
-use netid_circuits::dev::{dev_issuer_key, sample_credential};
+use netid_bbs::netid::{DigitSignatures, HolderKey, NetidBbs};
+use netid_bbs::{Ciphersuite, Commitment, ProverBlind, PublicKey, SecretKey, Signature};
+use netid_circuits::dev::{dev_issuer_key, sample_credential, sample_secret};
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::gadgets::merkle::{MerklePath, RevocationTree};
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
 use netid_circuits::presentation::fr_to_bytes;
 use netid_core::{
-    AppCertificate, AppPolicy, Attribute, AttributeSet, CredentialAttributes, Date, IssuerMetadata,
-    Nonce, PresentationRequest, Statements, Suite, FORMAT_VERSION, METADATA_VERSION,
+    AppCertificate, AppPolicy, Attribute, AttributeSet, CredentialAttributes, Date, HolderSecret,
+    IssuerMetadata, Nonce, PresentationRequest, Statements, Suite, FORMAT_VERSION,
+    METADATA_VERSION,
 };
 use netid_verifier::App;
 
@@ -43,25 +44,45 @@ pub struct BbsIssuer {
     pub pk: PublicKey,
     /// Range-proof digit signatures.
     pub digits: DigitSignatures,
-    /// The credential's signature.
+    /// The credential's signature (blind-signed on [`BbsIssuer::commitment`]).
     pub sig: Signature,
+    /// The sample wallet's commitment to its secret.
+    pub commitment: Commitment,
+    /// The `secret_prover_blind` of that commitment.
+    pub blind: ProverBlind,
+    /// The sample wallet's secret.
+    pub secret: HolderSecret,
 }
 
 impl BbsIssuer {
-    /// The deterministic issuer of `suite` with `attrs` issued.
+    /// The deterministic issuer of `suite` with `attrs` issued to the sample wallet
+    /// ([`sample_secret`]).
     pub fn new(suite: Ciphersuite, attrs: &CredentialAttributes) -> Result<BbsIssuer> {
         let bbs = NetidBbs::new(suite);
         let sk = SecretKey::keygen(suite, &[0x5e; 32], b"netid-bench issuer", None)?;
         let pk = sk.public_key();
         let digits = bbs.digit_signatures(&sk, &pk)?;
-        let sig = bbs.issue(&sk, &pk, attrs)?;
+        let secret = sample_secret();
+        let (commitment, blind) = bbs.commit_binding(&secret, &mut rand::rng())?;
+        let sig = bbs.issue(&sk, &pk, attrs, &commitment)?;
         Ok(BbsIssuer {
             bbs,
             sk,
             pk,
             digits,
             sig,
+            commitment,
+            blind,
+            secret,
         })
+    }
+
+    /// The holder's half of the credential.
+    pub fn holder(&self) -> HolderKey<'_> {
+        HolderKey {
+            secret: &self.secret,
+            prover_blind: &self.blind,
+        }
     }
 }
 
@@ -83,6 +104,8 @@ pub struct G16Issuer {
     pub big_tree: RevocationTree,
     /// The credential's path in `big_tree`.
     pub big_path: MerklePath,
+    /// The sample wallet's secret the credential is bound to.
+    pub secret: HolderSecret,
 }
 
 impl std::fmt::Debug for G16Issuer {
@@ -113,6 +136,7 @@ impl G16Issuer {
             path,
             big_tree,
             big_path,
+            secret: sample_secret(),
         })
     }
 }

@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
         attributes: &attrs,
         signature: &sig,
         path: &path,
+        secret: &netid_circuits::dev::sample_secret(),
     };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let p = suite::prove(&keys, &pk, tree.root(), cred.clone(), &req, &mut rng).unwrap();

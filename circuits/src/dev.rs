@@ -2,7 +2,8 @@
 //! CLI's `demo-proof`, the tests and the benchmarks. Nothing here is secret or for production.
 
 use netid_core::{
-    AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, Nonce, Nym,
+    AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, HolderSecret,
+    Nonce, Nym,
     PresentationRequest, Statements, Suite, FORMAT_VERSION,
 };
 use sha2::{Digest, Sha256};
@@ -20,7 +21,14 @@ pub fn dev_issuer_key(label: &str) -> SecretKey {
     SecretKey::from_bytes(d)
 }
 
-/// A sample adult credential (born 1990-05-04, valid until 2030-01-01, `rev_index`).
+/// The sample wallet's secret (public: for demos and tests only).
+pub fn sample_secret() -> HolderSecret {
+    let d: [u8; 32] = Sha256::digest(b"netid sample wallet secret").into();
+    HolderSecret::from_random(&d).unwrap_or_else(|_| unreachable!("a SHA-256 output is not 0"))
+}
+
+/// A sample adult credential (born 1990-05-04, valid until 2030-01-01, `rev_index`), bound to
+/// [`sample_secret`].
 pub fn sample_credential(rev_index: u32) -> Result<CredentialAttributes> {
     let nym: [u8; 32] = Sha256::digest(b"netid sample nym").into();
     Ok(CredentialAttributes {
@@ -32,7 +40,7 @@ pub fn sample_credential(rev_index: u32) -> Result<CredentialAttributes> {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::Remote,
         nym: Nym::from_prf_output(&nym),
-        device_key: Sha256::digest(b"netid sample device").into(),
+        binding: crate::presentation::holder_binding(&sample_secret())?,
         expiry: Date::from_ymd(2030, 1, 1)?,
         rev_index,
         guardian_perms: 0,

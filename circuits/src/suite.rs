@@ -93,6 +93,8 @@ pub struct HolderCredential<'a> {
     pub signature: &'a Signature,
     /// The revocation path of `attributes.rev_index` in the current tree.
     pub path: &'a MerklePath,
+    /// The wallet secret the credential is bound to.
+    pub secret: &'a netid_core::HolderSecret,
 }
 
 /// Proves a presentation answering `request`. Fails with [`CircuitError::Statement`] — and
@@ -127,6 +129,7 @@ pub fn prove<R: RngCore + CryptoRng>(
         attributes: fields,
         signature: *credential.signature,
         path: credential.path.clone(),
+        secret: crate::presentation::secret_to_field(credential.secret),
     };
     check_statement(&public, &witness)?;
     let circuit = PresentationCircuit {

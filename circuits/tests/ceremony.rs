@@ -275,6 +275,7 @@ fn snarkjs_ceremony_keys_prove_in_netid_and_verify_in_both() {
             attributes: &attrs,
             signature: &sig,
             path: &path,
+            secret: &netid_circuits::dev::sample_secret(),
         },
         &req,
         &mut rng,

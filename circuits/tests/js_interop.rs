@@ -130,6 +130,7 @@ fn snarkjs_accepts_exported_proof_and_rejects_changed_input() {
             attributes: &attrs,
             signature: &sig,
             path: &path,
+            secret: &netid_circuits::dev::sample_secret(),
         },
         &req,
         &mut rand_chacha::ChaCha20Rng::seed_from_u64(13),

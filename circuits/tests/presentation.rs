@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use ark_bn254::Fr;
 use ark_ff::{One, Zero};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use netid_circuits::dev::{adult_request, dev_issuer_key, sample_credential};
+use netid_circuits::dev::{adult_request, dev_issuer_key, sample_credential, sample_secret};
 use netid_circuits::gadgets::eddsa::{PublicKey, SecretKey, Signature};
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
@@ -74,6 +74,7 @@ fn prove(
             attributes: attrs,
             signature: sig,
             path: &path,
+            secret: &sample_secret(),
         },
         req,
         &mut rng(),
@@ -157,6 +158,7 @@ fn circuit_is_unsatisfied_for_false_statements() {
         attributes: fields,
         signature: w.sig,
         path: w.tree.path(42).unwrap(),
+        secret: netid_circuits::presentation::secret_to_field(&sample_secret()),
     };
     let sat = |public: PublicInputs, witness: netid_circuits::presentation::Witness| {
         let cs = ConstraintSystem::<Fr>::new_ref();
@@ -192,9 +194,42 @@ fn circuit_is_unsatisfied_for_false_statements() {
     let mut p = public.clone();
     p.mask |= 1 << Attribute::Birthdate.index(); // claims a disclosure it does not make
     assert!(!sat(p, witness.clone()));
-    let mut p = public;
+    let mut p = public.clone();
     p.flags |= 1 << 4; // unknown flag bit
-    assert!(!sat(p, witness));
+    assert!(!sat(p, witness.clone()));
+    // A copied credential with another wallet's secret (or none: 0) satisfies nothing.
+    for wrong in [Fr::one(), Fr::zero(), witness.secret + Fr::one()] {
+        let mut stolen = witness.clone();
+        stolen.secret = wrong;
+        assert!(!sat(public.clone(), stolen));
+    }
+}
+
+/// The native pre-check refuses a copied credential with another wallet's secret before any
+/// proving work: the thief's wallet never even produces a proof.
+#[test]
+fn a_copied_credential_without_its_wallet_secret_is_refused() {
+    let w = world();
+    let req = adult_request("shop.example", w.today, [4; 32]);
+    let thief = netid_core::HolderSecret::from_random(&[0x7f; 32]).unwrap();
+    let path = w.tree.path(42).unwrap();
+    let r = suite::prove(
+        keys(),
+        &w.pk,
+        w.tree.root(),
+        HolderCredential {
+            attributes: &w.attrs,
+            signature: &w.sig,
+            path: &path,
+            secret: &thief,
+        },
+        &req,
+        &mut rng(),
+    );
+    match r {
+        Err(CircuitError::Statement(why)) => assert!(why.contains("wallet secret"), "{why}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
 
 #[test]
@@ -383,7 +418,8 @@ fn pinned_constraint_counts() {
             predicates: 58,
             revocation: 4_842,
             pseudonym: 242,
-            total: 9_663,
+            binding: 214,
+            total: 9_877,
         }
     );
     assert!(c.total <= 1 << 15);

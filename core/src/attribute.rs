@@ -15,6 +15,11 @@
 //! | [`AttributeKind::Integer`] | the integer |
 //! | [`AttributeKind::Digest`] | `0x00 ‖ digest[0..31]` (a 32-byte digest truncated to 248 bits) |
 //! | [`AttributeKind::Secret`] | the secret's integer value (already below 2^248) |
+//! | [`AttributeKind::Binding`] | the BN254 field element `Poseidon(s)` as an integer (below the BN254 order `r`, which is below both fields' orders) |
+//!
+//! `binding` is the one attribute that may exceed 2^248: it is a Groth16 field element by
+//! definition (the circuit recomputes it from the wallet secret), and `r_BN254 < r_BLS12-381`
+//! keeps it injective in the BBS field too.
 
 use core::fmt;
 use core::str::FromStr;
@@ -48,8 +53,9 @@ pub enum Attribute {
     Assurance = 6,
     /// Per-person pseudonym secret ([`Nym`](crate::Nym)); never disclosed.
     Nym = 7,
-    /// Digest of the holder's device public key (device binding).
-    DeviceKey = 8,
+    /// Holder binding: `Poseidon(s)` of the wallet secret ([`HolderBinding`](crate::HolderBinding));
+    /// never disclosed.
+    Binding = 8,
     /// Last day of validity.
     Expiry = 9,
     /// Position in the revocation structure.
@@ -71,6 +77,8 @@ pub enum AttributeKind {
     Digest,
     /// A secret integer below 2^248, encoded as itself; never disclosed.
     Secret,
+    /// A BN254 field element (the holder binding), encoded as itself; never disclosed.
+    Binding,
 }
 
 /// Who a presentation is shown to; decides which attributes may be disclosed
@@ -123,7 +131,7 @@ impl Attribute {
         Attribute::DocType,
         Attribute::Assurance,
         Attribute::Nym,
-        Attribute::DeviceKey,
+        Attribute::Binding,
         Attribute::Expiry,
         Attribute::RevIndex,
         Attribute::GuardianPerms,
@@ -158,7 +166,7 @@ impl Attribute {
             Attribute::DocType => "doc_type",
             Attribute::Assurance => "assurance",
             Attribute::Nym => "nym",
-            Attribute::DeviceKey => "device_key",
+            Attribute::Binding => "binding",
             Attribute::Expiry => "expiry",
             Attribute::RevIndex => "rev_index",
             Attribute::GuardianPerms => "guardian_perms",
@@ -180,7 +188,8 @@ impl Attribute {
     pub const fn kind(self) -> AttributeKind {
         match self {
             Attribute::Netid | Attribute::FamilyName | Attribute::GivenName => AttributeKind::Text,
-            Attribute::IdHash | Attribute::DeviceKey => AttributeKind::Digest,
+            Attribute::IdHash => AttributeKind::Digest,
+            Attribute::Binding => AttributeKind::Binding,
             Attribute::Birthdate | Attribute::Expiry => AttributeKind::Date,
             Attribute::DocType
             | Attribute::Assurance
@@ -193,15 +202,16 @@ impl Attribute {
     /// Whether the attribute may be disclosed to `audience`. This is the single disclosure rule
     /// of netid/v1:
     ///
-    /// * `nym`: to no one, ever;
-    /// * `netid`, `id_hash`, `device_key`, `rev_index`: to the issuer only — each is a stable
+    /// * `nym`, `binding`: to no one, ever (the pseudonym secret; a stable per-wallet value the
+    ///   presentation proves knowledge of the preimage of);
+    /// * `netid`, `id_hash`, `rev_index`: to the issuer only — each is a stable
     ///   per-person or per-credential identifier, so disclosing it to apps would link the holder
     ///   across apps;
     /// * every other attribute: to anyone the holder consents to.
     pub const fn is_disclosable_to(self, audience: Audience) -> bool {
         match self {
-            Attribute::Nym => false,
-            Attribute::Netid | Attribute::IdHash | Attribute::DeviceKey | Attribute::RevIndex => {
+            Attribute::Nym | Attribute::Binding => false,
+            Attribute::Netid | Attribute::IdHash | Attribute::RevIndex => {
                 matches!(audience, Audience::Issuer)
             }
             _ => true,
@@ -399,8 +409,8 @@ impl<'de> serde::Deserialize<'de> for AttributeSet {
     }
 }
 
-/// An attribute encoded for signing: an unsigned integer strictly below 2^248, as 32 big-endian
-/// bytes (the first byte is always zero).
+/// An attribute encoded for signing: an unsigned integer strictly below 2^248 (the first byte is
+/// zero) — or, for `binding` only, below the BN254 order — as 32 big-endian bytes.
 ///
 /// BBS uses the integer as the message scalar (BLS12-381 `Fr`), Groth16 as a BN254 field
 /// element; both are injective because 2^248 is below both field orders. Equality is constant
@@ -449,6 +459,12 @@ impl EncodedAttribute {
     /// Wraps bytes whose first byte the caller guarantees to be zero.
     pub(crate) const fn from_be_bytes_unchecked(bytes: [u8; 32]) -> EncodedAttribute {
         debug_assert!(bytes[0] == 0);
+        EncodedAttribute(bytes)
+    }
+
+    /// Wraps a canonical BN254 field element (the `binding` attribute; the caller guarantees
+    /// it is below the BN254 order).
+    pub(crate) const fn from_field_element_unchecked(bytes: [u8; 32]) -> EncodedAttribute {
         EncodedAttribute(bytes)
     }
 
@@ -547,8 +563,9 @@ impl<'de> serde::Deserialize<'de> for EncodedAttribute {
     }
 }
 
-/// The `device_key` digest of a device public key: `SHA-256(u32_be(19) ‖ "netid/v1/device-key" ‖
-/// public_key_bytes)`. The attribute encodes it truncated ([`EncodedAttribute::from_digest`]).
+/// The digest of a device public key: `SHA-256(u32_be(19) ‖ "netid/v1/device-key" ‖
+/// public_key_bytes)`. The issuer records it per credential to authenticate refreshes (it is not
+/// a credential attribute).
 pub fn device_key_digest(public_key: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     dst::update_len_prefixed(&mut h, dst::DEVICE_KEY);

@@ -175,9 +175,8 @@ pub struct CredentialAttributes {
     pub assurance: AssuranceLevel,
     /// Per-person pseudonym secret.
     pub nym: Nym,
-    /// Digest of the device public key ([`device_key_digest`](crate::device_key_digest)).
-    #[serde(with = "crate::b64::array")]
-    pub device_key: [u8; 32],
+    /// Holder binding: `Poseidon(s)` of the wallet secret.
+    pub binding: crate::HolderBinding,
     /// Last day of validity (inclusive).
     pub expiry: Date,
     /// Position in the revocation structure.
@@ -216,7 +215,7 @@ impl CredentialAttributes {
             Attribute::DocType => EncodedAttribute::from_u64(self.doc_type.code().into()),
             Attribute::Assurance => EncodedAttribute::from_u64(self.assurance.level().into()),
             Attribute::Nym => self.nym.encode(),
-            Attribute::DeviceKey => EncodedAttribute::from_digest(&self.device_key),
+            Attribute::Binding => self.binding.encode(),
             Attribute::Expiry => EncodedAttribute::from_u64(self.expiry.days().into()),
             Attribute::RevIndex => EncodedAttribute::from_u64(self.rev_index.into()),
             Attribute::GuardianPerms => EncodedAttribute::from_u64(self.guardian_perms.into()),
@@ -229,7 +228,8 @@ impl CredentialAttributes {
         EncodedCredential(Attribute::ALL.map(|a| self.encode_attribute(a)))
     }
 
-    /// The plain value of `attribute` for disclosure, or `None` for `nym` (never disclosed).
+    /// The plain value of `attribute` for disclosure, or `None` for `nym` and `binding` (never
+    /// disclosed).
     /// Whether the audience may see it is [`Attribute::check_disclosable`]'s business.
     pub fn disclosed_value(&self, attribute: Attribute) -> Option<DisclosedValue> {
         Some(match attribute {
@@ -240,8 +240,7 @@ impl CredentialAttributes {
             Attribute::Birthdate => DisclosedValue::Date(self.birthdate),
             Attribute::DocType => DisclosedValue::Integer(self.doc_type.code().into()),
             Attribute::Assurance => DisclosedValue::Integer(self.assurance.level().into()),
-            Attribute::Nym => return None,
-            Attribute::DeviceKey => DisclosedValue::Digest(self.device_key),
+            Attribute::Nym | Attribute::Binding => return None,
             Attribute::Expiry => DisclosedValue::Date(self.expiry),
             Attribute::RevIndex => DisclosedValue::Integer(self.rev_index.into()),
             Attribute::GuardianPerms => DisclosedValue::Integer(self.guardian_perms.into()),
@@ -251,7 +250,7 @@ impl CredentialAttributes {
     /// The disclosed values for `set` (e.g. a request's `disclose` set).
     ///
     /// # Errors
-    /// [`CoreError::NotDisclosable`] if `set` contains `nym`.
+    /// [`CoreError::NotDisclosable`] if `set` contains `nym` or `binding`.
     pub fn disclose(&self, set: AttributeSet) -> Result<DisclosedAttributes, CoreError> {
         let mut out = DisclosedAttributes::new();
         for a in set.iter() {
@@ -277,7 +276,7 @@ impl fmt::Debug for CredentialAttributes {
             .field("doc_type", &self.doc_type)
             .field("assurance", &self.assurance)
             .field("nym", &self.nym)
-            .field("device_key", &R)
+            .field("binding", &R)
             .field("expiry", &self.expiry)
             .field("rev_index", &self.rev_index)
             .field("guardian_perms", &self.guardian_perms)
@@ -357,7 +356,7 @@ pub enum DisclosedValue {
     Date(Date),
     /// An integer attribute (`doc_type`, `assurance`, `rev_index`, `guardian_perms`).
     Integer(u64),
-    /// A digest attribute (`id_hash`, `device_key`).
+    /// A digest attribute (`id_hash`).
     Digest([u8; 32]),
 }
 
@@ -370,11 +369,11 @@ impl DisclosedValue {
     /// # Errors
     /// [`CoreError::WrongValueKind`], [`CoreError::InvalidAttributeValue`],
     /// [`CoreError::UnknownDocType`], [`CoreError::UnknownAssuranceLevel`], or
-    /// [`CoreError::NotDisclosable`] for `nym`.
+    /// [`CoreError::NotDisclosable`] for `nym` and `binding`.
     pub fn encode(&self, attribute: Attribute) -> Result<EncodedAttribute, CoreError> {
         let wrong = Err(CoreError::WrongValueKind { attribute });
         match (attribute.kind(), self) {
-            (AttributeKind::Secret, _) => Err(CoreError::NotDisclosable {
+            (AttributeKind::Secret | AttributeKind::Binding, _) => Err(CoreError::NotDisclosable {
                 attribute,
                 audience: crate::Audience::Issuer,
             }),

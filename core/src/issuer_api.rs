@@ -4,10 +4,14 @@
 //!
 //! Device-key proofs of possession sign these messages (Ed25519, RFC 8032):
 //!
-//! * enrolment: `"netid/v1/enrol-pop" ‖ challenge_id (16 bytes) ‖ device_key (32)`, where the
+//! * enrolment: `"netid/v1/enrol-pop" ‖ challenge_id (16 bytes) ‖ device_key (32) ‖ B`, where the
 //!   challenge is the phone challenge of the same enrolment (fresh and single-use);
 //! * refresh: `"netid/v1/refresh" ‖ u64be(len(netid)) ‖ netid ‖ i64be(timestamp) ‖
-//!   device_key (32)`, accepted within ±5 minutes of the issuer's clock.
+//!   device_key (32) ‖ B`, accepted within ±5 minutes of the issuer's clock;
+//!
+//! with `B = binding (32) ‖ u64be(n) ‖ (u64be(len(suite)) ‖ suite ‖ u64be(len(c)) ‖ c)…` over the
+//! request's holder binding and its `n` commitments in the order sent ([`binding_pop_bytes`]),
+//! so that whoever sees a request in transit cannot swap in a binding of their own.
 
 use utoipa::ToSchema;
 
@@ -21,25 +25,56 @@ pub const REFRESH_POP_LABEL: &[u8] = b"netid/v1/refresh";
 /// How far a refresh timestamp may be from the issuer's clock, in seconds.
 pub const REFRESH_SKEW_SECS: i64 = 300;
 
+fn len_be(n: usize) -> [u8; 8] {
+    u64::try_from(n).unwrap_or(u64::MAX).to_be_bytes()
+}
+
+/// The holder-binding part `B` of both proofs of possession (see the module docs).
+pub fn binding_pop_bytes(binding: &[u8; 32], commitments: &[BindingCommitment]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40 + commitments.len() * (32 + BINDING_COMMITMENT_LEN));
+    out.extend_from_slice(binding);
+    out.extend_from_slice(&len_be(commitments.len()));
+    for c in commitments {
+        let name = c.suite.name().as_bytes();
+        out.extend_from_slice(&len_be(name.len()));
+        out.extend_from_slice(name);
+        out.extend_from_slice(&len_be(c.commitment.len()));
+        out.extend_from_slice(&c.commitment);
+    }
+    out
+}
+
 /// The message a device key signs to prove possession at enrolment.
-pub fn enrol_pop_message(challenge_id: &[u8; 16], device_key: &[u8; 32]) -> Vec<u8> {
+pub fn enrol_pop_message(
+    challenge_id: &[u8; 16],
+    device_key: &[u8; 32],
+    binding: &[u8; 32],
+    commitments: &[BindingCommitment],
+) -> Vec<u8> {
     [
         ENROL_POP_LABEL,
         challenge_id.as_slice(),
         device_key.as_slice(),
+        &binding_pop_bytes(binding, commitments),
     ]
     .concat()
 }
 
 /// The message a device key signs to ask for a refresh.
-pub fn refresh_pop_message(netid: &str, timestamp: i64, device_key: &[u8; 32]) -> Vec<u8> {
-    let len = u64::try_from(netid.len()).unwrap_or(u64::MAX);
+pub fn refresh_pop_message(
+    netid: &str,
+    timestamp: i64,
+    device_key: &[u8; 32],
+    binding: &[u8; 32],
+    commitments: &[BindingCommitment],
+) -> Vec<u8> {
     [
         REFRESH_POP_LABEL,
-        &len.to_be_bytes(),
+        &len_be(netid.len()),
         netid.as_bytes(),
         &timestamp.to_be_bytes(),
         device_key.as_slice(),
+        &binding_pop_bytes(binding, commitments),
     ]
     .concat()
 }
@@ -100,10 +135,19 @@ pub struct EnrolRequest {
     #[serde(with = "crate::b64::array")]
     #[schema(value_type = String, format = Byte)]
     pub device_key: [u8; 32],
-    /// Signature by the device key on [`enrol_pop_message`] (64 bytes).
+    /// Signature by the device key on [`enrol_pop_message`] (64 bytes), which covers the
+    /// binding and the commitments.
     #[serde(with = "crate::b64::array")]
     #[schema(value_type = String, format = Byte)]
     pub device_signature: [u8; 64],
+    /// The holder binding `Poseidon(s)` of the wallet secret (32 bytes, a canonical big-endian
+    /// BN254 field element): the credentials' `binding` attribute.
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub binding: [u8; 32],
+    /// One Blind BBS commitment to the wallet secret per BBS suite issued.
+    #[serde(default)]
+    pub commitments: Vec<BindingCommitment>,
     /// Suites to issue for (default: all three).
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
@@ -112,6 +156,24 @@ pub struct EnrolRequest {
     #[serde(default)]
     pub guardian: Option<GuardianProof>,
 }
+
+/// A Blind BBS commitment to the wallet secret (`commitment_with_proof` of
+/// draft-irtf-cfrg-bbs-blind-signatures with one committed message, 144 bytes) for one BBS
+/// suite, under the netid credential interface (specs/bbs.md §8.2).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BindingCommitment {
+    /// The BBS suite.
+    #[schema(value_type = String, example = "bbs-sha256")]
+    pub suite: Suite,
+    /// The commitment with its proof.
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub commitment: Vec<u8>,
+}
+
+/// Length of a [`BindingCommitment`]'s commitment: `C` (48), `s^`, `m^`, challenge (32 each).
+pub const BINDING_COMMITMENT_LEN: usize = 144;
 
 /// One issued credential.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
@@ -167,6 +229,13 @@ pub struct RefreshRequest {
     #[serde(with = "crate::b64::array")]
     #[schema(value_type = String, format = Byte)]
     pub device_signature: [u8; 64],
+    /// The holder binding, as in [`EnrolRequest::binding`].
+    #[serde(with = "crate::b64::array")]
+    #[schema(value_type = String, format = Byte)]
+    pub binding: [u8; 32],
+    /// One Blind BBS commitment to the wallet secret per BBS suite issued.
+    #[serde(default)]
+    pub commitments: Vec<BindingCommitment>,
     /// Suites to issue for (default: all three).
     #[serde(default)]
     #[schema(value_type = Vec<String>)]

@@ -2,7 +2,7 @@
 //!
 //! The shared vocabulary of netid, the privacy-preserving national network identity: the
 //! credential schema `netid/v1`, the suite-neutral encoding of attributes into integers below
-//! 2^248 (used as BBS scalars on BLS12-381 and as BN254 field elements by Groth16), calendar
+//! 2^248 (the holder binding: below the BN254 order; used as BBS scalars on BLS12-381 and as BN254 field elements by Groth16), calendar
 //! dates as days since 1900-01-01 with a calendar-correct age cutoff, the presentation request
 //! and presentation message types with their canonical bytes and JSON (base64url bytes), the
 //! domain-separation tags of every hash and transcript ([`dst`]), and secret newtypes.
@@ -12,8 +12,8 @@
 //!
 //! ```
 //! use netid_core::{
-//!     age_cutoff, device_key_digest, AssuranceLevel, Attribute, CredentialAttributes, Date,
-//!     DocType, Nym,
+//!     age_cutoff, AssuranceLevel, Attribute, CredentialAttributes, Date, DocType,
+//!     HolderBinding, Nym,
 //! };
 //!
 //! let credential = CredentialAttributes {
@@ -25,7 +25,7 @@
 //!     doc_type: DocType::ResidentIdCard,
 //!     assurance: AssuranceLevel::Remote,
 //!     nym: Nym::from_prf_output(&[0x22; 32]),
-//!     device_key: device_key_digest(b"device public key bytes"),
+//!     binding: HolderBinding::from_be_bytes(&[0x0b; 32])?,
 //!     expiry: Date::from_ymd(2036, 2, 28)?,
 //!     rev_index: 42,
 //!     guardian_perms: 0,
@@ -82,4 +82,6 @@ pub use request::{
     Nonce, PresentationRequest, Statements, Suite, FORMAT_VERSION, MAX_APP_CERTIFICATE_LEN,
     MAX_APP_ID_LEN, MAX_SIGNATURE_LEN,
 };
-pub use secret::{Nym, Passphrase, SecretBytes, SecretKeyBytes};
+pub use secret::{
+    HolderBinding, HolderSecret, Nym, Passphrase, SecretBytes, SecretKeyBytes, BN254_ORDER_BE,
+};

@@ -82,7 +82,7 @@ pub fn disclosed() -> Value {
             crate::AttributeKind::Date => date(),
             crate::AttributeKind::Integer => u64_schema(),
             crate::AttributeKind::Digest => b64_exact(32),
-            crate::AttributeKind::Secret => continue,
+            crate::AttributeKind::Secret | crate::AttributeKind::Binding => continue,
         };
         props.insert(a.name().to_owned(), schema);
     }

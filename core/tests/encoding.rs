@@ -4,7 +4,7 @@
 use netid_core::{
     device_key_digest, dst, AssuranceLevel, Attribute, AttributeKind, AttributeSet, Audience,
     CoreError, CredentialAttributes, Date, DisclosedAttributes, DisclosedValue, DocType,
-    EncodedAttribute, EncodedCredential, Nym,
+    EncodedAttribute, EncodedCredential, HolderBinding, Nym,
 };
 use proptest::prelude::*;
 
@@ -18,12 +18,16 @@ fn credential() -> CredentialAttributes {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::InPerson,
         nym: Nym::from_prf_output(&[0x22; 32]),
-        device_key: device_key_digest(b"device public key bytes"),
+        binding: HolderBinding::from_be_bytes(&hex32(BINDING)).unwrap(),
         expiry: Date::from_ymd(2036, 2, 28).unwrap(),
         rev_index: 42,
         guardian_perms: 0b101,
     }
 }
+
+/// `Poseidon(s)` over BN254 for the wallet secret `s = 0x00 ‖ 0x33 × 31` (netid-circuits checks
+/// this value against its Poseidon, and circomlibjs agrees with that).
+pub const BINDING: &str = "131769d8ef4af9366b5cd997fa0ee52f38b1a0e137ed1a6d9e8fa1ea49ee9695";
 
 fn hex32(s: &str) -> [u8; 32] {
     hex::decode(s).unwrap().try_into().unwrap()
@@ -40,7 +44,7 @@ fn schema_order_and_names() {
         "doc_type",
         "assurance",
         "nym",
-        "device_key",
+        "binding",
         "expiry",
         "rev_index",
         "guardian_perms",
@@ -81,8 +85,8 @@ fn disclosure_rule() {
         let to_app = a.is_disclosable_to(Audience::App);
         let to_issuer = a.is_disclosable_to(Audience::Issuer);
         match a {
-            Attribute::Nym => assert!(!to_app && !to_issuer),
-            Attribute::Netid | Attribute::IdHash | Attribute::DeviceKey | Attribute::RevIndex => {
+            Attribute::Nym | Attribute::Binding => assert!(!to_app && !to_issuer),
+            Attribute::Netid | Attribute::IdHash | Attribute::RevIndex => {
                 assert!(!to_app && to_issuer)
             }
             _ => assert!(to_app && to_issuer),
@@ -171,14 +175,18 @@ fn credential_encoding() {
     );
     assert_eq!(e[Attribute::RevIndex].as_u64(), Some(42));
     assert_eq!(e[Attribute::GuardianPerms].as_u64(), Some(5));
+    assert_eq!(e[Attribute::Binding].to_be_bytes(), hex32(BINDING));
+    assert_eq!(e[Attribute::Binding].as_u64(), None);
     for (i, a) in Attribute::ALL.into_iter().enumerate() {
         assert_eq!(e[i], c.encode_attribute(a));
-        assert_eq!(e[i].to_be_bytes()[0], 0);
+        // Below 2^248, except the binding (a BN254 field element).
+        assert!(e[i].to_be_bytes()[0] == 0 || a == Attribute::Binding);
         if let Some(v) = c.disclosed_value(a) {
             assert_eq!(v.encode(a).unwrap(), e[i]);
         }
     }
     assert!(c.disclosed_value(Attribute::Nym).is_none());
+    assert!(c.disclosed_value(Attribute::Binding).is_none());
     assert_eq!(format!("{e:?}"), "EncodedCredential(<redacted>)");
     assert_eq!(EncodedCredential::new(*e.as_array()), e);
 }
@@ -490,7 +498,7 @@ proptest! {
         d.insert(Attribute::GivenName, DisclosedValue::Text(given)).unwrap();
         d.insert(Attribute::Birthdate, DisclosedValue::Date(Date::from_days(birth).unwrap())).unwrap();
         d.insert(Attribute::RevIndex, DisclosedValue::Integer(rev.into())).unwrap();
-        d.insert(Attribute::DeviceKey, DisclosedValue::Digest(digest)).unwrap();
+        d.insert(Attribute::IdHash, DisclosedValue::Digest(digest)).unwrap();
         let json = serde_json::to_string(&d).unwrap();
         prop_assert_eq!(serde_json::from_str::<DisclosedAttributes>(&json).unwrap(), d);
     }
@@ -509,7 +517,7 @@ fn credential_vector() {
         "0000000000000000000000000000000000000000000000000000000000000001",
         "0000000000000000000000000000000000000000000000000000000000000002",
         "0022222222222222222222222222222222222222222222222222222222222222",
-        "0054a441dbdb16475a21b4552d1e47ec7e85e347f03359610c9c1c75ec8444fb",
+        BINDING,
         "000000000000000000000000000000000000000000000000000000000000c243",
         "000000000000000000000000000000000000000000000000000000000000002a",
         "0000000000000000000000000000000000000000000000000000000000000005",

@@ -197,7 +197,6 @@ fn request_validation() {
     for a in [
         Attribute::Netid,
         Attribute::IdHash,
-        Attribute::DeviceKey,
         Attribute::RevIndex,
     ] {
         assert_eq!(
@@ -213,10 +212,12 @@ fn request_validation() {
         r.statements.disclose.insert(a);
         r.validate(Audience::Issuer).unwrap();
     }
-    let mut r = request();
-    r.statements.disclose.insert(Attribute::Nym);
-    assert!(r.validate(Audience::Issuer).is_err());
-    assert!(r.validate(Audience::App).is_err());
+    for never in [Attribute::Nym, Attribute::Binding] {
+        let mut r = request();
+        r.statements.disclose.insert(never);
+        assert!(r.validate(Audience::Issuer).is_err());
+        assert!(r.validate(Audience::App).is_err());
+    }
     let r = request();
     assert!(!r.is_expired_at(r.expires_at - 1));
     assert!(r.is_expired_at(r.expires_at));

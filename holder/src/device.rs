@@ -1,8 +1,9 @@
 //! The device key: an Ed25519 key pair generated when the wallet is created, never leaving it.
 //!
-//! Credentials are bound to it: their `device_key` attribute is
-//! [`device_key_digest`](netid_core::device_key_digest) of the 32-byte public key. The secret
-//! key is zeroized on drop, its `Debug` shows only the public key, and inside the encrypted
+//! It authenticates enrolment and refresh (the issuer records
+//! [`device_key_digest`](netid_core::device_key_digest) of the 32-byte public key with each
+//! credential it issues); presentations are bound to the wallet's holder secret instead
+//! (`Wallet::holder_secret`, specs/credential.md §2.3). The secret key is zeroized on drop, its `Debug` shows only the public key, and inside the encrypted
 //! wallet it is written as hex through a stack buffer that is wiped afterwards.
 
 use core::fmt;
@@ -31,7 +32,7 @@ impl DeviceKey {
         self.0.verifying_key().to_bytes()
     }
 
-    /// `device_key_digest(public_key)`: the value of the credential attribute `device_key`.
+    /// `device_key_digest(public_key)`: what the issuer records to recognise this device.
     pub fn digest(&self) -> [u8; 32] {
         netid_core::device_key_digest(&self.public_key())
     }

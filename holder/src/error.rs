@@ -80,9 +80,9 @@ pub enum WalletError {
         reason: &'static str,
     },
 
-    /// A credential whose `device_key` attribute is not the digest of this wallet's device key.
-    #[error("the credential is bound to a different device key")]
-    DeviceKeyMismatch,
+    /// A credential whose `binding` attribute is not `Poseidon(s)` of this wallet's secret.
+    #[error("the credential is bound to a different wallet secret")]
+    BindingMismatch,
 
     /// A credential for a different person (another 网号) than the wallet's other credentials.
     #[error("the credential belongs to a different person than this wallet's credentials")]

@@ -1,7 +1,8 @@
 //! # netid-holder
 //!
-//! The netid wallet library: an encrypted, crash-safe store for the holder's device key,
-//! credentials of both proof suites, guardian information and a local history of presentations.
+//! The netid wallet library: an encrypted, crash-safe store for the holder's device key, the
+//! holder secret every credential is bound to (every presentation proves knowledge of it, so a
+//! copied credential is useless without the wallet), credentials of both proof suites, guardian information and a local history of presentations.
 //! No async runtime, no network, no clock: it can go to mobile and WASM unchanged. The `netid`
 //! CLI is built on it.
 //!
@@ -69,6 +70,7 @@
 //! ));
 //! let wallet = Wallet::open(FileStorage::new(&path), &passphrase, options)?;
 //! assert_eq!(wallet.device_key().public_key(), device_public_key);
+//! let _binding = wallet.holder_binding()?; // Poseidon(secret): sent at enrolment, never the secret
 //! assert_eq!(wallet.history().count(), 1);
 //! assert!(wallet.netid().is_none()); // no credential yet
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -5,15 +5,15 @@
 //! revocation path and proving keys).
 
 use ed25519_dalek::VerifyingKey;
-use netid_bbs::netid::NetidBbs;
+use netid_bbs::netid::{HolderKey, NetidBbs};
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::gadgets::merkle::MerklePath;
 use netid_circuits::keys::ProvingKeys;
 use netid_circuits::presentation::fr_from_bytes;
 use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_core::{
-    age_on, AppCertificate, Date, IssuerMetadata, Presentation, PresentationRequest, Statements,
-    Suite,
+    age_on, AppCertificate, Date, HolderSecret, IssuerMetadata, Presentation, PresentationRequest,
+    Statements, Suite,
 };
 
 use crate::CredentialRecord;
@@ -160,7 +160,7 @@ pub fn choose_credential<'a>(
 }
 
 /// A BBS presentation (suites `bbs-sha256`, `bbs-shake256`) of `credential` answering
-/// `request`, with the digit signatures of the issuer's current epoch (the bytes of
+/// `request`, proving knowledge of the wallet's `secret` (holder binding), with the digit signatures of the issuer's current epoch (the bytes of
 /// `GET /v1/bbs/{suite}/digits`).
 ///
 /// # Errors
@@ -168,6 +168,7 @@ pub fn choose_credential<'a>(
 pub fn present_bbs(
     metadata: &IssuerMetadata,
     credential: &CredentialRecord,
+    secret: &HolderSecret,
     digit_signatures: &[u8],
     request: &PresentationRequest,
 ) -> Result<Presentation, PresentError> {
@@ -185,18 +186,26 @@ pub fn present_bbs(
         .map_err(|e| PresentError::Metadata(format!("digit signatures: {e}")))?;
     let sig = netid_bbs::Signature::from_bytes(credential.signature())
         .map_err(|e| PresentError::Prover(format!("credential signature: {e}")))?;
+    let blind = credential
+        .prover_blind()
+        .ok_or_else(|| PresentError::Prover("the credential has no prover blind".into()))?;
     bbs.present(
         &pk,
         &digits,
         credential.attributes(),
         &sig,
+        HolderKey {
+            secret,
+            prover_blind: &blind,
+        },
         request,
         &mut rand::rng(),
     )
     .map_err(|e| PresentError::Prover(e.to_string()))
 }
 
-/// A Groth16 presentation of `credential` answering `request`, with the revocation path of
+/// A Groth16 presentation of `credential` answering `request`, proving knowledge of the
+/// wallet's `secret` (holder binding), with the revocation path of
 /// the credential's slot (`root` and the 20 `siblings`, 32 bytes each, from
 /// `GET /v1/revocation/paths/{rev_index}`) and the proving keys.
 ///
@@ -205,6 +214,7 @@ pub fn present_bbs(
 pub fn present_groth16<B: AsRef<[u8]>>(
     metadata: &IssuerMetadata,
     credential: &CredentialRecord,
+    secret: &HolderSecret,
     root: &[u8],
     siblings: &[B],
     keys: &ProvingKeys,
@@ -234,6 +244,7 @@ pub fn present_groth16<B: AsRef<[u8]>>(
             attributes: credential.attributes(),
             signature: &sig,
             path: &path,
+            secret,
         },
         request,
         &mut rand_core_06::OsRng,

@@ -8,7 +8,9 @@
 
 use core::fmt;
 
-use netid_core::{validate_text, Attribute, CredentialAttributes, Date, Statements, Suite};
+use netid_core::{
+    validate_text, Attribute, CredentialAttributes, Date, SecretBytes, Statements, Suite,
+};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
@@ -111,11 +113,14 @@ pub enum CredentialStatus {
 ///
 /// Invariants (checked by [`new`](Self::new) and on load): the attributes pass
 /// [`CredentialAttributes::validate`]; the issuer id is 1..=128 bytes of printable ASCII; the
-/// issuer URL 1..=2048 bytes of printable ASCII; the signature 1..=4096 bytes. The wallet
-/// additionally checks that `device_key` is the digest of its own device key.
+/// issuer URL 1..=2048 bytes of printable ASCII; the signature 1..=4096 bytes; a BBS credential
+/// carries the `secret_prover_blind` of the commitment it was issued on (a canonical scalar), a
+/// Groth16 credential none. The wallet additionally checks that the `binding` attribute is
+/// `Poseidon(s)` of its own secret.
 ///
 /// JSON: `{"suite", "issuer_id", "issuer_url", "attributes", "signature" (base64url),
-/// "issued_at" (Unix seconds), "status"}`. `Debug` redacts the attributes and the signature.
+/// "issued_at" (Unix seconds), "status", "prover_blind" (base64url, BBS only)}`. `Debug` redacts
+/// the attributes, the signature and the blind.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "RawCredentialRecord")]
 pub struct CredentialRecord {
@@ -127,6 +132,31 @@ pub struct CredentialRecord {
     signature: Vec<u8>,
     issued_at: u64,
     status: CredentialStatus,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_blind"
+    )]
+    prover_blind: Option<SecretBytes<32>>,
+}
+
+#[allow(clippy::ref_option)]
+fn serialize_blind<S: serde::Serializer>(
+    blind: &Option<SecretBytes<32>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match blind {
+        Some(b) => netid_core::b64::array::serialize(b.expose_secret(), s),
+        None => s.serialize_none(),
+    }
+}
+
+fn deserialize_blind<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SecretBytes<32>>, D::Error> {
+    let mut b: [u8; 32] = netid_core::b64::array::deserialize(d)?;
+    let out = SecretBytes::new(b);
+    b.zeroize();
+    Ok(Some(out))
 }
 
 #[derive(serde::Deserialize)]
@@ -140,6 +170,8 @@ struct RawCredentialRecord {
     signature: Vec<u8>,
     issued_at: u64,
     status: CredentialStatus,
+    #[serde(default, deserialize_with = "deserialize_blind")]
+    prover_blind: Option<SecretBytes<32>>,
 }
 
 impl TryFrom<RawCredentialRecord> for CredentialRecord {
@@ -154,6 +186,9 @@ impl TryFrom<RawCredentialRecord> for CredentialRecord {
             r.issued_at,
         )?;
         c.status = r.status;
+        if let Some(b) = r.prover_blind {
+            c = c.with_prover_blind(b.expose_secret())?;
+        }
         Ok(c)
     }
 }
@@ -186,7 +221,31 @@ impl CredentialRecord {
             signature,
             issued_at,
             status: CredentialStatus::Active,
+            prover_blind: None,
         })
+    }
+
+    /// With the `secret_prover_blind` of the Blind BBS commitment a BBS credential was issued on
+    /// (from [`NetidBbs::commit_binding`](netid_bbs::netid::NetidBbs::commit_binding)).
+    ///
+    /// # Errors
+    /// [`WalletError::InvalidRecord`] for a Groth16 credential or a non-canonical scalar.
+    pub fn with_prover_blind(mut self, blind: &[u8; 32]) -> Result<CredentialRecord, WalletError> {
+        if self.suite == Suite::Groth16 {
+            return Err(invalid("prover blind", "a groth16 credential has none"));
+        }
+        netid_bbs::ProverBlind::from_bytes(blind)
+            .map_err(|_| invalid("prover blind", "not a canonical scalar"))?;
+        self.prover_blind = Some(SecretBytes::new(*blind));
+        Ok(self)
+    }
+
+    /// The `secret_prover_blind` of a BBS credential (`None` for Groth16, and for a BBS record
+    /// not yet given one, which the wallet refuses to store).
+    pub fn prover_blind(&self) -> Option<netid_bbs::ProverBlind> {
+        self.prover_blind
+            .as_ref()
+            .and_then(|b| netid_bbs::ProverBlind::from_bytes(b.expose_secret()).ok())
     }
 
     /// The proof suite the credential was issued for.
@@ -261,7 +320,6 @@ impl Drop for CredentialRecord {
         self.attributes.family_name.zeroize();
         self.attributes.given_name.zeroize();
         self.attributes.id_hash.zeroize();
-        self.attributes.device_key.zeroize();
     }
 }
 

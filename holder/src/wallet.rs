@@ -4,7 +4,8 @@
 //! Contents (JSON inside the ciphertext, `specs/wallet.md` §5):
 //!
 //! ```json
-//! {"format": 1, "created_at": 1772323200, "device_key": "<64 hex digits>",
+//! {"format": 2, "created_at": 1772323200, "device_key": "<64 hex digits>",
+//!  "holder_secret": "<base64url, 32 bytes>",
 //!  "credentials": [...], "wards": [...], "history_limit": 500, "history": [...]}
 //! ```
 //!
@@ -17,7 +18,8 @@ use core::fmt;
 use std::collections::VecDeque;
 use std::io;
 
-use netid_core::{Date, Passphrase, Suite};
+use netid_circuits::presentation::holder_binding;
+use netid_core::{Date, HolderBinding, HolderSecret, Passphrase, Suite};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -25,11 +27,13 @@ use zeroize::Zeroizing;
 use crate::device::DeviceKey;
 use crate::records::{mask_name, CredentialRecord, CredentialStatus, HistoryEntry, Ward};
 use crate::storage::Storage;
-use crate::store::{KdfParams, SealingKey, TAG_LEN};
+use crate::store::{random_bytes, KdfParams, SealingKey, TAG_LEN};
 use crate::WalletError;
 
-/// The version of the encrypted contents' JSON schema that this implementation writes.
-pub const CONTENTS_FORMAT: u32 = 1;
+/// The version of the encrypted contents' JSON schema that this implementation writes (2: the
+/// holder secret; format-1 wallets hold credentials without holder binding, which no verifier
+/// accepts any more, and are refused with [`WalletError::UnsupportedVersion`]).
+pub const CONTENTS_FORMAT: u32 = 2;
 /// History entries kept by a new wallet before the oldest are dropped.
 pub const DEFAULT_HISTORY_LIMIT: usize = 500;
 /// The largest history limit that can be set.
@@ -105,6 +109,7 @@ struct Contents {
     format: u32,
     created_at: u64,
     device_key: DeviceKey,
+    holder_secret: HolderSecret,
     credentials: Vec<CredentialRecord>,
     wards: Vec<Ward>,
     history_limit: usize,
@@ -117,6 +122,8 @@ impl Contents {
             format: CONTENTS_FORMAT,
             created_at,
             device_key: DeviceKey::generate()?,
+            holder_secret: HolderSecret::from_random(&Zeroizing::new(random_bytes::<32>()?))
+                .map_err(|_| WalletError::Internal("drawing the holder secret"))?,
             credentials: Vec::new(),
             wards: Vec::new(),
             history_limit: DEFAULT_HISTORY_LIMIT,
@@ -181,7 +188,7 @@ impl Contents {
         }
         for (i, c) in self.credentials.iter().enumerate() {
             if self.check_binding(c, Some(i)).is_err() {
-                return bad("credential records are inconsistent with the device key or holder");
+                return bad("credential records are inconsistent with the holder secret or holder");
             }
         }
         let own = self.latest().map(CredentialRecord::netid);
@@ -199,16 +206,29 @@ impl Contents {
             .position(|c| c.suite() == suite && c.issuer_id() == issuer_id)
     }
 
-    /// Checks that `record` is bound to this wallet's device key, is for the same person as the
+    /// The holder binding `Poseidon(s)` of this wallet's secret.
+    fn binding(&self) -> Result<HolderBinding, WalletError> {
+        holder_binding(&self.holder_secret)
+            .map_err(|_| WalletError::Internal("computing the holder binding"))
+    }
+
+    /// Checks that `record` is bound to this wallet's secret (its `binding` attribute is
+    /// `Poseidon(s)`; a BBS record carries its prover blind), is for the same person as the
     /// other records (ignoring the one at `replacing`), and duplicates no other (issuer, suite).
     fn check_binding(
         &self,
         record: &CredentialRecord,
         replacing: Option<usize>,
     ) -> Result<(), WalletError> {
-        let digest = self.device_key.digest();
-        if !bool::from(record.attributes().device_key.ct_eq(&digest)) {
-            return Err(WalletError::DeviceKeyMismatch);
+        let own = self.binding()?.to_be_bytes();
+        if !bool::from(record.attributes().binding.to_be_bytes().ct_eq(&own)) {
+            return Err(WalletError::BindingMismatch);
+        }
+        if record.suite() != Suite::Groth16 && record.prover_blind().is_none() {
+            return Err(WalletError::InvalidRecord {
+                what: "credential",
+                reason: "a BBS credential without its prover blind",
+            });
         }
         for (i, other) in self.credentials.iter().enumerate() {
             if Some(i) == replacing {
@@ -391,6 +411,20 @@ impl<S: Storage> Wallet<S> {
         &self.contents.device_key
     }
 
+    /// The holder secret every credential of this wallet is bound to (never leaves the wallet:
+    /// enrolment and refresh send only [`Wallet::holder_binding`] and commitments to it).
+    pub const fn holder_secret(&self) -> &HolderSecret {
+        &self.contents.holder_secret
+    }
+
+    /// The holder binding `Poseidon(s)`, sent at enrolment and refresh.
+    ///
+    /// # Errors
+    /// [`WalletError::Internal`] (never for a valid secret).
+    pub fn holder_binding(&self) -> Result<HolderBinding, WalletError> {
+        self.contents.binding()
+    }
+
     // --- credentials -------------------------------------------------------------------
 
     /// All credential records.
@@ -413,7 +447,7 @@ impl<S: Storage> Wallet<S> {
     /// person (网号) as the other records.
     ///
     /// # Errors
-    /// [`WalletError::DeviceKeyMismatch`]; [`WalletError::HolderMismatch`];
+    /// [`WalletError::BindingMismatch`]; [`WalletError::HolderMismatch`];
     /// [`WalletError::InvalidRecord`] if the wallet is full.
     pub fn put_credential(&mut self, record: CredentialRecord) -> Result<(), WalletError> {
         let existing = self.contents.position(record.suite(), record.issuer_id());
@@ -604,7 +638,8 @@ mod tests {
         )
         .unwrap();
         let json = String::from_utf8(w.contents.to_plaintext().unwrap().to_vec()).unwrap();
-        assert!(json.starts_with("{\"format\":1,\"created_at\":7,\"device_key\":\""));
+        assert!(json.starts_with("{\"format\":2,\"created_at\":7,\"device_key\":\""));
+        assert!(json.contains("\"holder_secret\":\""));
         let key = SealingKey::derive(
             &pass("pw"),
             KdfParams::INSECURE_TESTING,
@@ -613,15 +648,18 @@ mod tests {
         .unwrap();
         let opts = WalletOptions::insecure_for_tests();
 
-        // Unknown future format: a clear version error, not "corrupt".
-        let v2 = json.replacen("\"format\":1", "\"format\":2", 1);
-        assert!(matches!(
-            Wallet::open(reseal(&key, &v2), &pass("pw"), opts),
-            Err(WalletError::UnsupportedVersion {
-                what: "contents",
-                version: 2
-            })
-        ));
+        // Unknown future format, and format 1 (before the holder secret): a clear version
+        // error, not "corrupt".
+        for v in [1, 3] {
+            let other = json.replacen("\"format\":2", &format!("\"format\":{v}"), 1);
+            assert!(matches!(
+                Wallet::open(reseal(&key, &other), &pass("pw"), opts),
+                Err(WalletError::UnsupportedVersion {
+                    what: "contents",
+                    version
+                }) if version == v
+            ));
+        }
         // Well-encrypted but invalid contents.
         for bad in [
             "not json".to_owned(),
@@ -636,6 +674,33 @@ mod tests {
         }
         // The unchanged JSON opens.
         Wallet::open(reseal(&key, &json), &pass("pw"), opts).unwrap();
+    }
+
+    #[test]
+    fn debug_never_shows_the_holder_secret() {
+        let w = Wallet::create(
+            MemoryStorage::new(),
+            &pass("pw"),
+            WalletOptions::insecure_for_tests(),
+            7,
+        )
+        .unwrap();
+        let b64 = netid_core::b64::encode(w.holder_secret().expose_secret());
+        let json = String::from_utf8(w.contents.to_plaintext().unwrap().to_vec()).unwrap();
+        assert!(json.contains(&b64));
+        for dbg in [format!("{w:?}"), format!("{w:#?}"), format!("{:?}", w.holder_secret())] {
+            assert!(!dbg.contains(&b64), "{dbg}");
+        }
+        // Two wallets never share a secret.
+        let v = Wallet::create(
+            MemoryStorage::new(),
+            &pass("pw"),
+            WalletOptions::insecure_for_tests(),
+            7,
+        )
+        .unwrap();
+        assert_ne!(v.holder_secret(), w.holder_secret());
+        assert_ne!(v.holder_binding().unwrap(), w.holder_binding().unwrap());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use netid_core::{
-    AssuranceLevel, Attribute, CredentialAttributes, Date, DocType, Nym, Passphrase, Statements,
-    Suite,
+    AssuranceLevel, Attribute, CredentialAttributes, Date, DocType, HolderBinding, Nym, Passphrase,
+    Statements, Suite,
 };
 use netid_holder::store::{read_header, CHECKSUM_LEN, HEADER_LEN};
 use netid_holder::{
@@ -23,7 +23,7 @@ fn pass(s: &str) -> Passphrase {
     Passphrase::new(s.to_owned())
 }
 
-fn attributes(device_digest: [u8; 32], netid: &str) -> CredentialAttributes {
+fn attributes(binding: HolderBinding, netid: &str) -> CredentialAttributes {
     CredentialAttributes {
         netid: netid.into(),
         family_name: "王".into(),
@@ -33,7 +33,7 @@ fn attributes(device_digest: [u8; 32], netid: &str) -> CredentialAttributes {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::Remote,
         nym: Nym::from_prf_output(&[0x22; 32]),
-        device_key: device_digest,
+        binding,
         expiry: Date::from_ymd(2036, 2, 28).unwrap(),
         rev_index: 42,
         guardian_perms: 0,
@@ -41,16 +41,24 @@ fn attributes(device_digest: [u8; 32], netid: &str) -> CredentialAttributes {
 }
 
 fn record<S: Storage>(w: &Wallet<S>, suite: Suite, issued_at: u64) -> CredentialRecord {
-    CredentialRecord::new(
+    let r = CredentialRecord::new(
         suite,
         "cn.gov.netid".into(),
         "https://issuer.example".into(),
-        attributes(w.device_key().digest(), NETID),
+        attributes(w.holder_binding().unwrap(), NETID),
         vec![0xAB; 80],
         issued_at,
     )
-    .unwrap()
+    .unwrap();
+    if suite == Suite::Groth16 {
+        r
+    } else {
+        r.with_prover_blind(&BLIND).unwrap()
+    }
 }
+
+/// A prover blind (any canonical scalar).
+const BLIND: [u8; 32] = [0x01; 32];
 
 fn entry(at: u64, app: &str) -> HistoryEntry {
     let mut st = Statements::new(Date::from_ymd(2026, 3, 1).unwrap());
@@ -319,28 +327,50 @@ fn credential_rules() {
     let mut w = populated();
     let other = Wallet::create(MemoryStorage::new(), &pass("p"), OPTS, NOW).unwrap();
 
-    // Bound to another device key.
-    let foreign = record(&other, Suite::BbsShake256, NOW);
+    // Bound to another wallet's secret (a copied credential): refused in both suites.
+    for suite in [Suite::BbsShake256, Suite::Groth16] {
+        let foreign = record(&other, suite, NOW);
+        assert!(matches!(
+            w.put_credential(foreign),
+            Err(WalletError::BindingMismatch)
+        ));
+    }
+    // A BBS credential without its prover blind cannot be presented: refused.
+    let blindless = CredentialRecord::new(
+        Suite::BbsShake256,
+        "cn.gov.netid".into(),
+        "https://issuer.example".into(),
+        attributes(w.holder_binding().unwrap(), NETID),
+        vec![1],
+        NOW,
+    )
+    .unwrap();
     assert!(matches!(
-        w.put_credential(foreign),
-        Err(WalletError::DeviceKeyMismatch)
+        w.put_credential(blindless.clone()),
+        Err(WalletError::InvalidRecord { .. })
     ));
+    // A Groth16 credential has no blind; a blind must be a canonical scalar.
+    let g16 = record(&w, Suite::Groth16, NOW);
+    assert!(g16.clone().with_prover_blind(&BLIND).is_err());
+    assert!(blindless.with_prover_blind(&[0xff; 32]).is_err());
     // Another person's credential.
     let stranger = CredentialRecord::new(
         Suite::BbsShake256,
         "cn.gov.netid".into(),
         "https://issuer.example".into(),
-        attributes(w.device_key().digest(), "ZZZZZZZZZZZZ1"),
+        attributes(w.holder_binding().unwrap(), "ZZZZZZZZZZZZ1"),
         vec![1],
         NOW,
     )
+    .unwrap()
+    .with_prover_blind(&BLIND)
     .unwrap();
     assert!(matches!(
         w.put_credential(stranger),
         Err(WalletError::HolderMismatch)
     ));
     // Invalid records are refused at construction.
-    let mut bad = attributes(w.device_key().digest(), NETID);
+    let mut bad = attributes(w.holder_binding().unwrap(), NETID);
     bad.given_name = String::new();
     assert!(matches!(
         CredentialRecord::new(Suite::Groth16, "i".into(), "u".into(), bad, vec![1], 0),
@@ -353,7 +383,7 @@ fn credential_rules() {
         ("i", "u", 0),
         ("i", "u", 4097),
     ] {
-        let a = attributes(w.device_key().digest(), NETID);
+        let a = attributes(w.holder_binding().unwrap(), NETID);
         assert!(
             CredentialRecord::new(Suite::Groth16, id.into(), url.into(), a, vec![1; sig], 0)
                 .is_err(),

@@ -33,6 +33,17 @@ fn nullable(v: Value) -> Value {
 /// The request schemas, by component name.
 fn request_schemas() -> Vec<(&'static str, Value)> {
     let suites = json!({"type": "array", "items": suite()});
+    let commitments = json!({
+        "type": "array",
+        "maxItems": 2,
+        "items": object(
+            &["suite", "commitment"],
+            json!({
+                "suite": suite(),
+                "commitment": b64_exact(netid_core::issuer_api::BINDING_COMMITMENT_LEN),
+            }),
+        ),
+    });
     vec![
         (
             "PhoneStartRequest",
@@ -122,13 +133,15 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
         (
             "EnrolRequest",
             object(
-                &["card", "face", "phone", "device_key", "device_signature"],
+                &["card", "face", "phone", "device_key", "device_signature", "binding"],
                 json!({
                     "card": r("SignedCard"),
                     "face": r("FaceSample"),
                     "phone": r("PhoneProof"),
                     "device_key": b64_exact(32),
                     "device_signature": b64_exact(64),
+                    "binding": b64_exact(32),
+                    "commitments": commitments.clone(),
                     "suites": suites.clone(),
                     "guardian": nullable(r("GuardianProof")),
                 }),
@@ -137,12 +150,14 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
         (
             "RefreshRequest",
             object(
-                &["netid", "device_key", "timestamp", "device_signature"],
+                &["netid", "device_key", "timestamp", "device_signature", "binding"],
                 json!({
                     "netid": {"type": "string"},
                     "device_key": b64_exact(32),
                     "timestamp": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
                     "device_signature": b64_exact(64),
+                    "binding": b64_exact(32),
+                    "commitments": commitments,
                     "suites": suites,
                     "ticket": nullable(json!({"type": "string"})),
                 }),

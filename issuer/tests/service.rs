@@ -360,20 +360,7 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
     }
     // Refresh is refused for the revoked device.
     let dev = device(11);
-    let ts = now();
-    let dk = dev.verifying_key().to_bytes();
-    let refresh = RefreshRequest {
-        netid: netid.clone(),
-        device_key: dk,
-        timestamp: ts,
-        device_signature: ed25519_dalek::Signer::sign(
-            &dev,
-            &netid_issuer::api::refresh_pop_message(&netid, ts, &dk),
-        )
-        .to_bytes(),
-        suites: vec![],
-        ticket: None,
-    };
+    let refresh = refresh_request(&netid, &dev, &[], None);
     let (s, v) = call(
         &app,
         "POST",
@@ -536,20 +523,7 @@ async fn minors_and_guardians() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
     // The teen collects the credential with the ticket.
-    let ts = now();
-    let dk = t_dev.verifying_key().to_bytes();
-    let refresh = RefreshRequest {
-        netid: teen_netid.clone(),
-        device_key: dk,
-        timestamp: ts,
-        device_signature: ed25519_dalek::Signer::sign(
-            &t_dev,
-            &netid_issuer::api::refresh_pop_message(&teen_netid, ts, &dk),
-        )
-        .to_bytes(),
-        suites: suites.to_vec(),
-        ticket: Some(ticket),
-    };
+    let refresh = refresh_request(&teen_netid, &t_dev, &suites, Some(ticket.to_owned()));
     let (s, v) = call(
         &app,
         "POST",
@@ -801,20 +775,7 @@ fn openapi_document_and_specs_list_the_same_routes() {
 
 /// A signed refresh request of `dev` for `netid`.
 fn signed_refresh(netid: &str, dev: &ed25519_dalek::SigningKey) -> RefreshRequest {
-    let ts = now();
-    let dk = dev.verifying_key().to_bytes();
-    RefreshRequest {
-        netid: netid.to_owned(),
-        device_key: dk,
-        timestamp: ts,
-        device_signature: ed25519_dalek::Signer::sign(
-            dev,
-            &netid_issuer::api::refresh_pop_message(netid, ts, &dk),
-        )
-        .to_bytes(),
-        suites: vec![],
-        ticket: None,
-    }
+    refresh_request(netid, dev, &[], None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

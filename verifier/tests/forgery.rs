@@ -31,6 +31,7 @@ fn forged_over_18_for_a_child(req: &netid_core::PresentationRequest) -> Presenta
             attributes: &child,
             signature: &sig,
             path: &path,
+            secret: &netid_circuits::dev::sample_secret(),
         },
         req,
         &mut rand_core_06::OsRng,

@@ -3,9 +3,14 @@
 //! Relation proved, under one Fiat–Shamir challenge from a merlin transcript that absorbs the
 //! request (app id, nonce, statements through the request hash) and the issuer key:
 //!
-//! 1. knowledge of a BBS signature `(A, e)` under the issuer key `W` on the 12 netid/v1
-//!    attribute scalars `m_0..m_11`, with the requested ones disclosed (the draft's CoreProofGen
-//!    relation, interface `ciphersuite_id || "H2G_NETID_V1_CRED_"`);
+//! 1. knowledge of a Blind BBS signature `(A, e)` under the issuer key `W` on the 12 netid/v1
+//!    attribute scalars `m_0..m_11`, the credential's `secret_prover_blind` `m_12` and the
+//!    wallet secret `m_13 = s`, with the requested attributes disclosed and `m_12`, `m_13` never
+//!    (the draft's CoreProofGen relation over the generators `(Q_1, H_0..H_11)` of the interface
+//!    `ciphersuite_id || "H2G_NETID_V1_CRED_"` followed by the blind generators `(Q_2, J_1)` of
+//!    `"BLIND_" || api_id`: draft-irtf-cfrg-bbs-blind-signatures). The responses `m̂_12`, `m̂_13`
+//!    enter the one challenge with every other, so no presentation exists without `s`: this is
+//!    the holder binding (specs/bbs.md §8.3);
 //! 2. if asked, `P = m_nym · H_app` with `H_app = hash_to_curve_g1(app_id, ciphersuite_id ||
 //!    "H2G_HM2S_PSEUDONYM_")` — the per-verifier pseudonym of
 //!    draft-irtf-cfrg-bbs-per-verifier-linkability, the response for `m_nym` shared with (1);
@@ -31,10 +36,15 @@ pub use range::{DigitSignatures, DIGIT_BITS, DIGIT_COUNT};
 
 use bls12_381::Scalar;
 use netid_core::{
-    Attribute, CredentialAttributes, DisclosedAttributes, EncodedAttribute, Nym, Suite,
+    Attribute, CredentialAttributes, DisclosedAttributes, EncodedAttribute, HolderSecret, Nym,
+    Suite,
 };
+use rand_core::CryptoRng;
+use zeroize::Zeroize;
 
+use crate::blind::{BlindBbs, Commitment, ProverBlind};
 use crate::error::{BbsError, Result};
+use crate::generators::Generators;
 use crate::keys::{PublicKey, SecretKey};
 use crate::pseudonym::pseudonym_api_id;
 use crate::signature::Signature;
@@ -49,15 +59,38 @@ pub const CREDENTIAL_HEADER: &[u8] = b"netid/v1/credential";
 pub struct NetidBbs {
     suite: Ciphersuite,
     cred: Bbs,
+    blind: BlindBbs,
     digit: Bbs,
+}
+
+/// Number of signed messages of a netid BBS credential: the 12 attributes, the
+/// `secret_prover_blind` and the wallet secret.
+pub const SIGNED_MESSAGES: usize = Attribute::COUNT + 2;
+
+/// The holder's half of a BBS credential (never sent anywhere): the wallet secret and the
+/// credential's `secret_prover_blind` from the commitment it was issued on.
+#[derive(Clone, Copy)]
+pub struct HolderKey<'a> {
+    /// The wallet secret `s`.
+    pub secret: &'a HolderSecret,
+    /// The credential's `secret_prover_blind`.
+    pub prover_blind: &'a ProverBlind,
+}
+
+impl core::fmt::Debug for HolderKey<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("HolderKey(<redacted>)")
+    }
 }
 
 impl NetidBbs {
     /// The suite for a ciphersuite.
     pub fn new(suite: Ciphersuite) -> NetidBbs {
+        let cred_api = [suite.id(), b"H2G_NETID_V1_CRED_"].concat();
         NetidBbs {
             suite,
-            cred: Bbs::with_api_id(suite, &[suite.id(), b"H2G_NETID_V1_CRED_"].concat()),
+            blind: BlindBbs::with_api_id(suite, &cred_api),
+            cred: Bbs::with_api_id(suite, &cred_api),
             digit: Bbs::with_api_id(suite, &[suite.id(), b"H2G_NETID_V1_DIGIT_"].concat()),
         }
     }
@@ -117,29 +150,98 @@ impl NetidBbs {
         out
     }
 
-    /// Issues (signs) a credential; the attributes are validated first.
+    /// The Blind BBS interface of the credentials (same `api_id` as
+    /// [`NetidBbs::credential_interface`]; blind generators from `"BLIND_" ‖ api_id`).
+    pub fn blind_interface(&self) -> &BlindBbs {
+        &self.blind
+    }
+
+    /// The wallet secret as a BBS scalar: the integer itself (`< 2^248`, never reduced).
+    pub fn secret_scalar(secret: &HolderSecret) -> Scalar {
+        let mut le = *secret.expose_secret();
+        le.reverse();
+        let s = Option::<Scalar>::from(Scalar::from_bytes(&le)).unwrap_or(Scalar::zero());
+        le.zeroize();
+        s
+    }
+
+    /// The generators of a credential signature: `(Q_1, H_0..H_11, Q_2, J_1)`.
+    pub(crate) fn signed_generators(&self) -> Result<Generators> {
+        self.blind.all_generators(Attribute::COUNT, 1)
+    }
+
+    /// The 14 signed message scalars: attributes, `secret_prover_blind`, `s`. Secret: zeroize.
+    pub(crate) fn signed_scalars(
+        &self,
+        attrs: &CredentialAttributes,
+        holder: HolderKey<'_>,
+    ) -> Vec<Scalar> {
+        let mut v = Vec::with_capacity(SIGNED_MESSAGES);
+        v.extend_from_slice(&self.attribute_scalars(attrs));
+        v.push(*holder.prover_blind.scalar());
+        v.push(Self::secret_scalar(holder.secret));
+        v
+    }
+
+    /// The wallet's commitment to its secret for enrolment or refresh (Blind BBS Commit with one
+    /// committed message): send the commitment, keep the `secret_prover_blind` with the
+    /// credential issued on it.
+    pub fn commit_binding<R: CryptoRng + ?Sized>(
+        &self,
+        secret: &HolderSecret,
+        rng: &mut R,
+    ) -> Result<(Commitment, ProverBlind)> {
+        let mut s = [Self::secret_scalar(secret)];
+        let res = self.blind.commit_scalars(&s, rng);
+        s.zeroize();
+        res
+    }
+
+    /// Issues (blind-signs) a credential on the wallet's `commitment` to its secret: the
+    /// attributes are validated, the commitment must commit to exactly one message and its proof
+    /// must verify ([`BbsError::InvalidCommitment`] otherwise).
     pub fn issue(
         &self,
         sk: &SecretKey,
         pk: &PublicKey,
         attrs: &CredentialAttributes,
+        commitment: &Commitment,
     ) -> Result<Signature> {
         attrs
             .validate()
             .map_err(|e| BbsError::Statement(e.to_string()))?;
-        self.cred
-            .sign_scalars(sk, pk, CREDENTIAL_HEADER, &self.attribute_scalars(attrs))
+        if commitment.committed_count() != 1 {
+            return Err(BbsError::InvalidCommitment);
+        }
+        self.blind.blind_sign_scalars(
+            sk,
+            pk,
+            Some(commitment),
+            CREDENTIAL_HEADER,
+            &self.attribute_scalars(attrs),
+        )
     }
 
-    /// Verifies a credential signature (holder side, on receipt).
+    /// Verifies a credential signature with the holder's secret and blind (holder side, on
+    /// receipt): it fails for a credential issued on another wallet's commitment.
     pub fn verify_credential(
         &self,
         pk: &PublicKey,
         attrs: &CredentialAttributes,
         sig: &Signature,
+        holder: HolderKey<'_>,
     ) -> Result<()> {
-        self.cred
-            .verify_scalars(pk, sig, CREDENTIAL_HEADER, &self.attribute_scalars(attrs))
+        let mut s = [Self::secret_scalar(holder.secret)];
+        let res = self.blind.verify_scalars(
+            pk,
+            sig,
+            CREDENTIAL_HEADER,
+            &self.attribute_scalars(attrs),
+            &s,
+            holder.prover_blind,
+        );
+        s.zeroize();
+        res
     }
 
     /// The issuer's digit signatures for range proofs (issuer side; about a second).
@@ -169,8 +271,8 @@ pub(crate) fn disclosed_scalars(
     let mut idx = Vec::with_capacity(enc.len());
     let mut sc = Vec::with_capacity(enc.len());
     for (a, e) in enc {
-        if a == Attribute::Nym {
-            return Err(BbsError::Statement("nym is never disclosed".into()));
+        if matches!(a, Attribute::Nym | Attribute::Binding) {
+            return Err(BbsError::Statement(format!("{a} is never disclosed")));
         }
         idx.push(a.index());
         sc.push(encoded_to_scalar(&e));

@@ -18,7 +18,7 @@ use zeroize::Zeroize;
 
 use super::range::{DigitSignatures, DIGIT_BITS, DIGIT_HEADER};
 use super::transcript::TranscriptProtocol;
-use super::{disclosed_scalars, NetidBbs, CREDENTIAL_HEADER};
+use super::{disclosed_scalars, HolderKey, NetidBbs, CREDENTIAL_HEADER, SIGNED_MESSAGES};
 use crate::codec::{decode_g1, decode_nonzero_scalar};
 use crate::error::{BbsError, Result};
 use crate::keys::PublicKey;
@@ -31,8 +31,9 @@ use crate::pseudonym::verifier_point;
 use crate::signature::Signature;
 use crate::suite::{scalar_to_be, POINT_LEN, SCALAR_LEN};
 
-/// Version byte of the presentation proof encoding.
-pub const PRESENTATION_VERSION: u8 = 1;
+/// Version byte of the presentation proof encoding (2: the credential proof covers the 14 signed
+/// messages of a holder-bound credential).
+pub const PRESENTATION_VERSION: u8 = 2;
 
 /// Digits used for date ranges: 16 bits, i.e. date differences below 179 years (an age minus the
 /// asked age, a remaining validity).
@@ -313,21 +314,27 @@ fn proof_len(u: usize, ranges: &[RangeSpec]) -> usize {
 
 impl NetidBbs {
     /// Proves a presentation answering `request` from a credential (`attrs`, `signature`) issued
-    /// under `pk`. `digits` are the issuer's digit signatures (needed for range statements).
+    /// under `pk`, with the holder's secret and the credential's blind (`holder`). `digits` are
+    /// the issuer's digit signatures (needed for range statements).
+    ///
+    /// With a wrong secret or blind the result is a presentation that no verifier accepts (the
+    /// prover does not check the signature first: that is the verifier's job).
     ///
     /// Fails with [`BbsError::Statement`] — and produces nothing — when the credential does not
     /// satisfy what is asked (e.g. the holder is under age, the credential expired) or the request
     /// is malformed or does not accept this suite.
+    #[allow(clippy::too_many_arguments)]
     pub fn present<R: CryptoRng + ?Sized>(
         &self,
         pk: &PublicKey,
         digits: &DigitSignatures,
         attrs: &CredentialAttributes,
         signature: &Signature,
+        holder: HolderKey<'_>,
         request: &PresentationRequest,
         rng: &mut R,
     ) -> Result<Presentation> {
-        self.present_inner(pk, digits, attrs, signature, request, rng, None)
+        self.present_inner(pk, digits, attrs, signature, holder, request, rng, None)
     }
 
     /// [`NetidBbs::present`], or — in this crate's soundness tests only — a cheating prover that
@@ -339,6 +346,7 @@ impl NetidBbs {
         digits: &DigitSignatures,
         attrs: &CredentialAttributes,
         signature: &Signature,
+        holder: HolderKey<'_>,
         request: &PresentationRequest,
         rng: &mut R,
         forged_delta: Option<u64>,
@@ -376,7 +384,7 @@ impl NetidBbs {
                 "digit signatures are for another issuer key".into(),
             ));
         }
-        let mut msgs = self.attribute_scalars(attrs);
+        let mut msgs = self.signed_scalars(attrs, holder);
         let (d_idx, d_scalars) = disclosed_scalars(&disclosed)?;
         let undisclosed = split_indexes(msgs.len(), &d_idx)?;
         let u = undisclosed.len();
@@ -389,7 +397,7 @@ impl NetidBbs {
                 .position(|&j| j == a.index())
                 .map(|p| cred_rand[5 + p])
         };
-        let gens = self.cred.generators(msgs.len() + 1)?;
+        let gens = self.signed_generators()?;
         let bl = Blindings::from_slice(&cred_rand, u)?;
         let cred_init = proof_init(
             pk,
@@ -527,7 +535,7 @@ impl NetidBbs {
             .into_iter()
             .filter(|r| !st.disclose.contains(r.attr))
             .collect();
-        let undisclosed = split_indexes(Attribute::COUNT, &d_idx)?;
+        let undisclosed = split_indexes(SIGNED_MESSAGES, &d_idx)?;
         let u = undisclosed.len();
         let bytes = presentation.proof.as_slice();
         if bytes.len() != proof_len(u, &ranges) || bytes[0] != PRESENTATION_VERSION {
@@ -550,7 +558,7 @@ impl NetidBbs {
                 .map(|p| cred.m_hat[p])
         };
 
-        let gens = self.cred.generators(Attribute::COUNT + 1)?;
+        let gens = self.signed_generators()?;
         let cred_init = proof_verify_init(
             pk,
             &cred,

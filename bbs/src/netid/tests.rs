@@ -27,6 +27,29 @@ fn issuer(suite: Ciphersuite) -> &'static Issuer {
     })
 }
 
+/// The test wallet's secret.
+fn secret() -> &'static HolderSecret {
+    static S: OnceLock<HolderSecret> = OnceLock::new();
+    S.get_or_init(|| HolderSecret::from_random(&[0x5e; 32]).unwrap())
+}
+
+fn hk(blind: &ProverBlind) -> HolderKey<'_> {
+    HolderKey {
+        secret: secret(),
+        prover_blind: blind,
+    }
+}
+
+/// A credential on `a` blind-signed on the test wallet's commitment, checked as the wallet does.
+fn issue(suite: Ciphersuite, a: &CredentialAttributes) -> (Signature, ProverBlind) {
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let (c, blind) = n.commit_binding(secret(), &mut rand::rng()).unwrap();
+    let sig = n.issue(&i.sk, &i.pk, a, &c).unwrap();
+    n.verify_credential(&i.pk, a, &sig, hk(&blind)).unwrap();
+    (sig, blind)
+}
+
 fn today() -> Date {
     Date::from_ymd(2026, 11, 22).unwrap()
 }
@@ -41,7 +64,7 @@ fn attrs(birthdate: Date, expiry: Date) -> CredentialAttributes {
         doc_type: DocType::ResidentIdCard,
         assurance: AssuranceLevel::Remote,
         nym: Nym::from_prf_output(&[0x22; 32]),
-        device_key: [0x33; 32],
+        binding: netid_core::HolderBinding::from_be_bytes(&[0x03; 32]).unwrap(),
         expiry,
         rev_index: 7,
         guardian_perms: 0,
@@ -91,12 +114,12 @@ fn present(
 ) -> Presentation {
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
-    let sig = n.issue(&i.sk, &i.pk, a).unwrap();
+    let (sig, blind) = issue(suite, a);
     n.present(
         &i.pk,
         &i.digits,
         a,
-        &sig,
+        &sig, hk(&blind),
         &for_suite(req, suite),
         &mut rand::rng(),
     )
@@ -111,12 +134,12 @@ fn forged(
 ) -> Presentation {
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
-    let sig = n.issue(&i.sk, &i.pk, a).unwrap();
+    let (sig, blind) = issue(suite, a);
     n.present_inner(
         &i.pk,
         &i.digits,
         a,
-        &sig,
+        &sig, hk(&blind),
         &for_suite(req, suite),
         &mut rand::rng(),
         Some(delta),
@@ -154,7 +177,7 @@ fn honest_presentation_verifies_in_both_suites() {
 fn size_of_the_benchmark_statement() {
     let p = present(Ciphersuite::Sha256, &adult(), &request("shop.example", 1));
     // 1 + (144 + 96) + 11·32 + 4 digits·240 + 2·32 + 32 = 1649 bytes of proof, 48 of pseudonym.
-    assert_eq!(p.proof.len(), 1649);
+    assert_eq!(p.proof.len(), 1713);
     assert_eq!(p.pseudonym.as_ref().unwrap().len(), 48);
 }
 
@@ -175,9 +198,9 @@ fn statements_without_ranges_or_pseudonym_and_with_assurance() {
     req.statements.assurance_at_least = Some(AssuranceLevel::InPerson);
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
-    let sig = n.issue(&i.sk, &i.pk, &adult()).unwrap();
+    let (sig, blind) = issue(suite, &adult());
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &adult(), &sig, &req, &mut rand::rng()),
+        n.present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng()),
         Err(BbsError::Statement(_))
     ));
 }
@@ -202,9 +225,9 @@ fn underage_holder_is_refused_and_a_forged_proof_fails() {
     );
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
-    let sig = n.issue(&i.sk, &i.pk, &minor).unwrap();
+    let (sig, blind) = issue(suite, &minor);
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &minor, &sig, &req, &mut rand::rng()),
+        n.present(&i.pk, &i.digits, &minor, &sig, hk(&blind), &req, &mut rand::rng()),
         Err(BbsError::Statement(_))
     ));
     // A cheating prover claiming any in-range difference is caught.
@@ -322,9 +345,12 @@ fn malformed_proof_encodings_are_rejected() {
     let p = present(suite, &adult(), &req);
     let mut q = p.clone();
     let mut b = p.proof.as_slice().to_vec();
-    b[0] = 2; // unknown version
-    q.proof = b.into();
-    assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+    for v in [1, 3] {
+        // version 1 (before holder binding) and an unknown one
+        b[0] = v;
+        q.proof = b.clone().into();
+        assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
+    }
     let mut b = p.proof.as_slice().to_vec();
     b.push(0);
     q.proof = b.into();
@@ -404,9 +430,9 @@ fn date_differences_beyond_the_range_are_refused_not_wrapped() {
     );
     let n = NetidBbs::new(suite);
     let i = issuer(suite);
-    let sig = n.issue(&i.sk, &i.pk, &far).unwrap();
+    let (sig, blind) = issue(suite, &far);
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &far, &sig, &req, &mut rand::rng()),
+        n.present(&i.pk, &i.digits, &far, &sig, hk(&blind), &req, &mut rand::rng()),
         Err(BbsError::Statement(_))
     ));
     let near = attrs(
@@ -414,4 +440,71 @@ fn date_differences_beyond_the_range_are_refused_not_wrapped() {
         today().checked_add_days((1 << 16) - 1).unwrap(),
     );
     verify(suite, &req, &present(suite, &near, &req)).unwrap();
+}
+
+/// A copied credential (attributes, signature, even the blind) without the wallet secret: the
+/// prover runs, and no verifier accepts what it produces.
+#[test]
+fn copied_credential_without_the_wallet_secret_is_refused() {
+    for suite in [Ciphersuite::Sha256, Ciphersuite::Shake256] {
+        let n = NetidBbs::new(suite);
+        let i = issuer(suite);
+        let req = for_suite(&request("shop.example", 40), suite);
+        let (sig, blind) = issue(suite, &adult());
+        let thief = HolderSecret::from_random(&[0x7f; 32]).unwrap();
+        let stolen = HolderKey {
+            secret: &thief,
+            prover_blind: &blind,
+        };
+        assert!(n.verify_credential(&i.pk, &adult(), &sig, stolen).is_err());
+        let p = n
+            .present(&i.pk, &i.digits, &adult(), &sig, stolen, &req, &mut rand::rng())
+            .unwrap();
+        assert!(matches!(verify(suite, &req, &p), Err(BbsError::InvalidProof)));
+        // The right secret with a wrong blind fails too, and the honest holder succeeds.
+        let (_, other_blind) = n.commit_binding(secret(), &mut rand::rng()).unwrap();
+        let p = n
+            .present(&i.pk, &i.digits, &adult(), &sig, hk(&other_blind), &req, &mut rand::rng())
+            .unwrap();
+        assert!(matches!(verify(suite, &req, &p), Err(BbsError::InvalidProof)));
+        let p = n
+            .present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng())
+            .unwrap();
+        verify(suite, &req, &p).unwrap();
+    }
+}
+
+#[test]
+fn issuance_needs_a_valid_commitment_to_one_message() {
+    let suite = Ciphersuite::Sha256;
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let s = NetidBbs::secret_scalar(secret());
+    let (two, _) = n
+        .blind_interface()
+        .commit_scalars(&[s, s], &mut rand::rng())
+        .unwrap();
+    assert!(matches!(
+        n.issue(&i.sk, &i.pk, &adult(), &two),
+        Err(BbsError::InvalidCommitment)
+    ));
+    // A commitment under another ciphersuite's generators does not verify.
+    let (c, _) = NetidBbs::new(Ciphersuite::Shake256)
+        .commit_binding(secret(), &mut rand::rng())
+        .unwrap();
+    assert!(n.issue(&i.sk, &i.pk, &adult(), &c).is_err());
+}
+
+#[test]
+fn the_binding_attribute_is_never_disclosed() {
+    let suite = Ciphersuite::Sha256;
+    let n = NetidBbs::new(suite);
+    let i = issuer(suite);
+    let mut req = for_suite(&request("shop.example", 41), suite);
+    req.statements.disclose.insert(Attribute::Binding);
+    let (sig, blind) = issue(suite, &adult());
+    assert!(matches!(
+        n.present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng()),
+        Err(BbsError::Statement(_))
+    ));
 }

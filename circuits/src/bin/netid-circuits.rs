@@ -296,6 +296,7 @@ fn demo_proof(out: PathBuf, key_dir: Option<PathBuf>) -> Result<(), CircuitError
             attributes: &attrs,
             signature: &sig,
             path: &path,
+            secret: &netid_circuits::dev::sample_secret(),
         },
         &req,
         &mut rng,

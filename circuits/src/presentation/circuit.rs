@@ -58,13 +58,15 @@ pub struct PartCounts {
     pub revocation: usize,
     /// Pseudonym.
     pub pseudonym: usize,
+    /// Holder binding: `Poseidon(s) = m_binding`.
+    pub binding: usize,
     /// Total.
     pub total: usize,
 }
 
 impl PartCounts {
     /// `(name, count)` rows, for printing.
-    pub fn rows(&self) -> [(&'static str, usize); 8] {
+    pub fn rows(&self) -> [(&'static str, usize); 9] {
         [
             ("public inputs, mask and flag bits", self.inputs),
             ("C = Poseidon(12 attributes)", self.commitment),
@@ -73,6 +75,7 @@ impl PartCounts {
             ("age / expiry / assurance ranges", self.predicates),
             ("revocation (index bits + depth-20 path)", self.revocation),
             ("pseudonym = Poseidon(nym, app_id)", self.pseudonym),
+            ("holder binding = Poseidon(secret)", self.binding),
             ("total", self.total),
         ]
     }
@@ -128,6 +131,7 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
             .collect::<Result<Vec<_>, _>>()?;
         let sig = SignatureVar::new_witness(cs.clone(), || get(w).map(|w| w.signature))?;
         let path = MerklePathVar::new_witness(cs.clone(), || get(w).map(|w| w.path))?;
+        let secret = FpVar::new_witness(cs.clone(), || get(w).map(|w| w.secret))?;
         let attr = |a: Attribute| &m[a.index()];
 
         // ---- 1. signature over C = Poseidon(attributes)
@@ -166,6 +170,10 @@ impl ConstraintSynthesizer<Fr> for PresentationCircuit {
         let expected = FpVar::from(ps_on.clone()) * nym_ps;
         expected.enforce_equal(&pseudonym)?;
         mark(&mut counts.pseudonym, &cs);
+
+        // ---- 6. holder binding: the prover knows s with Poseidon(s) = m_binding
+        PoseidonGadget::hash(&[secret])?.enforce_equal(attr(Attribute::Binding))?;
+        mark(&mut counts.binding, &cs);
 
         counts.total = cs.num_constraints();
         if let Some(slot) = &self.counts {

@@ -5,7 +5,7 @@
 //! `x = (Ax, Ay, request_hash, app_id, pseudonym, mask, d_0..d_11, flags, cutoff, today,
 //! min_assurance, rev_root)`
 //!
-//! and witness `w = (m_0..m_11, R8, S, path)`, the circuit proves
+//! and witness `w = (m_0..m_11, R8, S, path, s)`, the circuit proves
 //!
 //! 1. `C = Poseidon(m_0, …, m_11)` and `(R8, S)` is a valid EdDSA-Poseidon signature on `C`
 //!    under the issuer key `A = (Ax, Ay)`;
@@ -16,6 +16,8 @@
 //!    if `flags.assurance`: `m_assurance − min_assurance ∈ [0, 2^8)`;
 //! 4. `m_rev_index < 2^20` and the leaf at `m_rev_index` is `LIVE` under `rev_root`;
 //! 5. `pseudonym = flags.pseudonym · Poseidon(m_nym, app_id)`;
+//! 6. `m_binding = Poseidon(s)`: the prover knows the wallet secret the credential is bound to
+//!    (holder binding, specs/groth16.md §6.6), so a copied credential proves nothing;
 //!
 //! and binds the proof to `request_hash = Poseidon(app_id, nonce_lo, nonce_hi, h_lo, h_hi)`
 //! (`h` = netid-core's SHA-256 request hash, which covers the nonce, expiry, statements and
@@ -29,7 +31,7 @@ use ark_bn254::Fr;
 use ark_ff::{PrimeField, Zero};
 use netid_core::{
     dst, Attribute, AttributeSet, CredentialAttributes, DisclosedAttributes, EncodedAttribute,
-    PresentationRequest, Statements,
+    HolderBinding, HolderSecret, PresentationRequest, Statements,
 };
 use sha2::{Digest, Sha256};
 
@@ -75,6 +77,20 @@ pub fn credential_commitment(fields: &[Fr; Attribute::COUNT]) -> Fr {
         // 12 inputs always have parameters; unreachable.
         Err(_) => Fr::zero(),
     }
+}
+
+/// The wallet secret as a field element (the integer itself: `< 2^248`, never reduced).
+pub fn secret_to_field(secret: &HolderSecret) -> Fr {
+    Fr::from_be_bytes_mod_order(secret.expose_secret())
+}
+
+/// The holder binding of a wallet secret: `Poseidon(s)` (circomlib's one-input Poseidon), the
+/// value the wallet sends at enrolment and refresh and the issuer signs as `binding`.
+pub fn holder_binding(secret: &HolderSecret) -> Result<HolderBinding> {
+    let h = poseidon(&[secret_to_field(secret)])?;
+    let mut be = fr_to_bytes(&h);
+    be.reverse();
+    Ok(HolderBinding::from_be_bytes(&be)?)
 }
 
 /// The app id as a field element: `SHA-256(u32_be(len) ‖ "netid/v1/groth16/app-id" ‖ app_id)`
@@ -251,6 +267,8 @@ pub struct Witness {
     pub signature: Signature,
     /// Authentication path of the credential's revocation leaf.
     pub path: MerklePath,
+    /// The wallet secret `s` (`attributes[binding] = Poseidon(s)`).
+    pub secret: Fr,
 }
 
 impl core::fmt::Debug for Witness {
@@ -298,6 +316,11 @@ pub fn check_statement(public: &PublicInputs, witness: &Witness) -> Result<()> {
             "the credential is revoked (or the revocation path is stale)".into(),
         ));
     }
+    if poseidon(&[witness.secret]).ok() != Some(m[Attribute::Binding.index()]) {
+        return Err(CircuitError::Statement(
+            "the wallet secret is not the one this credential is bound to".into(),
+        ));
+    }
     let expected_ps = if public.flags & FLAG_PSEUDONYM != 0 {
         pseudonym(m[Attribute::Nym.index()], public.app_id)
     } else {
@@ -327,4 +350,25 @@ pub fn check_statement(public: &PublicInputs, witness: &Witness) -> Result<()> {
 /// The mask of an attribute set (bit `i` for attribute index `i`).
 pub fn mask_of(set: AttributeSet) -> u16 {
     set.bits()
+}
+
+#[cfg(test)]
+mod binding_tests {
+    use super::*;
+
+    /// The holder-binding vector of netid-core's credential vector (`core/tests/encoding.rs`,
+    /// specs/credential.md §9): `Poseidon(s)` for `s = 0x00 ‖ 0x33 × 31`.
+    #[test]
+    fn holder_binding_vector() {
+        let mut s = [0x33u8; 32];
+        s[0] = 0;
+        let secret = HolderSecret::from_be_bytes(&s).unwrap_or_else(|e| panic!("{e}"));
+        let b = holder_binding(&secret).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hex::encode(b.to_be_bytes()), "131769d8ef4af9366b5cd997fa0ee52f38b1a0e137ed1a6d9e8fa1ea49ee9695");
+        // The same integer as the field element the circuit computes.
+        assert_eq!(
+            attribute_to_field(&b.encode()),
+            poseidon(&[secret_to_field(&secret)]).unwrap_or_else(|e| panic!("{e}"))
+        );
+    }
 }

@@ -8,13 +8,15 @@ use netid_circuits::keys::{default_key_dir_or_err, ProvingKeys, DEV_SEED};
 use netid_core::card::{CardAuthority, CardContents, CardName, FaceSample, SignedCard};
 use netid_core::issuer_api::GuardianRelation as IssuerRelation;
 use netid_core::issuer_api::{
-    enrol_pop_message, refresh_pop_message, ApproveRequest, EnrolRequest, EnrolResponse,
+    enrol_pop_message, refresh_pop_message, ApproveRequest, BindingCommitment, EnrolRequest,
+    EnrolResponse,
     GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest, PhoneProof,
     PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
     GUARDIAN_CATEGORIES,
 };
 use netid_core::{
-    DocType, Groth16Setup, IssuerMetadata, Presentation, PresentationRequest, Statements, Suite,
+    DocType, Groth16Setup, HolderSecret, IssuerMetadata, Presentation, PresentationRequest,
+    Statements, Suite,
 };
 use serde_json::json;
 
@@ -272,9 +274,50 @@ fn write_private(path: &Path, text: &str) -> CliResult<()> {
     std::io::Write::write_all(&mut f, text.as_bytes()).map_err(e)
 }
 
-fn store_issued(w: &mut FileWallet, issuer: &str, creds: &[IssuedCredential]) -> CliResult<()> {
+/// The wallet's holder binding for an enrolment or refresh asking for `suites` (empty: the
+/// issuer's default, every suite): `Poseidon(s)`, and a fresh Blind BBS commitment to `s` per
+/// BBS suite, with the prover blinds to keep beside the credentials issued on them.
+struct BindingRequest {
+    binding: [u8; 32],
+    commitments: Vec<BindingCommitment>,
+    blinds: Vec<(Suite, zeroize::Zeroizing<[u8; 32]>)>,
+}
+
+fn binding_request(w: &FileWallet, suites: &[Suite]) -> CliResult<BindingRequest> {
+    let bbs: Vec<Suite> = if suites.is_empty() {
+        vec![Suite::BbsSha256, Suite::BbsShake256]
+    } else {
+        suites.to_vec()
+    };
+    let mut out = BindingRequest {
+        binding: w.holder_binding()?.to_be_bytes(),
+        commitments: Vec::new(),
+        blinds: Vec::new(),
+    };
+    for suite in bbs {
+        let Some(n) = netid_bbs::netid::NetidBbs::for_suite(suite) else {
+            continue;
+        };
+        let (c, blind) = n
+            .commit_binding(w.holder_secret(), &mut rand::rng())
+            .map_err(|e| err(format!("committing to the holder secret: {e}")))?;
+        out.commitments.push(BindingCommitment {
+            suite,
+            commitment: c.to_bytes(),
+        });
+        out.blinds.push((suite, zeroize::Zeroizing::new(*blind.to_bytes())));
+    }
+    Ok(out)
+}
+
+fn store_issued(
+    w: &mut FileWallet,
+    issuer: &str,
+    creds: &[IssuedCredential],
+    binding: &BindingRequest,
+) -> CliResult<()> {
     for c in creds {
-        let rec = CredentialRecord::new(
+        let mut rec = CredentialRecord::new(
             c.suite,
             c.issuer_id.clone(),
             issuer.to_owned(),
@@ -282,6 +325,9 @@ fn store_issued(w: &mut FileWallet, issuer: &str, creds: &[IssuedCredential]) ->
             c.signature.clone(),
             now(),
         )?;
+        if let Some((_, blind)) = binding.blinds.iter().find(|(s, _)| *s == c.suite) {
+            rec = rec.with_prover_blind(blind)?;
+        }
         w.put_credential(rec)?;
         println!(
             "   ✓ 凭证 / credential {:<13} valid until {}",
@@ -337,6 +383,7 @@ pub fn enroll(
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| err("the issuer sent a malformed challenge id"))?;
     let dk = w.device_key().public_key();
+    let binding = binding_request(w, suites)?;
     println!("③ 人脸核验 / face check: score {face_score:.2} (simulated matcher)");
     #[allow(clippy::cast_possible_truncation)]
     let req = EnrolRequest {
@@ -350,7 +397,14 @@ pub fn enroll(
             code: code.trim().to_owned(),
         },
         device_key: dk,
-        device_signature: w.device_key().sign(&enrol_pop_message(&cid, &dk)),
+        device_signature: w.device_key().sign(&enrol_pop_message(
+            &cid,
+            &dk,
+            &binding.binding,
+            &binding.commitments,
+        )),
+        binding: binding.binding,
+        commitments: binding.commitments.clone(),
         suites: suites.to_vec(),
         guardian,
     };
@@ -377,7 +431,7 @@ pub fn enroll(
             resp.netid
         );
     } else {
-        store_issued(w, issuer, &resp.credentials)?;
+        store_issued(w, issuer, &resp.credentials, &binding)?;
         warn_development_groth16(issuer, &resp.credentials);
     }
     Ok(resp)
@@ -423,11 +477,20 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
     };
     let ts = i64::try_from(now()).unwrap_or(i64::MAX);
     let dk = w.device_key().public_key();
+    let binding = binding_request(w, &[])?;
     let req = RefreshRequest {
         netid: netid.clone(),
         device_key: dk,
         timestamp: ts,
-        device_signature: w.device_key().sign(&refresh_pop_message(&netid, ts, &dk)),
+        device_signature: w.device_key().sign(&refresh_pop_message(
+            &netid,
+            ts,
+            &dk,
+            &binding.binding,
+            &binding.commitments,
+        )),
+        binding: binding.binding,
+        commitments: binding.commitments.clone(),
         suites: Vec::new(),
         ticket,
     };
@@ -435,7 +498,7 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
     let resp: EnrolResponse =
         http::post_json(&format!("{issuer}/v1/credentials"), &to_json(&req)?, None)?
             .json("refresh")?;
-    store_issued(w, &issuer, &resp.credentials)?;
+    store_issued(w, &issuer, &resp.credentials, &binding)?;
     warn_development_groth16(&issuer, &resp.credentials);
     if pending.is_some() {
         let _ = std::fs::remove_file(&pending_file);
@@ -451,6 +514,7 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
 pub fn build_presentation(
     meta: &IssuerMetadata,
     cred: &CredentialRecord,
+    secret: &HolderSecret,
     request: &PresentationRequest,
 ) -> CliResult<Presentation> {
     let issuer = cred.issuer_url();
@@ -465,6 +529,7 @@ pub fn build_presentation(
             Ok(present::present_groth16(
                 meta,
                 cred,
+                secret,
                 &path.root,
                 &path.siblings,
                 keys,
@@ -476,7 +541,7 @@ pub fn build_presentation(
             if !r.ok() {
                 return Err(err(format!("BBS digit signatures: {}", r.error_text())));
             }
-            Ok(present::present_bbs(meta, cred, &r.body, request)?)
+            Ok(present::present_bbs(meta, cred, secret, &r.body, request)?)
         }
     }
 }
@@ -508,7 +573,7 @@ pub fn guardian_presentation(w: &FileWallet, issuer: &str) -> CliResult<Presenta
     present::check_request(&g.request, &meta, t)?;
     let cred = present::choose_credential(w.credentials(), &g.request, None)?;
     present::check_statements(cred, &g.request.statements)?;
-    build_presentation(&meta, cred, &g.request)
+    build_presentation(&meta, cred, w.holder_secret(), &g.request)
 }
 
 fn relation(name: &str) -> CliResult<(IssuerRelation, GuardianRelation)> {
@@ -911,7 +976,7 @@ pub fn present(
     }
     println!("生成证明 / proving with {} …", cred.suite().name());
     let started = std::time::Instant::now();
-    let p = build_presentation(&meta, cred, request)?;
+    let p = build_presentation(&meta, cred, w.holder_secret(), request)?;
     println!(
         "   proof ready in {:.2} s ({} bytes)",
         started.elapsed().as_secs_f64(),

@@ -2,14 +2,81 @@
 //! capped at their 18th birthday) and the suites' signatures, shared by enrolment, guardian
 //! approval and refresh.
 
+use netid_bbs::netid::NetidBbs;
 use netid_circuits::gadgets::merkle::DEPTH;
-use netid_core::{CredentialAttributes, Date, Suite};
+use netid_core::issuer_api::{BindingCommitment, BINDING_COMMITMENT_LEN};
+use netid_core::{CredentialAttributes, Date, HolderBinding, Suite};
 
 use super::Issuer;
 use crate::api::IssuedCredential;
 use crate::minors::{age_group, minor_expiry_cap, GuardianPerms};
 use crate::storage::{CredentialRecord, CredentialRequest, PersonRecord, Storage};
 use crate::IssuerError;
+
+/// The holder binding of an enrolment or refresh, checked: the `binding` attribute and one
+/// verified Blind BBS commitment per BBS suite to issue (specs/credential.md §2.3).
+pub(crate) struct HolderBindingInput {
+    binding: HolderBinding,
+    commitments: Vec<(Suite, netid_bbs::Commitment)>,
+}
+
+impl HolderBindingInput {
+    /// Checks the request's binding and commitments against the suites to issue: the binding is
+    /// a canonical BN254 element; every BBS suite has exactly one commitment, to one message,
+    /// whose proof verifies; there is no commitment for anything else.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] (422), before anything is stored or consumed.
+    pub(crate) fn check(
+        binding: &[u8; 32],
+        commitments: &[BindingCommitment],
+        suites: &[Suite],
+    ) -> Result<HolderBindingInput, IssuerError> {
+        let binding = HolderBinding::from_be_bytes(binding).map_err(|_| {
+            IssuerError::InvalidInput("binding is not a canonical BN254 field element")
+        })?;
+        let mut out = Vec::new();
+        for c in commitments {
+            let Some(bbs) = NetidBbs::for_suite(c.suite) else {
+                return Err(IssuerError::InvalidInput(
+                    "commitments are for BBS suites only",
+                ));
+            };
+            if !suites.contains(&c.suite) {
+                return Err(IssuerError::InvalidInput(
+                    "a commitment is for a suite not asked for",
+                ));
+            }
+            if out.iter().any(|(s, _)| *s == c.suite) {
+                return Err(IssuerError::InvalidInput("two commitments for one suite"));
+            }
+            let bad = || IssuerError::InvalidInput("a commitment does not verify");
+            if c.commitment.len() != BINDING_COMMITMENT_LEN {
+                return Err(bad());
+            }
+            let decoded = netid_bbs::Commitment::from_bytes(&c.commitment).map_err(|_| bad())?;
+            if decoded.committed_count() != 1 {
+                return Err(bad());
+            }
+            bbs.blind_interface()
+                .verify_commitment(&decoded)
+                .map_err(|_| bad())?;
+            out.push((c.suite, decoded));
+        }
+        if suites
+            .iter()
+            .any(|s| NetidBbs::for_suite(*s).is_some() && !out.iter().any(|(t, _)| t == s))
+        {
+            return Err(IssuerError::InvalidInput(
+                "each BBS suite asked for needs a commitment to the wallet secret",
+            ));
+        }
+        Ok(HolderBindingInput {
+            binding,
+            commitments: out,
+        })
+    }
+}
 
 impl<S: Storage> Issuer<S> {
     pub(super) fn expiry(
@@ -57,11 +124,12 @@ impl<S: Storage> Issuer<S> {
         person: &PersonRecord,
         issued: &[CredentialRecord],
         nym: &netid_core::Nym,
+        holder: &HolderBindingInput,
     ) -> Result<Vec<IssuedCredential>, IssuerError> {
         let epoch = self.rev().epoch;
         issued
             .iter()
-            .map(|c| self.sign(person, c, nym, epoch))
+            .map(|c| self.sign(person, c, nym, holder, epoch))
             .collect()
     }
 
@@ -70,6 +138,7 @@ impl<S: Storage> Issuer<S> {
         person: &PersonRecord,
         cred: &CredentialRecord,
         nym: &netid_core::Nym,
+        holder: &HolderBindingInput,
         epoch: u64,
     ) -> Result<IssuedCredential, IssuerError> {
         if u64::from(cred.rev_index) >= 1u64 << DEPTH {
@@ -84,7 +153,7 @@ impl<S: Storage> Issuer<S> {
             doc_type: person.doc_type,
             assurance: person.assurance,
             nym: nym.clone(),
-            device_key: cred.device_key,
+            binding: holder.binding,
             expiry: cred.expiry,
             rev_index: cred.rev_index,
             guardian_perms: cred.guardian_perms.bits(),
@@ -105,8 +174,15 @@ impl<S: Storage> Issuer<S> {
             }
             bbs => {
                 let key = self.secrets.bbs_epoch_key(bbs, epoch)?;
+                let commitment = holder
+                    .commitments
+                    .iter()
+                    .find_map(|(s, c)| (*s == bbs).then_some(c))
+                    .ok_or(IssuerError::InvalidInput(
+                        "each BBS suite asked for needs a commitment to the wallet secret",
+                    ))?;
                 key.bbs
-                    .issue(&key.sk, &key.pk, &attributes)
+                    .issue(&key.sk, &key.pk, &attributes, commitment)
                     .map_err(sign_err)?
                     .to_bytes()
                     .to_vec()

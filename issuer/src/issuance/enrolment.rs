@@ -3,6 +3,7 @@
 
 use ed25519_dalek::{Signature, VerifyingKey};
 
+use super::credentials::HolderBindingInput;
 use super::{suites_or_all, Issuer};
 use crate::api::{enrol_pop_message, EnrolRequest, EnrolResponse};
 use crate::clock::today;
@@ -40,11 +41,17 @@ impl<S: Storage> Issuer<S> {
             .map_err(|_| IssuerError::InvalidInput("device_key is not an Ed25519 public key"))?;
         device
             .verify_strict(
-                &enrol_pop_message(challenge.as_bytes(), &req.device_key),
+                &enrol_pop_message(
+                    challenge.as_bytes(),
+                    &req.device_key,
+                    &req.binding,
+                    &req.commitments,
+                ),
                 &Signature::from_bytes(&req.device_signature),
             )
             .map_err(|_| IssuerError::InvalidInput("device_signature does not verify"))?;
         let suites = suites_or_all(&req.suites, self.groth16_setup)?;
+        let holder = HolderBindingInput::check(&req.binding, &req.commitments, &suites)?;
         let applicant = if req.guardian.is_some() {
             Applicant::Guardian
         } else {
@@ -160,7 +167,7 @@ impl<S: Storage> Issuer<S> {
             }
         }
         self.apply_revocations(&replaced, now).await?;
-        let credentials = self.sign_all(&person, &issued, ids.nym_ref())?;
+        let credentials = self.sign_all(&person, &issued, ids.nym_ref(), &holder)?;
         tracing::info!(
             person = person.id.0,
             created = outcome.created,

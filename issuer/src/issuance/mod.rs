@@ -31,7 +31,7 @@ use crate::evidence::{
 use crate::storage::Storage;
 use crate::IssuerError;
 
-mod credentials;
+pub(crate) mod credentials;
 mod enrolment;
 mod guardians;
 mod refresh;

@@ -4,6 +4,7 @@
 use ed25519_dalek::{Signature, VerifyingKey};
 use subtle::ConstantTimeEq;
 
+use super::credentials::HolderBindingInput;
 use super::{suites_or_all, Issuer, TICKET_TTL_SECS};
 use crate::api::{refresh_pop_message, EnrolResponse, REFRESH_SKEW_SECS};
 use crate::clock::today;
@@ -91,11 +92,18 @@ impl<S: Storage> Issuer<S> {
         let netid = NetidNumber::parse(&req.netid)?;
         device
             .verify_strict(
-                &refresh_pop_message(&req.netid, req.timestamp, &req.device_key),
+                &refresh_pop_message(
+                    &req.netid,
+                    req.timestamp,
+                    &req.device_key,
+                    &req.binding,
+                    &req.commitments,
+                ),
                 &Signature::from_bytes(&req.device_signature),
             )
             .map_err(|_| IssuerError::NotAllowed("device_signature does not verify"))?;
         let suites = suites_or_all(&req.suites, self.groth16_setup)?;
+        let holder = HolderBindingInput::check(&req.binding, &req.commitments, &suites)?;
         // The device signs its own request, so anyone can send one for any 网号. Until the
         // device is shown to hold this person's credentials (or their guardian-approval ticket),
         // every refusal is the same 403: no oracle for whether a 网号 exists or what state it is
@@ -170,7 +178,7 @@ impl<S: Storage> Issuer<S> {
             issued.push(r.credential);
         }
         self.apply_revocations(&replaced, now).await?;
-        let credentials = self.sign_all(&person, &issued, &nym)?;
+        let credentials = self.sign_all(&person, &issued, &nym, &holder)?;
         Ok(EnrolResponse {
             netid: person.netid.grouped(),
             status: person.status,

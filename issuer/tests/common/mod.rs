@@ -16,13 +16,17 @@ use netid_circuits::gadgets::eddsa;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
 use netid_circuits::presentation::fr_from_bytes;
 use netid_circuits::suite::{self as g16, HolderCredential};
+use netid_circuits::presentation::holder_binding;
+use netid_core::issuer_api::BindingCommitment;
 use netid_core::{
-    AppPolicy, Attribute, AttributeSet, Date, DocType, IssuerMetadata, Presentation,
-    PresentationRequest, Suite,
+    AppPolicy, Attribute, AttributeSet, Date, DocType, HolderSecret, IssuerMetadata,
+    Presentation, PresentationRequest, Suite,
 };
 use netid_issuer::api::{
-    enrol_pop_message, EnrolRequest, IssuedCredential, PhoneProof, RevocationPath,
+    enrol_pop_message, refresh_pop_message, EnrolRequest, IssuedCredential, PhoneProof,
+    RefreshRequest, RevocationPath,
 };
+use sha2::{Digest as _, Sha256};
 use netid_issuer::clock::Clock;
 use netid_issuer::evidence::{
     CardContents, CardName, ChallengeId, FaceSample, MemoryCodeSender, PhoneNumber, SignedCard,
@@ -113,6 +117,92 @@ pub fn phone(i: u32) -> String {
     format!("+86138{:08}", i)
 }
 
+/// The test wallets' holder secret: derived from the device public key, so a test holds a
+/// device and its wallet secret together.
+pub fn holder_secret(dk: &[u8; 32]) -> HolderSecret {
+    let d: [u8; 32] = Sha256::new()
+        .chain_update(b"netid test holder secret")
+        .chain_update(dk)
+        .finalize()
+        .into();
+    HolderSecret::from_random(&d).unwrap()
+}
+
+/// The Blind BBS commitment of device `dk`'s wallet for `suite`, deterministic (seeded random
+/// scalars) so that the prover blind can be recomputed when presenting.
+fn bbs_commitment(dk: &[u8; 32], suite: Suite) -> (netid_bbs::Commitment, netid_bbs::ProverBlind) {
+    let n = NetidBbs::for_suite(suite).unwrap();
+    let seed = [dk.as_slice(), suite.name().as_bytes()].concat();
+    let rs = netid_bbs::seeded_random_scalars(n.ciphersuite(), &seed, b"netid test commitment", 3)
+        .unwrap();
+    n.blind_interface()
+        .commit_with_random_scalars(&[NetidBbs::secret_scalar(&holder_secret(dk))], &rs)
+        .unwrap()
+}
+
+/// Which device each holder binding of the tests belongs to (filled by [`binding_for`]).
+fn wallets() -> &'static std::sync::Mutex<std::collections::HashMap<[u8; 32], [u8; 32]>> {
+    static W: OnceLock<std::sync::Mutex<std::collections::HashMap<[u8; 32], [u8; 32]>>> =
+        OnceLock::new();
+    W.get_or_init(Default::default)
+}
+
+/// The holder binding and commitments device `dk`'s wallet sends for `suites` (empty: all).
+pub fn binding_for(dk: &[u8; 32], suites: &[Suite]) -> ([u8; 32], Vec<BindingCommitment>) {
+    let binding = holder_binding(&holder_secret(dk)).unwrap().to_be_bytes();
+    wallets().lock().unwrap().insert(binding, *dk);
+    let suites = if suites.is_empty() {
+        vec![Suite::BbsSha256, Suite::BbsShake256]
+    } else {
+        suites.to_vec()
+    };
+    let commitments = suites
+        .into_iter()
+        .filter(|s| *s != Suite::Groth16)
+        .map(|suite| BindingCommitment {
+            suite,
+            commitment: bbs_commitment(dk, suite).0.to_bytes(),
+        })
+        .collect();
+    (binding, commitments)
+}
+
+/// The device whose wallet a credential is bound to (it must have been through [`binding_for`]).
+fn device_of(cred: &IssuedCredential) -> [u8; 32] {
+    *wallets()
+        .lock()
+        .unwrap()
+        .get(&cred.attributes.binding.to_be_bytes())
+        .expect("a credential of a test wallet")
+}
+
+/// A signed refresh request of `dev` for `netid`.
+pub fn refresh_request(
+    netid: &str,
+    dev: &SigningKey,
+    suites: &[Suite],
+    ticket: Option<String>,
+) -> RefreshRequest {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let dk = dev.verifying_key().to_bytes();
+    let (binding, commitments) = binding_for(&dk, suites);
+    RefreshRequest {
+        netid: netid.to_owned(),
+        device_key: dk,
+        timestamp: ts,
+        device_signature: dev
+            .sign(&refresh_pop_message(netid, ts, &dk, &binding, &commitments))
+            .to_bytes(),
+        binding,
+        commitments,
+        suites: suites.to_vec(),
+        ticket,
+    }
+}
+
 /// The enrolment request body for `card`, after a phone challenge with `challenge` and `code`.
 pub fn enrol_request(
     card: &SignedCard,
@@ -124,6 +214,7 @@ pub fn enrol_request(
 ) -> EnrolRequest {
     let id = ChallengeId::parse(challenge).unwrap();
     let dk = dev.verifying_key().to_bytes();
+    let (binding, commitments) = binding_for(&dk, suites);
     EnrolRequest {
         card: card.clone(),
         face: FaceSample {
@@ -135,7 +226,16 @@ pub fn enrol_request(
             code: code.into(),
         },
         device_key: dk,
-        device_signature: dev.sign(&enrol_pop_message(id.as_bytes(), &dk)).to_bytes(),
+        device_signature: dev
+            .sign(&enrol_pop_message(
+                id.as_bytes(),
+                &dk,
+                &binding,
+                &commitments,
+            ))
+            .to_bytes(),
+        binding,
+        commitments,
         suites: suites.to_vec(),
         guardian,
     }
@@ -303,7 +403,13 @@ pub async fn present(
                 .map_err(|e| e.to_string())?;
             let sig =
                 netid_bbs::Signature::from_bytes(&cred.signature).map_err(|e| e.to_string())?;
-            b.present(&pk, &digits, &cred.attributes, &sig, req, &mut rand::rng())
+            let dk = device_of(cred);
+            let (_, blind) = bbs_commitment(&dk, bbs);
+            let key = netid_bbs::netid::HolderKey {
+                secret: &holder_secret(&dk),
+                prover_blind: &blind,
+            };
+            b.present(&pk, &digits, &cred.attributes, &sig, key, req, &mut rand::rng())
                 .map_err(|e| e.to_string())
         }
     }
@@ -334,6 +440,7 @@ pub fn present_groth16(
             attributes: &cred.attributes,
             signature: &sig,
             path: &mp,
+            secret: &holder_secret(&device_of(cred)),
         },
         req,
         &mut rand_core_06::OsRng,

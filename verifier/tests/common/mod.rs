@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use ed25519_dalek::SigningKey;
 use netid_bbs::netid::{DigitSignatures, NetidBbs};
 use netid_bbs::Ciphersuite;
-use netid_circuits::dev::{dev_issuer_key, sample_credential};
+use netid_circuits::dev::{dev_issuer_key, sample_credential, sample_secret};
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
@@ -140,9 +140,15 @@ pub fn request(app: &App, suites: &[Suite]) -> PresentationRequest {
 
 pub fn bbs_present(w: &World, i: usize, req: &PresentationRequest) -> Presentation {
     let b = &w.bbs[i];
-    let sig = b.bbs.issue(&b.sk, &b.pk, &w.attrs).unwrap();
+    let secret = sample_secret();
+    let (commitment, blind) = b.bbs.commit_binding(&secret, &mut rand::rng()).unwrap();
+    let sig = b.bbs.issue(&b.sk, &b.pk, &w.attrs, &commitment).unwrap();
+    let key = netid_bbs::netid::HolderKey {
+        secret: &secret,
+        prover_blind: &blind,
+    };
     b.bbs
-        .present(&b.pk, &b.digits, &w.attrs, &sig, req, &mut rand::rng())
+        .present(&b.pk, &b.digits, &w.attrs, &sig, key, req, &mut rand::rng())
         .unwrap()
 }
 
@@ -157,6 +163,7 @@ pub fn g16_present(w: &World, req: &PresentationRequest) -> Presentation {
             attributes: &w.attrs,
             signature: &sig,
             path: &path,
+            secret: &sample_secret(),
         },
         req,
         &mut rand_core_06::OsRng,
