@@ -109,3 +109,21 @@ pub fn forge_proof<R: rand_chacha::rand_core::RngCore>(
         c: p.into_affine(),
     })
 }
+
+/// What a modified wallet could run: the Groth16 prover without its native pre-check, so that
+/// it "proves" false statements too — e.g. a copied credential with the thief's own wallet
+/// secret. The constraint system is then unsatisfied and the proof is one no verifier accepts;
+/// the tests and the demo send such proofs to show it.
+///
+/// # Errors
+/// As [`crate::suite::prove`], except that a false statement is not refused.
+pub fn prove_unchecked<R: rand_chacha::rand_core::RngCore + rand_chacha::rand_core::CryptoRng>(
+    keys: &crate::keys::ProvingKeys,
+    issuer: &crate::gadgets::eddsa::PublicKey,
+    rev_root: ark_bn254::Fr,
+    credential: crate::suite::HolderCredential<'_>,
+    request: &PresentationRequest,
+    rng: &mut R,
+) -> Result<netid_core::Presentation> {
+    crate::suite::prove_inner(keys, issuer, rev_root, credential, request, rng, false)
+}

@@ -72,7 +72,7 @@ fn schema_order_and_names() {
     );
     use AttributeKind::*;
     let kinds = [
-        Text, Text, Text, Digest, Date, Integer, Integer, Secret, Digest, Date, Integer, Integer,
+        Text, Text, Text, Digest, Date, Integer, Integer, Secret, Binding, Date, Integer, Integer,
     ];
     for (a, k) in Attribute::ALL.iter().zip(kinds) {
         assert_eq!(a.kind(), k, "{a}");

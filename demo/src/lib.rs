@@ -44,7 +44,11 @@ use serde_json::json;
 use netid_holder::cli::http;
 use netid_holder::cli::ops::{self, FileWallet, PresentOptions, Verdict};
 use netid_holder::cli::{CliError, CliResult};
-use netid_holder::{FileStorage, Wallet, WalletOptions};
+use netid_circuits::gadgets::eddsa;
+use netid_circuits::gadgets::merkle::MerklePath;
+use netid_circuits::presentation::fr_from_bytes;
+use netid_circuits::suite::HolderCredential;
+use netid_holder::{present, CredentialRecord, FileStorage, Wallet, WalletError, WalletOptions};
 
 /// The demo's admin token (the issuer only listens on 127.0.0.1).
 pub const DEMO_ADMIN_TOKEN: &str = "netid-demo-admin-token-local-only";
@@ -302,6 +306,98 @@ fn check(ok: bool, what: &str) -> CliResult<()> {
     }
 }
 
+/// Step 7: a thief with a copy of `victim`'s credential records (a backup, an intercepted
+/// issuance) but not the wallet file: the thief's own wallet refuses to hold them, and a
+/// modified wallet that presents them with its own secret is refused by the verifier in every
+/// suite.
+fn copied_credentials(svc: &Services, victim: &FileWallet) -> CliResult<()> {
+    let (mut thief, _) = wallet(&svc.dir, "thief")?;
+    let stolen: Vec<CredentialRecord> = victim.credentials().to_vec();
+    let first = stolen
+        .first()
+        .cloned()
+        .ok_or_else(|| err("no credential to copy"))?;
+    match thief.put_credential(first) {
+        Err(WalletError::BindingMismatch) => check(
+            true,
+            "the thief's wallet refuses the copy: it is bound to another wallet's secret",
+        )?,
+        other => return Err(err(format!("the copied credential was stored: {other:?}"))),
+    }
+    let meta = ops::fetch_metadata(&svc.issuer_url)?;
+    for suite in Suite::ALL {
+        let rec = stolen
+            .iter()
+            .find(|c| c.suite() == suite)
+            .ok_or_else(|| err(format!("no {} credential to copy", suite.name())))?;
+        let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite], false)?;
+        let loaded = ops::load_request(&url)?;
+        let target = loaded.verifier.clone().unwrap_or_default();
+        let p = thief_presentation(&meta, rec, thief.holder_secret(), &loaded.request)?;
+        let json = serde_json::to_string(&p).map_err(|e| err(e.to_string()))?;
+        let r = http::post_json(&format!("{target}/v1/presentations"), &json, None)?;
+        println!(
+            "   [{} → {}, the copy with the thief's secret] {}",
+            suite.name(),
+            DEMO_APPS[0].0,
+            r.error_text()
+        );
+        check(
+            r.status == 422,
+            &format!("{}: rejected by the verifier", suite.name()),
+        )?;
+    }
+    Ok(())
+}
+
+/// A presentation from a stolen credential record with the thief's `secret`: what a modified
+/// wallet would build (the Groth16 prover without its native check of the statement).
+fn thief_presentation(
+    meta: &netid_core::IssuerMetadata,
+    rec: &CredentialRecord,
+    secret: &netid_core::HolderSecret,
+    request: &netid_core::PresentationRequest,
+) -> CliResult<netid_core::Presentation> {
+    let issuer = rec.issuer_url();
+    if rec.suite() != Suite::Groth16 {
+        let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", rec.suite().name()))?;
+        return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
+    }
+    let path: netid_core::issuer_api::RevocationPath = http::get(&format!(
+        "{issuer}/v1/revocation/paths/{}",
+        rec.rev_index()
+    ))?
+    .json("revocation path")?;
+    let fr = |b: &[u8]| fr_from_bytes(b, "revocation path").map_err(|e| err(e.to_string()));
+    let siblings = path
+        .siblings
+        .iter()
+        .map(|s| fr(s.as_slice()))
+        .collect::<CliResult<Vec<_>>>()?;
+    let path_ = MerklePath {
+        siblings: siblings
+            .try_into()
+            .map_err(|_| err("revocation path length"))?,
+    };
+    let key = eddsa::PublicKey::from_bytes(meta.groth16_public_key.as_slice())
+        .map_err(|e| err(e.to_string()))?;
+    let sig = eddsa::Signature::from_bytes(rec.signature()).map_err(|e| err(e.to_string()))?;
+    netid_circuits::dev::prove_unchecked(
+        ops::proving_keys(meta)?,
+        &key,
+        fr(path.root.as_slice())?,
+        HolderCredential {
+            attributes: rec.attributes(),
+            signature: &sig,
+            path: &path_,
+            secret,
+        },
+        request,
+        &mut rand_core_06::OsRng,
+    )
+    .map_err(|e| err(e.to_string()))
+}
+
 /// The demo (`netid-demo`).
 ///
 /// # Errors
@@ -497,6 +593,12 @@ pub fn run() -> CliResult<()> {
 
     step(
         7,
+        "复制凭证 / a copied credential file, without the wallet, is useless",
+    );
+    copied_credentials(&svc, &adult)?;
+
+    step(
+        8,
         "吊销 / the administrator revokes the adult; the verifier refreshes the metadata",
     );
     let rv = svc.revoke(&adult_netid)?;
