@@ -205,13 +205,74 @@ async fn bad_inputs_get_clear_4xx_errors() {
         "invalid_input",
     );
 
+    // The holder binding: the device signature covers it; each BBS suite needs one verifying
+    // commitment to one message; the binding is a canonical BN254 element. Each refused with
+    // 422 before the phone code is consumed (the same challenge serves every case).
+    let (cid, code) = challenge(&app, &sender, &phone(8)).await;
+    let base = enrol_request(&alice, &dev, &cid, &code, &[], None);
+    let resign = |mut r: netid_issuer::api::EnrolRequest| {
+        let id = netid_issuer::evidence::ChallengeId::parse(&cid).unwrap();
+        r.device_signature = ed25519_dalek::Signer::sign(
+            &dev,
+            &netid_issuer::api::enrol_pop_message(
+                id.as_bytes(),
+                &r.device_key,
+                &r.binding,
+                &r.commitments,
+            ),
+        )
+        .to_bytes();
+        r
+    };
+    let mut swapped = base.clone();
+    swapped.binding[31] ^= 1; // someone in the path swaps the binding: the signature fails
+    let mut missing = base.clone();
+    missing.commitments.pop();
+    let mut bad_proof = base.clone();
+    bad_proof.commitments[0].commitment[100] ^= 1;
+    let mut twice = base.clone();
+    twice.commitments[1] = twice.commitments[0].clone();
+    let mut for_groth16 = base.clone();
+    for_groth16.commitments[1].suite = Suite::Groth16;
+    let mut not_canonical = base.clone();
+    not_canonical.binding = netid_core::BN254_ORDER_BE;
+    for (req, why) in [
+        (swapped, "device_signature"),
+        (resign(missing), "needs a commitment"),
+        (resign(bad_proof), "does not verify"),
+        (resign(twice), "two commitments"),
+        (resign(for_groth16), "BBS suites only"),
+        (resign(not_canonical), "canonical"),
+    ] {
+        let got = call(
+            &app,
+            "POST",
+            "/v1/enrolments",
+            Some(&serde_json::to_string(&req).unwrap()),
+            false,
+        )
+        .await;
+        assert!(got.1["message"].as_str().unwrap().contains(why), "{why}: {}", got.1);
+        expect(got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    }
+    // The code was not consumed: the untouched request enrols.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/enrolments",
+        Some(&serde_json::to_string(&base).unwrap()),
+        false,
+    )
+    .await;
+    assert!(s.is_success(), "{v}");
+
     // A refresh timestamp is the client's: any i64, far from the clock, is refused without
     // overflowing the skew check (schemathesis found the panic).
     let zeros = |n: usize| netid_core::b64::encode(vec![0u8; n]);
     for timestamp in [i64::MIN + 1, i64::MAX] {
         let body = serde_json::json!({
             "netid": "7Q2KX9M4ABCD5", "device_key": zeros(32), "timestamp": timestamp,
-            "device_signature": zeros(64),
+            "device_signature": zeros(64), "binding": zeros(32),
         });
         expect(
             call(
