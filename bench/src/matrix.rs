@@ -109,13 +109,11 @@ fn bbs_suite(
     };
     let issuer = BbsIssuer::new(cs, attrs)?;
     step(progress, format!("{name}: issue"));
-    let issue = config
-        .fast
-        .measure(|| {
-            Ok(issuer
-                .bbs
-                .issue(&issuer.sk, &issuer.pk, attrs, &issuer.commitment)?)
-        })?;
+    let issue = config.fast.measure(|| {
+        Ok(issuer
+            .bbs
+            .issue(&issuer.sk, &issuer.pk, attrs, &issuer.commitment)?)
+    })?;
     progress.inc(1);
     report.suites.push(SuiteInfo {
         suite,

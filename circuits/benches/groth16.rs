@@ -102,16 +102,22 @@ fn bench(c: &mut Criterion) {
     let bsk = BbsSecretKey::generate(Ciphersuite::Sha256, &mut rand::rng()).unwrap();
     let bpk = bsk.public_key();
     let digits = netid.digit_signatures(&bsk, &bpk).unwrap();
-    let bsig = netid.issue(&bsk, &bpk, &attrs).unwrap();
+    let secret = netid_circuits::dev::sample_secret();
+    let (commitment, blind) = netid.commit_binding(&secret, &mut rand::rng()).unwrap();
+    let bsig = netid.issue(&bsk, &bpk, &attrs, &commitment).unwrap();
+    let key = netid_bbs::netid::HolderKey {
+        secret: &secret,
+        prover_blind: &blind,
+    };
     let mut breq = req.clone();
     breq.suites = vec![Suite::BbsSha256];
     let bp = netid
-        .present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng())
+        .present(&bpk, &digits, &attrs, &bsig, key, &breq, &mut rand::rng())
         .unwrap();
     g.bench_function("bbs-sha256/prove", |b| {
         b.iter(|| {
             netid
-                .present(&bpk, &digits, &attrs, &bsig, &breq, &mut rand::rng())
+                .present(&bpk, &digits, &attrs, &bsig, key, &breq, &mut rand::rng())
                 .unwrap()
         })
     });

@@ -3,8 +3,7 @@
 
 use netid_core::{
     AssuranceLevel, Attribute, AttributeSet, CredentialAttributes, Date, DocType, HolderSecret,
-    Nonce, Nym,
-    PresentationRequest, Statements, Suite, FORMAT_VERSION,
+    Nonce, Nym, PresentationRequest, Statements, Suite, FORMAT_VERSION,
 };
 use sha2::{Digest, Sha256};
 

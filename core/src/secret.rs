@@ -333,6 +333,7 @@ impl<'de> serde::Deserialize<'de> for HolderBinding {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod binding_tests {
     use super::*;
 

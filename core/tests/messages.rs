@@ -194,11 +194,7 @@ fn request_validation() {
         check(&|r| r.statements.age_at_least = Some(127)),
         Err(CoreError::AgeCutoffOutOfRange { years: 127 })
     );
-    for a in [
-        Attribute::Netid,
-        Attribute::IdHash,
-        Attribute::RevIndex,
-    ] {
+    for a in [Attribute::Netid, Attribute::IdHash, Attribute::RevIndex] {
         assert_eq!(
             check(&|r| {
                 r.statements.disclose.insert(a);

@@ -41,13 +41,13 @@ use netid_verifier::service::{system_clock, CreateRequest, CreatedRequest};
 use netid_verifier::{App, MemoryReplayCache, ServiceState, Verifier};
 use serde_json::json;
 
-use netid_holder::cli::http;
-use netid_holder::cli::ops::{self, FileWallet, PresentOptions, Verdict};
-use netid_holder::cli::{CliError, CliResult};
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::gadgets::merkle::MerklePath;
 use netid_circuits::presentation::fr_from_bytes;
 use netid_circuits::suite::HolderCredential;
+use netid_holder::cli::http;
+use netid_holder::cli::ops::{self, FileWallet, PresentOptions, Verdict};
+use netid_holder::cli::{CliError, CliResult};
 use netid_holder::{present, CredentialRecord, FileStorage, Wallet, WalletError, WalletOptions};
 
 /// The demo's admin token (the issuer only listens on 127.0.0.1).
@@ -363,11 +363,9 @@ fn thief_presentation(
         let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", rec.suite().name()))?;
         return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
     }
-    let path: netid_core::issuer_api::RevocationPath = http::get(&format!(
-        "{issuer}/v1/revocation/paths/{}",
-        rec.rev_index()
-    ))?
-    .json("revocation path")?;
+    let path: netid_core::issuer_api::RevocationPath =
+        http::get(&format!("{issuer}/v1/revocation/paths/{}", rec.rev_index()))?
+            .json("revocation path")?;
     let fr = |b: &[u8]| fr_from_bytes(b, "revocation path").map_err(|e| err(e.to_string()));
     let siblings = path
         .siblings

@@ -688,7 +688,11 @@ mod tests {
         let b64 = netid_core::b64::encode(w.holder_secret().expose_secret());
         let json = String::from_utf8(w.contents.to_plaintext().unwrap().to_vec()).unwrap();
         assert!(json.contains(&b64));
-        for dbg in [format!("{w:?}"), format!("{w:#?}"), format!("{:?}", w.holder_secret())] {
+        for dbg in [
+            format!("{w:?}"),
+            format!("{w:#?}"),
+            format!("{:?}", w.holder_secret()),
+        ] {
             assert!(!dbg.contains(&b64), "{dbg}");
         }
         // Two wallets never share a secret.

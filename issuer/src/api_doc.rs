@@ -133,7 +133,14 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
         (
             "EnrolRequest",
             object(
-                &["card", "face", "phone", "device_key", "device_signature", "binding"],
+                &[
+                    "card",
+                    "face",
+                    "phone",
+                    "device_key",
+                    "device_signature",
+                    "binding",
+                ],
                 json!({
                     "card": r("SignedCard"),
                     "face": r("FaceSample"),
@@ -150,7 +157,13 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
         (
             "RefreshRequest",
             object(
-                &["netid", "device_key", "timestamp", "device_signature", "binding"],
+                &[
+                    "netid",
+                    "device_key",
+                    "timestamp",
+                    "device_signature",
+                    "binding",
+                ],
                 json!({
                     "netid": {"type": "string"},
                     "device_key": b64_exact(32),

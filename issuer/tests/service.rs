@@ -252,7 +252,11 @@ async fn bad_inputs_get_clear_4xx_errors() {
             false,
         )
         .await;
-        assert!(got.1["message"].as_str().unwrap().contains(why), "{why}: {}", got.1);
+        assert!(
+            got.1["message"].as_str().unwrap().contains(why),
+            "{why}: {}",
+            got.1
+        );
         expect(got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
     }
     // The code was not consumed: the untouched request enrols.

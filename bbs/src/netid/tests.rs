@@ -119,7 +119,8 @@ fn present(
         &i.pk,
         &i.digits,
         a,
-        &sig, hk(&blind),
+        &sig,
+        hk(&blind),
         &for_suite(req, suite),
         &mut rand::rng(),
     )
@@ -139,7 +140,8 @@ fn forged(
         &i.pk,
         &i.digits,
         a,
-        &sig, hk(&blind),
+        &sig,
+        hk(&blind),
         &for_suite(req, suite),
         &mut rand::rng(),
         Some(delta),
@@ -200,7 +202,15 @@ fn statements_without_ranges_or_pseudonym_and_with_assurance() {
     let i = issuer(suite);
     let (sig, blind) = issue(suite, &adult());
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng()),
+        n.present(
+            &i.pk,
+            &i.digits,
+            &adult(),
+            &sig,
+            hk(&blind),
+            &req,
+            &mut rand::rng()
+        ),
         Err(BbsError::Statement(_))
     ));
 }
@@ -227,7 +237,15 @@ fn underage_holder_is_refused_and_a_forged_proof_fails() {
     let i = issuer(suite);
     let (sig, blind) = issue(suite, &minor);
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &minor, &sig, hk(&blind), &req, &mut rand::rng()),
+        n.present(
+            &i.pk,
+            &i.digits,
+            &minor,
+            &sig,
+            hk(&blind),
+            &req,
+            &mut rand::rng()
+        ),
         Err(BbsError::Statement(_))
     ));
     // A cheating prover claiming any in-range difference is caught.
@@ -432,7 +450,15 @@ fn date_differences_beyond_the_range_are_refused_not_wrapped() {
     let i = issuer(suite);
     let (sig, blind) = issue(suite, &far);
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &far, &sig, hk(&blind), &req, &mut rand::rng()),
+        n.present(
+            &i.pk,
+            &i.digits,
+            &far,
+            &sig,
+            hk(&blind),
+            &req,
+            &mut rand::rng()
+        ),
         Err(BbsError::Statement(_))
     ));
     let near = attrs(
@@ -458,17 +484,47 @@ fn copied_credential_without_the_wallet_secret_is_refused() {
         };
         assert!(n.verify_credential(&i.pk, &adult(), &sig, stolen).is_err());
         let p = n
-            .present(&i.pk, &i.digits, &adult(), &sig, stolen, &req, &mut rand::rng())
+            .present(
+                &i.pk,
+                &i.digits,
+                &adult(),
+                &sig,
+                stolen,
+                &req,
+                &mut rand::rng(),
+            )
             .unwrap();
-        assert!(matches!(verify(suite, &req, &p), Err(BbsError::InvalidProof)));
+        assert!(matches!(
+            verify(suite, &req, &p),
+            Err(BbsError::InvalidProof)
+        ));
         // The right secret with a wrong blind fails too, and the honest holder succeeds.
         let (_, other_blind) = n.commit_binding(secret(), &mut rand::rng()).unwrap();
         let p = n
-            .present(&i.pk, &i.digits, &adult(), &sig, hk(&other_blind), &req, &mut rand::rng())
+            .present(
+                &i.pk,
+                &i.digits,
+                &adult(),
+                &sig,
+                hk(&other_blind),
+                &req,
+                &mut rand::rng(),
+            )
             .unwrap();
-        assert!(matches!(verify(suite, &req, &p), Err(BbsError::InvalidProof)));
+        assert!(matches!(
+            verify(suite, &req, &p),
+            Err(BbsError::InvalidProof)
+        ));
         let p = n
-            .present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng())
+            .present(
+                &i.pk,
+                &i.digits,
+                &adult(),
+                &sig,
+                hk(&blind),
+                &req,
+                &mut rand::rng(),
+            )
             .unwrap();
         verify(suite, &req, &p).unwrap();
     }
@@ -504,7 +560,15 @@ fn the_binding_attribute_is_never_disclosed() {
     req.statements.disclose.insert(Attribute::Binding);
     let (sig, blind) = issue(suite, &adult());
     assert!(matches!(
-        n.present(&i.pk, &i.digits, &adult(), &sig, hk(&blind), &req, &mut rand::rng()),
+        n.present(
+            &i.pk,
+            &i.digits,
+            &adult(),
+            &sig,
+            hk(&blind),
+            &req,
+            &mut rand::rng()
+        ),
         Err(BbsError::Statement(_))
     ));
 }

@@ -357,14 +357,17 @@ mod binding_tests {
     use super::*;
 
     /// The holder-binding vector of netid-core's credential vector (`core/tests/encoding.rs`,
-    /// specs/credential.md §9): `Poseidon(s)` for `s = 0x00 ‖ 0x33 × 31`.
+    /// specs/credential.md §13.2): `Poseidon(s)` for `s = 0x00 ‖ 0x33 × 31`.
     #[test]
     fn holder_binding_vector() {
         let mut s = [0x33u8; 32];
         s[0] = 0;
         let secret = HolderSecret::from_be_bytes(&s).unwrap_or_else(|e| panic!("{e}"));
         let b = holder_binding(&secret).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(hex::encode(b.to_be_bytes()), "131769d8ef4af9366b5cd997fa0ee52f38b1a0e137ed1a6d9e8fa1ea49ee9695");
+        assert_eq!(
+            hex::encode(b.to_be_bytes()),
+            "131769d8ef4af9366b5cd997fa0ee52f38b1a0e137ed1a6d9e8fa1ea49ee9695"
+        );
         // The same integer as the field element the circuit computes.
         assert_eq!(
             attribute_to_field(&b.encode()),

@@ -9,9 +9,8 @@ use netid_core::card::{CardAuthority, CardContents, CardName, FaceSample, Signed
 use netid_core::issuer_api::GuardianRelation as IssuerRelation;
 use netid_core::issuer_api::{
     enrol_pop_message, refresh_pop_message, ApproveRequest, BindingCommitment, EnrolRequest,
-    EnrolResponse,
-    GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest, PhoneProof,
-    PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
+    EnrolResponse, GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest,
+    PhoneProof, PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
     GUARDIAN_CATEGORIES,
 };
 use netid_core::{
@@ -305,7 +304,8 @@ fn binding_request(w: &FileWallet, suites: &[Suite]) -> CliResult<BindingRequest
             suite,
             commitment: c.to_bytes(),
         });
-        out.blinds.push((suite, zeroize::Zeroizing::new(*blind.to_bytes())));
+        out.blinds
+            .push((suite, zeroize::Zeroizing::new(*blind.to_bytes())));
     }
     Ok(out)
 }

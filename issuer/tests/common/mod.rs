@@ -15,18 +15,17 @@ use netid_bbs::netid::NetidBbs;
 use netid_circuits::gadgets::eddsa;
 use netid_circuits::keys::{ProvingKeys, DEV_SEED};
 use netid_circuits::presentation::fr_from_bytes;
-use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_circuits::presentation::holder_binding;
+use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_core::issuer_api::BindingCommitment;
 use netid_core::{
-    AppPolicy, Attribute, AttributeSet, Date, DocType, HolderSecret, IssuerMetadata,
-    Presentation, PresentationRequest, Suite,
+    AppPolicy, Attribute, AttributeSet, Date, DocType, HolderSecret, IssuerMetadata, Presentation,
+    PresentationRequest, Suite,
 };
 use netid_issuer::api::{
     enrol_pop_message, refresh_pop_message, EnrolRequest, IssuedCredential, PhoneProof,
     RefreshRequest, RevocationPath,
 };
-use sha2::{Digest as _, Sha256};
 use netid_issuer::clock::Clock;
 use netid_issuer::evidence::{
     CardContents, CardName, ChallengeId, FaceSample, MemoryCodeSender, PhoneNumber, SignedCard,
@@ -37,6 +36,7 @@ use netid_issuer::service::{AdminToken, ServiceState};
 use netid_issuer::storage::AnyStorage;
 use netid_verifier::App;
 use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
 use tower::ServiceExt as _;
 
 pub const ADMIN: &str = "test-admin-token-0123456789";
@@ -409,8 +409,16 @@ pub async fn present(
                 secret: &holder_secret(&dk),
                 prover_blind: &blind,
             };
-            b.present(&pk, &digits, &cred.attributes, &sig, key, req, &mut rand::rng())
-                .map_err(|e| e.to_string())
+            b.present(
+                &pk,
+                &digits,
+                &cred.attributes,
+                &sig,
+                key,
+                req,
+                &mut rand::rng(),
+            )
+            .map_err(|e| e.to_string())
         }
     }
 }
