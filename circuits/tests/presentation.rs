@@ -581,3 +581,47 @@ fn key_files_are_never_silently_replaced() {
     assert_eq!(std::fs::read(dir.join("x.key")).unwrap(), b"keep");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A modified wallet that skips the native check ([`netid_circuits::dev::prove_unchecked`]) with
+/// a copied credential and its own secret gets a proof, and no verifier accepts it.
+#[test]
+fn a_modified_prover_without_the_wallet_secret_makes_only_invalid_proofs() {
+    let w = world();
+    let req = adult_request("shop.example", w.today, [5; 32]);
+    let thief = netid_core::HolderSecret::from_random(&[0x7f; 32]).unwrap();
+    let path = w.tree.path(42).unwrap();
+    let p = netid_circuits::dev::prove_unchecked(
+        keys(),
+        &w.pk,
+        w.tree.root(),
+        HolderCredential {
+            attributes: &w.attrs,
+            signature: &w.sig,
+            path: &path,
+            secret: &thief,
+        },
+        &req,
+        &mut rng(),
+    )
+    .unwrap();
+    assert!(matches!(
+        suite::verify(keys().verifier(), &w.pk, w.tree.root(), &req, &p),
+        Err(CircuitError::InvalidProof)
+    ));
+    // The same prover with the right secret makes an accepted proof.
+    let p = netid_circuits::dev::prove_unchecked(
+        keys(),
+        &w.pk,
+        w.tree.root(),
+        HolderCredential {
+            attributes: &w.attrs,
+            signature: &w.sig,
+            path: &path,
+            secret: &sample_secret(),
+        },
+        &req,
+        &mut rng(),
+    )
+    .unwrap();
+    suite::verify(keys().verifier(), &w.pk, w.tree.root(), &req, &p).unwrap();
+}

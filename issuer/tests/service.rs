@@ -902,4 +902,27 @@ async fn refresh_refusals_are_uniform_until_the_device_is_the_holders() {
     let (s, v) = post(&r).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert!(v.to_string().contains("already used"), "{v}");
+    // The binding is pinned per device: the holder's device key signing a refresh onto another
+    // wallet secret (a device key without its wallet) is refused, and issues nothing.
+    let dev = device(51);
+    let mut r = signed_refresh(&netid, &dev);
+    let other = netid_circuits::presentation::holder_binding(
+        &netid_core::HolderSecret::from_random(&[0x42; 32]).unwrap(),
+    )
+    .unwrap();
+    r.binding = other.to_be_bytes();
+    r.device_signature = ed25519_dalek::Signer::sign(
+        &dev,
+        &netid_issuer::api::refresh_pop_message(
+            &netid,
+            r.timestamp,
+            &r.device_key,
+            &r.binding,
+            &r.commitments,
+        ),
+    )
+    .to_bytes();
+    let (s, v) = post(&r).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v.to_string().contains("another wallet secret"), "{v}");
 }

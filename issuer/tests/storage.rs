@@ -64,6 +64,7 @@ fn cred(suite: Suite, device: u8) -> CredentialRequest {
     CredentialRequest {
         suite,
         device_key: [device; 32],
+        binding: [device ^ 0x5a; 32],
         expiry: Date::from_ymd(2027, 5, 29).unwrap(),
         guardian_perms: GuardianPerms::UNRESTRICTED,
     }
@@ -182,6 +183,7 @@ mod suite {
         assert_eq!(c1.status, CredentialStatus::Live);
         assert_eq!(c1.rev_index, 0);
         assert_eq!(c1.device_key, [1; 32]);
+        assert_eq!(c1.binding, Some([1 ^ 0x5a; 32]));
         assert_eq!(c1.issued_at, NOW);
         // Same device, other suite: both stay live.
         let c2 = s

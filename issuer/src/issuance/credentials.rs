@@ -21,6 +21,11 @@ pub(crate) struct HolderBindingInput {
 }
 
 impl HolderBindingInput {
+    /// The binding's 32 bytes (recorded with each credential).
+    pub(crate) fn binding_bytes(&self) -> [u8; 32] {
+        self.binding.to_be_bytes()
+    }
+
     /// Checks the request's binding and commitments against the suites to issue: the binding is
     /// a canonical BN254 element; every BBS suite has exactly one commitment, to one message,
     /// whose proof verifies; there is no commitment for anything else.
@@ -104,6 +109,7 @@ impl<S: Storage> Issuer<S> {
         person: &PersonRecord,
         suite: Suite,
         device_key: [u8; 32],
+        binding: [u8; 32],
         today: Date,
         expiry: Option<Date>,
     ) -> Result<CredentialRequest, IssuerError> {
@@ -111,6 +117,7 @@ impl<S: Storage> Issuer<S> {
         Ok(CredentialRequest {
             suite,
             device_key,
+            binding,
             expiry: match expiry {
                 Some(e) => e,
                 None => self.expiry(person.birthdate, None, today)?,

@@ -82,6 +82,7 @@ impl<S: Storage> Issuer<S> {
         let first = (status == PersonStatus::Active).then(|| CredentialRequest {
             suite: suites[0],
             device_key: device_digest,
+            binding: holder.binding_bytes(),
             expiry,
             guardian_perms: GuardianPerms::for_credential(group, stored_perms),
         });
@@ -127,6 +128,7 @@ impl<S: Storage> Issuer<S> {
                                 &person,
                                 suite,
                                 device_digest,
+                                holder.binding_bytes(),
                                 today,
                                 Some(expiry),
                             )?,
@@ -155,6 +157,7 @@ impl<S: Storage> Issuer<S> {
                                 &person,
                                 suite,
                                 device_digest,
+                                holder.binding_bytes(),
                                 today,
                                 Some(expiry),
                             )?,

@@ -156,6 +156,14 @@ impl<S: Storage> Issuer<S> {
                 "the credentials of this device were revoked; enrol again",
             ));
         }
+        // The binding is pinned per device: whoever holds the device key but not the wallet
+        // secret cannot refresh onto a secret of their own (specs/issuer.md §7).
+        let pinned = latest.as_ref().and_then(|c| c.binding);
+        if pinned.is_some_and(|b| !bool::from(b.ct_eq(&holder.binding_bytes()))) {
+            return Err(IssuerError::NotAllowed(
+                "this device's credentials are bound to another wallet secret; enrol again",
+            ));
+        }
         let nym =
             self.secrets
                 .identity()
@@ -170,7 +178,14 @@ impl<S: Storage> Issuer<S> {
                 .storage
                 .issue_credential(
                     person.id,
-                    &self.cred_request(&person, suite, digest, today, None)?,
+                    &self.cred_request(
+                        &person,
+                        suite,
+                        digest,
+                        holder.binding_bytes(),
+                        today,
+                        None,
+                    )?,
                     now,
                 )
                 .await?;

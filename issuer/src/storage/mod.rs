@@ -157,6 +157,8 @@ pub struct CredentialRequest {
     pub suite: Suite,
     /// `device_key_digest` of the holder's device key.
     pub device_key: [u8; 32],
+    /// The holder binding signed into it (`Poseidon(s)` of the wallet secret).
+    pub binding: [u8; 32],
     /// Last day of validity.
     pub expiry: Date,
     /// The `guardian_perms` attribute to sign.
@@ -186,6 +188,9 @@ pub struct CredentialRecord {
     pub expiry: Date,
     /// When the status last changed, Unix seconds.
     pub status_changed_at: Option<i64>,
+    /// The holder binding signed into it (`None` for credentials issued before the issuer
+    /// recorded it).
+    pub binding: Option<[u8; 32]>,
 }
 
 /// An enrolment: the person, optionally the guardian who applies (children) and the first

@@ -31,7 +31,7 @@ macro_rules! person_cols {
 macro_rules! cred_cols {
     () => {
         "id, person_id, suite, device_key, rev_index, status, guardian_perms, issued_at, expiry, \
-         status_changed_at"
+         status_changed_at, binding"
     };
 }
 
@@ -116,6 +116,9 @@ fn cred_from_row(r: &Row) -> Result<CredentialRecord, IssuerError> {
         issued_at: get(r, "issued_at")?,
         expiry: get_date(r, "expiry")?,
         status_changed_at: get(r, "status_changed_at")?,
+        binding: get::<Option<Vec<u8>>>(r, "binding")?
+            .map(|b| <[u8; 32]>::try_from(b.as_slice()).map_err(|_| corrupt("binding")))
+            .transpose()?,
     })
 }
 
@@ -215,7 +218,8 @@ async fn issue_in_tx(
         .ok_or(IssuerError::Exhausted("revocation index space (2^32)"))?;
     let row = sqlx::query(concat!(
         "INSERT INTO credentials (person_id, suite, device_key, rev_index, status, ",
-        "guardian_perms, issued_at, expiry) VALUES ($1, $2, $3, $4, 'live', $5, $6, $7) ",
+        "guardian_perms, issued_at, expiry, binding) ",
+        "VALUES ($1, $2, $3, $4, 'live', $5, $6, $7, $8) ",
         "RETURNING ",
         cred_cols!()
     ))
@@ -226,6 +230,7 @@ async fn issue_in_tx(
     .bind(i64::from(req.guardian_perms.bits()))
     .bind(now)
     .bind(days(req.expiry))
+    .bind(&req.binding[..])
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err(OP))?;
