@@ -7,7 +7,8 @@
 //! * enrolment: `"netid/v1/enrol-pop" ‖ challenge_id (16 bytes) ‖ device_key (32) ‖ B`, where the
 //!   challenge is the phone challenge of the same enrolment (fresh and single-use);
 //! * refresh: `"netid/v1/refresh" ‖ u64be(len(netid)) ‖ netid ‖ i64be(timestamp) ‖
-//!   device_key (32) ‖ B`, accepted within ±5 minutes of the issuer's clock;
+//!   device_key (32) ‖ B` with `netid` in its canonical form ([`canonical_netid`]), accepted
+//!   within ±5 minutes of the issuer's clock;
 //!
 //! with `B = binding (32) ‖ u64be(n) ‖ (u64be(len(suite)) ‖ suite ‖ u64be(len(c)) ‖ c)…` over the
 //! request's holder binding and its `n` commitments in the order sent ([`binding_pop_bytes`]),
@@ -60,7 +61,23 @@ pub fn enrol_pop_message(
     .concat()
 }
 
-/// The message a device key signs to ask for a refresh.
+/// The canonical form of a typed 网号, as the issuer reads it: spaces and `-` dropped, letters
+/// upper-cased, `I` and `L` read as `1`, `O` as `0`. The refresh proof of possession signs this
+/// form, so every way of writing one 网号 signs one message: the signature names the 网号 the
+/// issuer acts on, not a display form of it. It does not validate; the issuer's parser does.
+pub fn canonical_netid(netid: &str) -> String {
+    netid
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            u => u,
+        })
+        .collect()
+}
+
+/// The message a device key signs to ask for a refresh (over [`canonical_netid`]`(netid)`).
 pub fn refresh_pop_message(
     netid: &str,
     timestamp: i64,
@@ -68,6 +85,7 @@ pub fn refresh_pop_message(
     binding: &[u8; 32],
     commitments: &[BindingCommitment],
 ) -> Vec<u8> {
+    let netid = canonical_netid(netid);
     [
         REFRESH_POP_LABEL,
         &len_be(netid.len()),

@@ -91,7 +91,13 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let sender: Arc<dyn CodeSender> = match &args.sms_outbox {
         Some(p) => Arc::new(FileCodeSender::open(p).map_err(|e| format!("--sms-outbox: {e}"))?),
-        None => Arc::new(LogCodeSender),
+        None => {
+            tracing::warn!(
+                "no SMS delivery configured: one-time codes reach no one and are never logged \
+                 (give --sms-outbox FILE in development)"
+            );
+            Arc::new(LogCodeSender)
+        }
     };
     let admin = match args.admin_token {
         Some(t) => Some(AdminToken::new(t).map_err(|e| format!("--admin-token: {e}"))?),

@@ -336,6 +336,32 @@ mod tests {
         assert!(serde_json::from_str::<NetidNumber>("\"0000000000001\"").is_err());
     }
 
+    /// The refresh proof of possession signs `canonical_netid`: it must read every spelling
+    /// exactly as this parser does, so that one 网号 has one signed message.
+    #[test]
+    fn the_signed_canonical_form_is_the_parsed_one() {
+        let a = key().netid_number(&id("11010519491231002X"));
+        let s = a.as_str();
+        let mut variants = vec![
+            s.to_owned(),
+            s.to_lowercase(),
+            a.grouped(),
+            a.grouped().replace(' ', "-").to_lowercase(),
+            format!(" {} ", a.grouped()),
+        ];
+        // Crockford reading: 1 may be typed I or L, 0 may be typed O.
+        variants.push(s.replace('1', "I").replace('0', "o"));
+        variants.push(s.replace('1', "l"));
+        for v in variants {
+            assert_eq!(NetidNumber::parse(&v).unwrap(), a, "{v}");
+            assert_eq!(netid_core::issuer_api::canonical_netid(&v), s, "{v}");
+            assert_eq!(
+                netid_core::issuer_api::refresh_pop_message(&v, 1, &[0; 32], &[0; 32], &[]),
+                netid_core::issuer_api::refresh_pop_message(s, 1, &[0; 32], &[0; 32], &[]),
+            );
+        }
+    }
+
     impl NetidNumber {
         fn new_for_test(k: &NetidKey, s: &str) -> NetidNumber {
             k.netid_number(&id(s))

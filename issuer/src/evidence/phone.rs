@@ -166,17 +166,20 @@ pub trait CodeSender: Send + Sync {
     fn send(&self, phone: &PhoneNumber, code: &OneTimeCode) -> Result<(), IssuerError>;
 }
 
-/// Development delivery: writes the code to the log (`tracing`, target `netid_issuer::sms`).
+/// No delivery: the issuer's default when neither an SMS gateway nor `--sms-outbox` is
+/// configured. It records at warn level (target `netid_issuer::sms`) that a code for a masked
+/// number could not be delivered — never the code itself: logs are read by more people, kept
+/// longer and shipped further than a one-time code may travel.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LogCodeSender;
 
 impl CodeSender for LogCodeSender {
-    fn send(&self, phone: &PhoneNumber, code: &OneTimeCode) -> Result<(), IssuerError> {
-        tracing::info!(
+    fn send(&self, phone: &PhoneNumber, _code: &OneTimeCode) -> Result<(), IssuerError> {
+        tracing::warn!(
             target: "netid_issuer::sms",
             phone = %phone.masked(),
-            "simulated SMS: your netid confirmation code is {}",
-            code.expose_secret()
+            "a one-time code was generated but no SMS delivery is configured (codes are never \
+             logged; start the issuer with --sms-outbox FILE to read them in development)"
         );
         Ok(())
     }
@@ -510,6 +513,41 @@ impl PhoneVerifier {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The default sender never writes the code (nor the full number) to the log.
+    #[test]
+    fn the_log_sender_never_logs_the_code() {
+        #[derive(Clone, Default)]
+        struct Buf(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let phone = PhoneNumber::parse("+8613800138000").unwrap();
+        let code = OneTimeCode::parse("493817").unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            LogCodeSender.send(&phone, &code).unwrap();
+        });
+        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("no SMS delivery is configured"), "{log}");
+        assert!(log.contains(&phone.masked()), "{log}");
+        assert!(!log.contains("493817"), "{log}");
+        assert!(!log.contains("13800138000"), "{log}");
+    }
 
     #[test]
     fn phone_numbers() {
