@@ -205,6 +205,29 @@ fn circuit_is_unsatisfied_for_false_statements() {
     }
 }
 
+/// The world's credential proven with `secret` by the honest prover, or (`checked` false) by a
+/// modified wallet that skips the native check ([`netid_circuits::dev::prove_unchecked`]).
+fn prove_with_secret(
+    w: &World,
+    req: &PresentationRequest,
+    secret: &netid_core::HolderSecret,
+    checked: bool,
+) -> Result<Presentation, CircuitError> {
+    let path = w.tree.path(42).unwrap();
+    let cred = HolderCredential {
+        attributes: &w.attrs,
+        signature: &w.sig,
+        path: &path,
+        secret,
+    };
+    let prove = if checked {
+        suite::prove::<ChaCha20Rng>
+    } else {
+        netid_circuits::dev::prove_unchecked::<ChaCha20Rng>
+    };
+    prove(keys(), &w.pk, w.tree.root(), cred, req, &mut rng())
+}
+
 /// The native pre-check refuses a copied credential with another wallet's secret before any
 /// proving work: the thief's wallet never even produces a proof.
 #[test]
@@ -212,20 +235,7 @@ fn a_copied_credential_without_its_wallet_secret_is_refused() {
     let w = world();
     let req = adult_request("shop.example", w.today, [4; 32]);
     let thief = netid_core::HolderSecret::from_random(&[0x7f; 32]).unwrap();
-    let path = w.tree.path(42).unwrap();
-    let r = suite::prove(
-        keys(),
-        &w.pk,
-        w.tree.root(),
-        HolderCredential {
-            attributes: &w.attrs,
-            signature: &w.sig,
-            path: &path,
-            secret: &thief,
-        },
-        &req,
-        &mut rng(),
-    );
+    let r = prove_with_secret(&w, &req, &thief, true);
     match r {
         Err(CircuitError::Statement(why)) => assert!(why.contains("wallet secret"), "{why}"),
         other => panic!("expected a refusal, got {other:?}"),
@@ -589,39 +599,12 @@ fn a_modified_prover_without_the_wallet_secret_makes_only_invalid_proofs() {
     let w = world();
     let req = adult_request("shop.example", w.today, [5; 32]);
     let thief = netid_core::HolderSecret::from_random(&[0x7f; 32]).unwrap();
-    let path = w.tree.path(42).unwrap();
-    let p = netid_circuits::dev::prove_unchecked(
-        keys(),
-        &w.pk,
-        w.tree.root(),
-        HolderCredential {
-            attributes: &w.attrs,
-            signature: &w.sig,
-            path: &path,
-            secret: &thief,
-        },
-        &req,
-        &mut rng(),
-    )
-    .unwrap();
+    let p = prove_with_secret(&w, &req, &thief, false).unwrap();
     assert!(matches!(
         suite::verify(keys().verifier(), &w.pk, w.tree.root(), &req, &p),
         Err(CircuitError::InvalidProof)
     ));
     // The same prover with the right secret makes an accepted proof.
-    let p = netid_circuits::dev::prove_unchecked(
-        keys(),
-        &w.pk,
-        w.tree.root(),
-        HolderCredential {
-            attributes: &w.attrs,
-            signature: &w.sig,
-            path: &path,
-            secret: &sample_secret(),
-        },
-        &req,
-        &mut rng(),
-    )
-    .unwrap();
+    let p = prove_with_secret(&w, &req, &sample_secret(), false).unwrap();
     suite::verify(keys().verifier(), &w.pk, w.tree.root(), &req, &p).unwrap();
 }

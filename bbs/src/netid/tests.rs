@@ -50,6 +50,19 @@ fn issue(suite: Ciphersuite, a: &CredentialAttributes) -> (Signature, ProverBlin
     (sig, blind)
 }
 
+/// `NetidBbs::present` of the test issuer of `suite` for credential `a` (signed as `sig`) with
+/// the holder key `key`, answering `req` exactly as given.
+fn present_as(
+    suite: Ciphersuite,
+    a: &CredentialAttributes,
+    sig: &Signature,
+    key: HolderKey<'_>,
+    req: &PresentationRequest,
+) -> Result<Presentation> {
+    let i = issuer(suite);
+    NetidBbs::new(suite).present(&i.pk, &i.digits, a, sig, key, req, &mut rand::rng())
+}
+
 fn today() -> Date {
     Date::from_ymd(2026, 11, 22).unwrap()
 }
@@ -112,19 +125,8 @@ fn present(
     a: &CredentialAttributes,
     req: &PresentationRequest,
 ) -> Presentation {
-    let n = NetidBbs::new(suite);
-    let i = issuer(suite);
     let (sig, blind) = issue(suite, a);
-    n.present(
-        &i.pk,
-        &i.digits,
-        a,
-        &sig,
-        hk(&blind),
-        &for_suite(req, suite),
-        &mut rand::rng(),
-    )
-    .unwrap()
+    present_as(suite, a, &sig, hk(&blind), &for_suite(req, suite)).unwrap()
 }
 
 fn forged(
@@ -198,19 +200,9 @@ fn statements_without_ranges_or_pseudonym_and_with_assurance() {
     let p = present(suite, &adult(), &req);
     verify(suite, &req, &p).unwrap();
     req.statements.assurance_at_least = Some(AssuranceLevel::InPerson);
-    let n = NetidBbs::new(suite);
-    let i = issuer(suite);
     let (sig, blind) = issue(suite, &adult());
     assert!(matches!(
-        n.present(
-            &i.pk,
-            &i.digits,
-            &adult(),
-            &sig,
-            hk(&blind),
-            &req,
-            &mut rand::rng()
-        ),
+        present_as(suite, &adult(), &sig, hk(&blind), &req),
         Err(BbsError::Statement(_))
     ));
 }
@@ -233,19 +225,9 @@ fn underage_holder_is_refused_and_a_forged_proof_fails() {
         cutoff.checked_add_days(1).unwrap(),
         Date::from_ymd(2030, 1, 1).unwrap(),
     );
-    let n = NetidBbs::new(suite);
-    let i = issuer(suite);
     let (sig, blind) = issue(suite, &minor);
     assert!(matches!(
-        n.present(
-            &i.pk,
-            &i.digits,
-            &minor,
-            &sig,
-            hk(&blind),
-            &req,
-            &mut rand::rng()
-        ),
+        present_as(suite, &minor, &sig, hk(&blind), &req),
         Err(BbsError::Statement(_))
     ));
     // A cheating prover claiming any in-range difference is caught.
@@ -446,19 +428,9 @@ fn date_differences_beyond_the_range_are_refused_not_wrapped() {
         Date::from_ymd(1990, 5, 4).unwrap(),
         today().checked_add_days(1 << 16).unwrap(),
     );
-    let n = NetidBbs::new(suite);
-    let i = issuer(suite);
     let (sig, blind) = issue(suite, &far);
     assert!(matches!(
-        n.present(
-            &i.pk,
-            &i.digits,
-            &far,
-            &sig,
-            hk(&blind),
-            &req,
-            &mut rand::rng()
-        ),
+        present_as(suite, &far, &sig, hk(&blind), &req),
         Err(BbsError::Statement(_))
     ));
     let near = attrs(
@@ -483,49 +455,19 @@ fn copied_credential_without_the_wallet_secret_is_refused() {
             prover_blind: &blind,
         };
         assert!(n.verify_credential(&i.pk, &adult(), &sig, stolen).is_err());
-        let p = n
-            .present(
-                &i.pk,
-                &i.digits,
-                &adult(),
-                &sig,
-                stolen,
-                &req,
-                &mut rand::rng(),
-            )
-            .unwrap();
+        let p = present_as(suite, &adult(), &sig, stolen, &req).unwrap();
         assert!(matches!(
             verify(suite, &req, &p),
             Err(BbsError::InvalidProof)
         ));
         // The right secret with a wrong blind fails too, and the honest holder succeeds.
         let (_, other_blind) = n.commit_binding(secret(), &mut rand::rng()).unwrap();
-        let p = n
-            .present(
-                &i.pk,
-                &i.digits,
-                &adult(),
-                &sig,
-                hk(&other_blind),
-                &req,
-                &mut rand::rng(),
-            )
-            .unwrap();
+        let p = present_as(suite, &adult(), &sig, hk(&other_blind), &req).unwrap();
         assert!(matches!(
             verify(suite, &req, &p),
             Err(BbsError::InvalidProof)
         ));
-        let p = n
-            .present(
-                &i.pk,
-                &i.digits,
-                &adult(),
-                &sig,
-                hk(&blind),
-                &req,
-                &mut rand::rng(),
-            )
-            .unwrap();
+        let p = present_as(suite, &adult(), &sig, hk(&blind), &req).unwrap();
         verify(suite, &req, &p).unwrap();
     }
 }
@@ -554,21 +496,11 @@ fn issuance_needs_a_valid_commitment_to_one_message() {
 #[test]
 fn the_binding_attribute_is_never_disclosed() {
     let suite = Ciphersuite::Sha256;
-    let n = NetidBbs::new(suite);
-    let i = issuer(suite);
     let mut req = for_suite(&request("shop.example", 41), suite);
     req.statements.disclose.insert(Attribute::Binding);
     let (sig, blind) = issue(suite, &adult());
     assert!(matches!(
-        n.present(
-            &i.pk,
-            &i.digits,
-            &adult(),
-            &sig,
-            hk(&blind),
-            &req,
-            &mut rand::rng()
-        ),
+        present_as(suite, &adult(), &sig, hk(&blind), &req),
         Err(BbsError::Statement(_))
     ));
 }
