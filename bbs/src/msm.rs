@@ -139,6 +139,50 @@ impl WindowTables {
         acc
     }
 
+    /// `s · P_i` for the `i`-th point alone (fixed windows, doublings included), constant-time
+    /// in `s`.
+    pub(crate) fn mul_ct(&self, i: usize, s: &Scalar) -> G1Projective {
+        let t = &self.tables[i];
+        let mut bytes = s.to_bytes();
+        let mut acc = G1Projective::identity();
+        for w in (0..NWIN).rev() {
+            if w != NWIN - 1 {
+                for _ in 0..W {
+                    acc = acc.double();
+                }
+            }
+            let d = nibble(&bytes, w);
+            let mut sel = G1Affine::identity();
+            for (j, p) in t.iter().enumerate() {
+                sel.conditional_assign(p, (j as u8).ct_eq(&d));
+            }
+            acc = acc.add_mixed(&sel);
+        }
+        bytes.zeroize();
+        acc
+    }
+
+    /// `s · P_i` for the `i`-th point alone, variable-time (public `s` only).
+    pub(crate) fn mul_vartime(&self, i: usize, s: &Scalar) -> G1Projective {
+        let t = &self.tables[i];
+        let bytes = s.to_bytes();
+        let mut acc = G1Projective::identity();
+        let mut started = false;
+        for w in (0..NWIN).rev() {
+            if started {
+                for _ in 0..W {
+                    acc = acc.double();
+                }
+            }
+            let d = nibble(&bytes, w) as usize;
+            if d != 0 {
+                acc = acc.add_mixed(&t[d]);
+                started = true;
+            }
+        }
+        acc
+    }
+
     /// `Σ sᵢ · Pᵢ`, variable-time (public scalars only).
     pub(crate) fn msm_vartime(&self, scalars: &[Scalar]) -> G1Projective {
         debug_assert_eq!(scalars.len(), self.tables.len());
@@ -227,6 +271,16 @@ mod tests {
             let naive: G1Projective = terms.iter().map(|(p, s)| p * s).sum();
             assert_eq!(msm_ct(&terms), naive);
             assert_eq!(msm_vartime(&terms), naive);
+        }
+        let pts: Vec<G1Projective> = (0..3)
+            .map(|_| G1Projective::generator() * Scalar::random(&mut r))
+            .collect();
+        let t = WindowTables::new(&pts);
+        for (i, p) in pts.iter().enumerate() {
+            for s in [Scalar::zero(), Scalar::one(), -Scalar::one(), Scalar::random(&mut r)] {
+                assert_eq!(t.mul_ct(i, &s), p * s);
+                assert_eq!(t.mul_vartime(i, &s), p * s);
+            }
         }
         let zero = [(G1Projective::generator(), Scalar::zero())];
         assert_eq!(msm_vartime(&zero), G1Projective::identity());

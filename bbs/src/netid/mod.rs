@@ -24,6 +24,7 @@
 //! variable-time.
 #![allow(non_snake_case)]
 
+mod pok;
 mod presentation;
 pub mod range;
 pub mod transcript;

@@ -16,24 +16,23 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use super::pok::{verify_sig_part, Second, SigCommit};
 use super::range::{DigitSignatures, DIGIT_BITS, DIGIT_HEADER};
 use super::transcript::TranscriptProtocol;
 use super::{disclosed_scalars, HolderKey, NetidBbs, CREDENTIAL_HEADER, SIGNED_MESSAGES};
 use crate::codec::{decode_g1, decode_nonzero_scalar};
 use crate::error::{BbsError, Result};
 use crate::keys::PublicKey;
-use crate::msm::{msm_ct, msm_vartime};
-use crate::proof::{
-    calculate_random_scalars, pairing_check, proof_finalize, proof_init, proof_verify_init,
-    split_indexes, Blindings, InitRes, Proof,
-};
+use crate::msm::{msm_vartime, WindowTables};
+use crate::proof::{calculate_random_scalars, pairing_check, split_indexes};
+use crate::signature::{calculate_domain, compute_B};
 use crate::pseudonym::verifier_point;
 use crate::signature::Signature;
 use crate::suite::{scalar_to_be, POINT_LEN, SCALAR_LEN};
 
-/// Version byte of the presentation proof encoding (2: the credential proof covers the 14 signed
-/// messages of a holder-bound credential).
-pub const PRESENTATION_VERSION: u8 = 2;
+/// Version byte of the presentation proof encoding (3: every signature proof in the form of
+/// `netid::pok`, without `D`; 2 was the draft's CoreProofGen form, 1 predates holder binding).
+pub const PRESENTATION_VERSION: u8 = 3;
 
 /// Digits used for date ranges: 16 bits, i.e. date differences below 179 years (an age minus the
 /// asked age, a remaining validity).
@@ -163,36 +162,44 @@ fn open_transcript(
     t
 }
 
-fn append_init(t: &mut Transcript, init: &InitRes) {
-    t.append_point(b"A_bar", &init.A_bar);
-    t.append_point(b"B_bar", &init.B_bar);
-    t.append_point(b"D", &init.D);
-    t.append_point(b"T1", &init.T1);
-    t.append_point(b"T2", &init.T2);
-    t.append_scalar(b"domain", &init.domain);
+/// `Ā ‖ B̄ ‖ T` of one signature proof, affine (as hashed and encoded).
+#[derive(Clone, Copy)]
+struct SigPoints {
+    A_bar: G1Affine,
+    B_bar: G1Affine,
+    T: G1Affine,
+}
+
+fn append_sig(t: &mut Transcript, p: &SigPoints) {
+    t.append_point(b"A_bar", &p.A_bar);
+    t.append_point(b"B_bar", &p.B_bar);
+    t.append_point(b"T", &p.T);
 }
 
 /// First phase of proving: everything committed, nothing answered yet.
 struct Commitments {
-    cred_init: InitRes,
-    cred_rand: Vec<Scalar>,
+    cred: SigCommit,
+    cred_points: SigPoints,
+    /// `m̃_j` of the undisclosed messages, in index order.
+    m_tilde: Vec<Scalar>,
     undisclosed_msgs: Vec<Scalar>,
-    e: Scalar,
+    cred_domain: Scalar,
     pseudonym: Option<(G1Affine, G1Affine)>,
+    digit_domain: Scalar,
     digits: Vec<DigitCommitment>,
 }
 
 struct DigitCommitment {
-    init: InitRes,
-    rand: Vec<Scalar>,
+    sig: SigCommit,
+    points: SigPoints,
     d: Scalar,
-    e: Scalar,
+    d_tilde: Scalar,
     /// Whether the response travels in the proof (all digits but a range's first).
     sent: bool,
 }
 
-/// The prover's secrets (blindings, hidden attribute scalars, the signature's `e`, digits) are
-/// wiped as soon as the responses are computed or the proof is abandoned.
+/// The prover's secrets (blindings, hidden attribute scalars, digits) are wiped as soon as the
+/// responses are computed or the proof is abandoned; each [`SigCommit`] wipes its own.
 impl Drop for Commitments {
     fn drop(&mut self) {
         self.wipe();
@@ -207,17 +214,15 @@ impl Drop for DigitCommitment {
 
 impl DigitCommitment {
     fn wipe(&mut self) {
-        self.rand.zeroize();
         self.d.zeroize();
-        self.e.zeroize();
+        self.d_tilde.zeroize();
     }
 }
 
 impl Commitments {
     fn wipe(&mut self) {
-        self.cred_rand.zeroize();
+        self.m_tilde.zeroize();
         self.undisclosed_msgs.zeroize();
-        self.e.zeroize();
         for d in &mut self.digits {
             d.wipe();
         }
@@ -227,43 +232,47 @@ impl Commitments {
     fn challenge(&self, t: &mut Transcript, ranges: &[RangeSpec]) -> Scalar {
         draw_challenge(
             t,
-            &self.cred_init,
+            &self.cred_points,
+            &self.cred_domain,
             self.pseudonym.as_ref(),
-            self.digits.iter().map(|d| &d.init),
+            &self.digit_domain,
+            self.digits.iter().map(|d| &d.points),
             ranges,
         )
     }
 
     /// Third phase: the responses, encoded (specs/bbs.md §5.6).
-    fn respond(self, c: Scalar) -> Result<Vec<u8>> {
-        let u = self.undisclosed_msgs.len();
-        let bl = Blindings::from_slice(&self.cred_rand, u)?;
-        let cred = proof_finalize(&self.cred_init, c, &self.e, &bl, &self.undisclosed_msgs)?;
+    fn respond(self, c: Scalar) -> Vec<u8> {
         let mut out = vec![PRESENTATION_VERSION];
-        put_proof_body(&mut out, &cred, true);
+        put_sig(&mut out, &self.cred_points, self.cred.respond(&c));
+        for (t, m) in self.m_tilde.iter().zip(&self.undisclosed_msgs) {
+            out.extend_from_slice(&scalar_to_be(&(t + m * c)));
+        }
         for d in &self.digits {
-            let bl = Blindings::from_slice(&d.rand, 1)?;
-            let p = proof_finalize(&d.init, c, &d.e, &bl, &[d.d])?;
-            put_proof_body(&mut out, &p, d.sent);
+            put_sig(&mut out, &d.points, d.sig.respond(&c));
+            if d.sent {
+                out.extend_from_slice(&scalar_to_be(&(d.d_tilde + d.d * c)));
+            }
         }
         out.extend_from_slice(&scalar_to_be(&c));
-        Ok(out)
+        out
     }
 }
 
-/// `Ā ‖ B̄ ‖ D ‖ ê ‖ r̂1 ‖ r̂3 ‖ [m̂…]` (no challenge).
-fn put_proof_body(out: &mut Vec<u8>, p: &Proof, with_m_hat: bool) {
-    for q in [&p.A_bar, &p.B_bar, &p.D] {
-        out.extend_from_slice(&q.to_compressed());
-    }
-    for s in [&p.e_hat, &p.r1_hat, &p.r3_hat] {
-        out.extend_from_slice(&scalar_to_be(s));
-    }
-    if with_m_hat {
-        for s in &p.m_hat {
-            out.extend_from_slice(&scalar_to_be(s));
-        }
-    }
+/// `Ā ‖ B̄ ‖ α̂ ‖ β̂`.
+fn put_sig(out: &mut Vec<u8>, p: &SigPoints, (alpha_hat, beta_hat): (Scalar, Scalar)) {
+    out.extend_from_slice(&p.A_bar.to_compressed());
+    out.extend_from_slice(&p.B_bar.to_compressed());
+    out.extend_from_slice(&scalar_to_be(&alpha_hat));
+    out.extend_from_slice(&scalar_to_be(&beta_hat));
+}
+
+/// One signature proof as read by the verifier.
+struct SigProof {
+    A_bar: G1Affine,
+    B_bar: G1Affine,
+    alpha_hat: Scalar,
+    beta_hat: Scalar,
 }
 
 /// Reads proof bodies back, validating every point and scalar.
@@ -288,28 +297,24 @@ impl Reader<'_> {
         decode_nonzero_scalar(self.take(SCALAR_LEN)?, "presentation scalar")
             .map_err(|_| BbsError::InvalidProof)
     }
-    fn body(&mut self, m_hats: usize) -> Result<Proof> {
-        Ok(Proof {
+    fn sig(&mut self) -> Result<SigProof> {
+        Ok(SigProof {
             A_bar: self.point()?,
             B_bar: self.point()?,
-            D: self.point()?,
-            e_hat: self.scalar()?,
-            r1_hat: self.scalar()?,
-            r3_hat: self.scalar()?,
-            m_hat: (0..m_hats)
-                .map(|_| self.scalar())
-                .collect::<Result<Vec<_>>>()?,
-            c: Scalar::zero(),
+            alpha_hat: self.scalar()?,
+            beta_hat: self.scalar()?,
         })
     }
 }
 
-/// Length of the proof encoding for `u` undisclosed attributes and the given ranges.
+/// Bytes of one signature proof: `Ā ‖ B̄ ‖ α̂ ‖ β̂`.
+const SIG_PROOF_LEN: usize = 2 * POINT_LEN + 2 * SCALAR_LEN;
+
+/// Length of the proof encoding for `u` undisclosed messages and the given ranges.
 fn proof_len(u: usize, ranges: &[RangeSpec]) -> usize {
-    let body = 3 * POINT_LEN + 3 * SCALAR_LEN;
     let digits: usize = ranges.iter().map(|r| r.digits).sum();
     let sent: usize = ranges.iter().map(|r| r.digits - 1).sum();
-    1 + body + u * SCALAR_LEN + digits * body + sent * SCALAR_LEN + SCALAR_LEN
+    1 + SIG_PROOF_LEN + u * SCALAR_LEN + digits * SIG_PROOF_LEN + sent * SCALAR_LEN + SCALAR_LEN
 }
 
 impl NetidBbs {
@@ -389,41 +394,53 @@ impl NetidBbs {
         let undisclosed = split_indexes(msgs.len(), &d_idx)?;
         let u = undisclosed.len();
 
-        // Commit.
-        let cred_rand = calculate_random_scalars(rng, u + 5);
+        // Commit: the credential (r, α̃, β̃, then m̃_j for each undisclosed j).
+        let mut cred_rand = calculate_random_scalars(rng, u + 3);
+        let m_tilde: Vec<Scalar> = cred_rand[3..].to_vec();
         let m_tilde_of = |a: Attribute| -> Option<Scalar> {
             undisclosed
                 .iter()
                 .position(|&j| j == a.index())
-                .map(|p| cred_rand[5 + p])
+                .map(|p| m_tilde[p])
         };
         let gens = self.signed_generators()?;
-        let bl = Blindings::from_slice(&cred_rand, u)?;
-        let cred_init = proof_init(
-            pk,
-            signature,
-            &gens,
-            &bl,
-            CREDENTIAL_HEADER,
-            &msgs,
-            &undisclosed,
-            self.cred.api_id(),
+        let cred_domain = calculate_domain(pk, &gens, CREDENTIAL_HEADER, self.cred.api_id());
+        let B = compute_B(&gens, &cred_domain, &msgs, true);
+        let cred = SigCommit::new(
+            &WindowTables::new(&[G1Projective::from(signature.A), B]),
+            Second::B,
+            &signature.e,
+            &[cred_rand[0], cred_rand[1], cred_rand[2]],
         )?;
+        cred_rand.zeroize();
+        let mut hj: Vec<(usize, Scalar)> = undisclosed
+            .iter()
+            .zip(&m_tilde)
+            .map(|(&j, m)| (j + 1, -*m))
+            .collect();
+        let T_cred = cred.T_sig + gens.lincomb(&hj, true);
+        hj.zeroize();
         let pseudonym = if st.pseudonym {
-            let H = verifier_point(self.suite, request.app_id.as_bytes());
+            let H = WindowTables::new(&[verifier_point(self.suite, request.app_id.as_bytes())]);
             let nym = msgs[Attribute::Nym.index()];
             let nym_tilde = m_tilde_of(Attribute::Nym).ok_or(BbsError::Degenerate("nym"))?;
             let mut aff = [G1Affine::identity(); 2];
-            G1Projective::batch_normalize(
-                &[msm_ct(&[(H, nym)]), msm_ct(&[(H, nym_tilde)])],
-                &mut aff,
-            );
+            G1Projective::batch_normalize(&[H.mul_ct(0, &nym), H.mul_ct(0, &nym_tilde)], &mut aff);
             Some((aff[0], aff[1]))
         } else {
             None
         };
+        // Each digit: (r, α̃, β̃) random, d̃_i random for i ≥ 1 and d̃_0 fixed by
+        // s·m̃_a = Σ 2^(8·i)·d̃_i.
         let digit_gens = self.digit.generators(2)?;
-        let mut digit_commits = Vec::new();
+        let digit_domain = calculate_domain(pk, &digit_gens, DIGIT_HEADER, self.digit.api_id());
+        let ys = if ranges.is_empty() {
+            &[][..]
+        } else {
+            digits.prepared_ys(&self.digit)?
+        };
+        let mut digit_sigs = Vec::new();
+        let mut digit_t = Vec::new();
         for r in &ranges {
             let value = integer_value(attrs, r.attr).ok_or(BbsError::Degenerate("integer"))?;
             let delta = match forged_delta {
@@ -431,50 +448,60 @@ impl NetidBbs {
                 None => r.delta(value).ok_or(BbsError::Degenerate("range"))?,
             };
             let a_tilde = m_tilde_of(r.attr).ok_or(BbsError::Degenerate("range attribute"))?;
-            // d̃_i random for i ≥ 1, d̃_0 fixed by s·m̃_a = Σ 2^(8·i)·d̃_i.
             let mut d_tilde = calculate_random_scalars(rng, r.digits);
             let rest: Scalar = (1..r.digits).map(|i| digit_weight(i) * d_tilde[i]).sum();
             d_tilde[0] = r.sign(a_tilde) - rest;
             for (i, dt) in d_tilde.iter().enumerate() {
                 let digit = ((delta >> (DIGIT_BITS as usize * i)) & ((1 << DIGIT_BITS) - 1)) as u8;
-                let mut sig = digits.select_ct(digit);
-                let mut rand = calculate_random_scalars(rng, 5);
-                rand.push(*dt);
-                let dbl = Blindings::from_slice(&rand, 1)?;
-                let d = Scalar::from(u64::from(digit));
-                let init = proof_init(
-                    pk,
-                    &sig,
-                    &digit_gens,
-                    &dbl,
-                    DIGIT_HEADER,
-                    &[d],
-                    &[0],
-                    self.digit.api_id(),
+                let (mut A, mut Y, mut e) = digits.select_ct(ys, digit);
+                let mut rand = calculate_random_scalars(rng, 3);
+                let sig = SigCommit::new(
+                    &WindowTables::new(&[G1Projective::from(A), G1Projective::from(Y)]),
+                    Second::Y,
+                    &e,
+                    &[rand[0], rand[1], rand[2]],
                 );
-                drop(dbl);
-                let sig_e = sig.e;
-                sig.A.zeroize();
-                sig.e.zeroize();
-                let init = init?;
-                digit_commits.push(DigitCommitment {
-                    init,
-                    rand,
-                    d,
-                    e: sig_e,
-                    sent: i != 0,
-                });
+                A.zeroize();
+                Y.zeroize();
+                e.zeroize();
+                rand.zeroize();
+                let sig = sig?;
+                digit_t.push(sig.T_sig + digit_gens.lincomb(&[(1, -*dt)], true));
+                digit_sigs.push((sig, Scalar::from(u64::from(digit)), *dt, i != 0));
             }
             d_tilde.zeroize();
         }
-        drop(bl);
+        // One batched normalisation for every point of the proof.
+        let mut proj = vec![cred.A_bar, cred.B_bar, T_cred];
+        for ((s, ..), t) in digit_sigs.iter().zip(&digit_t) {
+            proj.extend([s.A_bar, s.B_bar, *t]);
+        }
+        let mut aff = vec![G1Affine::identity(); proj.len()];
+        G1Projective::batch_normalize(&proj, &mut aff);
+        let sig_points = |k: usize| SigPoints {
+            A_bar: aff[3 * k],
+            B_bar: aff[3 * k + 1],
+            T: aff[3 * k + 2],
+        };
         let commitments = Commitments {
-            cred_init,
+            cred,
+            cred_points: sig_points(0),
             undisclosed_msgs: undisclosed.iter().map(|&j| msgs[j]).collect(),
-            cred_rand,
-            e: signature.e,
+            m_tilde,
+            cred_domain,
             pseudonym,
-            digits: digit_commits,
+            digit_domain,
+            digits: digit_sigs
+                .into_iter()
+                .enumerate()
+                .map(|(k, (sig, d, d_tilde, sent))| DigitCommitment {
+                    sig,
+                    points: sig_points(k + 1),
+                    d,
+                    d_tilde,
+                    sent,
+                })
+                .collect(),
         };
         msgs.zeroize();
 
@@ -482,7 +509,7 @@ impl NetidBbs {
         let mut t = open_transcript(self, pk, request, &d_idx, &d_scalars);
         let c = commitments.challenge(&mut t, &ranges);
         let pseudonym = commitments.pseudonym.map(|(P, _)| P.to_compressed());
-        let proof = commitments.respond(c)?;
+        let proof = commitments.respond(c);
         debug_assert_eq!(proof.len(), proof_len(u, &ranges));
         Ok(Presentation {
             version: FORMAT_VERSION,
@@ -542,74 +569,104 @@ impl NetidBbs {
             return Err(BbsError::InvalidProof);
         }
         let mut rd = Reader { bytes, pos: 1 };
-        let mut cred = rd.body(u)?;
+        let cred = rd.sig()?;
+        let m_hat = (0..u)
+            .map(|_| rd.scalar())
+            .collect::<Result<Vec<_>>>()?;
+        // Each digit's proof and d̂ (None for a range's first digit: derived below).
         let mut digit_proofs = Vec::new();
         for r in &ranges {
             for i in 0..r.digits {
-                digit_proofs.push(rd.body(usize::from(i != 0))?);
+                let p = rd.sig()?;
+                let d_hat = if i == 0 { None } else { Some(rd.scalar()?) };
+                digit_proofs.push((p, d_hat));
             }
         }
         let c = rd.scalar()?;
-        cred.c = c;
         let m_hat_of = |a: Attribute| -> Option<Scalar> {
             undisclosed
                 .iter()
                 .position(|&j| j == a.index())
-                .map(|p| cred.m_hat[p])
+                .map(|p| m_hat[p])
         };
 
+        // T = α̂·B̄ + β̂·Ā − Σ_{j∉D} m̂_j·H_j − c·C_D for the credential and every digit; −c·P1
+        // is shared.
         let gens = self.signed_generators()?;
-        let cred_init = proof_verify_init(
-            pk,
-            &cred,
-            &gens,
-            CREDENTIAL_HEADER,
-            &d_scalars,
-            &d_idx,
-            self.cred.api_id(),
-        )?;
+        let cred_domain = calculate_domain(pk, &gens, CREDENTIAL_HEADER, self.cred.api_id());
+        let mut p1c = G1Projective::identity();
+        gens.add_p1(&mut p1c, &-c, false);
+        let mut terms = Vec::with_capacity(SIGNED_MESSAGES + 1);
+        terms.push((0, -(c * cred_domain)));
+        terms.extend(d_idx.iter().zip(&d_scalars).map(|(&i, m)| (i + 1, -(c * m))));
+        terms.extend(undisclosed.iter().zip(&m_hat).map(|(&j, m)| (j + 1, -*m)));
+        let mut proj = vec![
+            verify_sig_part(
+                cred.A_bar.into(),
+                cred.B_bar.into(),
+                &cred.alpha_hat,
+                &cred.beta_hat,
+            ) + gens.lincomb(&terms, false)
+                + p1c,
+        ];
         let pseudonym = match (&presentation.pseudonym, st.pseudonym) {
             (Some(p), true) => {
                 let P = decode_g1(p.as_slice(), "pseudonym").map_err(|_| BbsError::InvalidProof)?;
                 let H = verifier_point(self.suite, request.app_id.as_bytes());
                 let nym_hat = m_hat_of(Attribute::Nym).ok_or(BbsError::InvalidProof)?;
-                let T = msm_vartime(&[(H, nym_hat), (G1Projective::from(P), -c)]);
-                Some((P, G1Affine::from(T)))
+                proj.push(msm_vartime(&[(H, nym_hat), (G1Projective::from(P), -c)]));
+                Some(P)
             }
             (None, false) => None,
             _ => return Err(BbsError::InvalidProof),
         };
         let digit_gens = self.digit.generators(2)?;
-        let mut digit_inits = Vec::with_capacity(digit_proofs.len());
+        let digit_domain = calculate_domain(pk, &digit_gens, DIGIT_HEADER, self.digit.api_id());
+        let c_digit = digit_gens.lincomb(&[(0, -(c * digit_domain))], false) + p1c;
         let mut k = 0;
         for r in &ranges {
             let a_hat = m_hat_of(r.attr).ok_or(BbsError::InvalidProof)?;
             let rest: Scalar = (1..r.digits)
-                .map(|i| digit_weight(i) * digit_proofs[k + i].m_hat[0])
+                .map(|i| digit_weight(i) * digit_proofs[k + i].1.unwrap_or(Scalar::ZERO))
                 .sum();
-            let d0_hat = r.sign(a_hat - c * Scalar::from(r.bound)) - rest;
-            digit_proofs[k].m_hat = vec![d0_hat];
-            for p in &mut digit_proofs[k..k + r.digits] {
-                p.c = c;
-                digit_inits.push(proof_verify_init(
-                    pk,
-                    p,
-                    &digit_gens,
-                    DIGIT_HEADER,
-                    &[],
-                    &[],
-                    self.digit.api_id(),
-                )?);
+            digit_proofs[k].1 = Some(r.sign(a_hat - c * Scalar::from(r.bound)) - rest);
+            for (p, d_hat) in &digit_proofs[k..k + r.digits] {
+                let d_hat = d_hat.ok_or(BbsError::InvalidProof)?;
+                proj.push(
+                    verify_sig_part(p.A_bar.into(), p.B_bar.into(), &p.alpha_hat, &p.beta_hat)
+                        + digit_gens.lincomb(&[(1, -d_hat)], false)
+                        + c_digit,
+                );
             }
             k += r.digits;
         }
+        let mut aff = vec![G1Affine::identity(); proj.len()];
+        G1Projective::batch_normalize(&proj, &mut aff);
+        let cred_points = SigPoints {
+            A_bar: cred.A_bar,
+            B_bar: cred.B_bar,
+            T: aff[0],
+        };
+        let first_digit = 1 + usize::from(pseudonym.is_some());
+        let digit_points: Vec<SigPoints> = digit_proofs
+            .iter()
+            .zip(&aff[first_digit..])
+            .map(|((p, _), t)| SigPoints {
+                A_bar: p.A_bar,
+                B_bar: p.B_bar,
+                T: *t,
+            })
+            .collect();
+        let pseudonym = pseudonym.map(|P| (P, aff[1]));
 
         let mut t = open_transcript(self, pk, request, &d_idx, &d_scalars);
         let c2 = draw_challenge(
             &mut t,
-            &cred_init,
+            &cred_points,
+            &cred_domain,
             pseudonym.as_ref(),
-            digit_inits.iter(),
+            &digit_domain,
+            digit_points.iter(),
             &ranges,
         );
         if !bool::from(c2.ct_eq(&c)) {
@@ -629,7 +686,7 @@ impl NetidBbs {
                 .collect();
             let mut a_terms = vec![(G1Projective::from(cred.A_bar), Scalar::ONE)];
             let mut b_terms = vec![(G1Projective::from(cred.B_bar), Scalar::ONE)];
-            for (p, r) in digit_proofs.iter().zip(&rho) {
+            for ((p, _), r) in digit_proofs.iter().zip(&rho) {
                 a_terms.push((G1Projective::from(p.A_bar), *r));
                 b_terms.push((G1Projective::from(p.B_bar), *r));
             }
@@ -657,21 +714,27 @@ impl NetidBbs {
 /// the challenge. Prover and verifier both call this, so their transcripts cannot drift apart.
 fn draw_challenge<'a>(
     t: &mut Transcript,
-    cred: &InitRes,
+    cred: &SigPoints,
+    cred_domain: &Scalar,
     pseudonym: Option<&(G1Affine, G1Affine)>,
-    mut digits: impl Iterator<Item = &'a InitRes>,
+    digit_domain: &Scalar,
+    mut digits: impl Iterator<Item = &'a SigPoints>,
     ranges: &[RangeSpec],
 ) -> Scalar {
     t.append_message(dst::bbs::BBS_COMMITMENTS, b"credential");
-    append_init(t, cred);
+    append_sig(t, cred);
+    t.append_scalar(b"domain", cred_domain);
     if let Some((P, T)) = pseudonym {
         t.append_point(dst::bbs::PSEUDONYM, P);
         t.append_point(dst::bbs::PSEUDONYM_COMMITMENT, T);
     }
+    if !ranges.is_empty() {
+        t.append_scalar(b"digit-domain", digit_domain);
+    }
     for r in ranges {
         t.append_message(r.label, &[r.digits as u8]);
         for d in digits.by_ref().take(r.digits) {
-            append_init(t, d);
+            append_sig(t, d);
         }
     }
     t.challenge_scalar(dst::bbs::CHALLENGE)
@@ -681,42 +744,45 @@ fn draw_challenge<'a>(
 mod wipe_tests {
     use super::*;
 
-    fn init() -> InitRes {
-        let g = G1Affine::generator();
-        InitRes {
-            A_bar: g,
-            B_bar: g,
-            D: g,
-            T1: g,
-            T2: g,
-            domain: Scalar::one(),
-        }
-    }
-
     #[test]
     fn commitments_wipe_every_secret() {
         let x = Scalar::from(5u64);
+        let g = G1Projective::generator();
+        let sig = || {
+            SigCommit::new(
+                &WindowTables::new(&[g, g]),
+                Second::Y,
+                &x,
+                &[Scalar::ONE, x, x],
+            )
+            .unwrap_or_else(|_| unreachable!("r = 1"))
+        };
+        let p = SigPoints {
+            A_bar: G1Affine::generator(),
+            B_bar: G1Affine::generator(),
+            T: G1Affine::generator(),
+        };
         let mut c = Commitments {
-            cred_init: init(),
-            cred_rand: vec![x; 7],
+            cred: sig(),
+            cred_points: p,
+            m_tilde: vec![x; 7],
             undisclosed_msgs: vec![x; 2],
-            e: x,
+            cred_domain: x,
             pseudonym: None,
+            digit_domain: x,
             digits: vec![DigitCommitment {
-                init: init(),
-                rand: vec![x; 6],
+                sig: sig(),
+                points: p,
                 d: x,
-                e: x,
+                d_tilde: x,
                 sent: true,
             }],
         };
         c.wipe();
         let zero = Scalar::zero();
         // Vec::zeroize clears the elements and the length.
-        assert!(c.cred_rand.is_empty() && c.undisclosed_msgs.is_empty());
-        assert_eq!(c.e, zero);
+        assert!(c.m_tilde.is_empty() && c.undisclosed_msgs.is_empty());
         let d = &c.digits[0];
-        assert!(d.rand.is_empty());
-        assert_eq!((d.d, d.e), (zero, zero));
+        assert_eq!((d.d, d.d_tilde), (zero, zero));
     }
 }

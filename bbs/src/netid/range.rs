@@ -7,13 +7,15 @@
 //! issuer publishes the 256 signatures (20 KiB) with its metadata; wallets load and batch-verify
 //! them once. Verifiers need only the issuer's public key.
 
+use std::sync::OnceLock;
+
 use bls12_381::{multi_miller_loop, G1Affine, G1Projective, Gt, Scalar};
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::{BbsError, Result};
 use crate::keys::{PublicKey, SecretKey};
-use crate::msm::msm_vartime;
+use crate::msm::{msm_vartime, WindowTables};
 use crate::signature::{calculate_domain, neg_bp2_prepared, Signature, SIGNATURE_LEN};
 use crate::Bbs;
 
@@ -31,6 +33,8 @@ const MAGIC: &[u8; 8] = b"NIDRDS01";
 pub struct DigitSignatures {
     pk: PublicKey,
     sigs: Vec<Signature>,
+    /// `Y_d = x·A_d` for each digit, computed from public data on a prover's first use.
+    ys: OnceLock<Vec<G1Affine>>,
 }
 
 impl core::fmt::Debug for DigitSignatures {
@@ -51,21 +55,49 @@ impl DigitSignatures {
         Ok(DigitSignatures {
             pk: pk.clone(),
             sigs,
+            ys: OnceLock::new(),
         })
     }
 
-    /// The signature on digit `d`, selected in constant time: every one of the 256 signatures
-    /// is read and the match kept by conditional selection, so neither timing nor the memory
-    /// access pattern depends on the (secret) digit. The set always holds all 256 digits.
-    pub(crate) fn select_ct(&self, d: u8) -> Signature {
+    /// `Y_d = B_d − e_d·A_d` (`= x·A_d`) for every digit `d`, with `B_d = P1 + Q_1·domain +
+    /// H_1·d` of the digit interface: the second point of the prover's commitment
+    /// (specs/bbs.md §5.3), so that a digit proof needs no `B_d` of its own. Computed from public
+    /// data (variable-time) once per set, on first use (≈ 30 ms); verifiers never need it.
+    pub(crate) fn prepared_ys(&self, digit: &Bbs) -> Result<&[G1Affine]> {
+        if let Some(ys) = self.ys.get() {
+            return Ok(ys);
+        }
+        let gens = digit.generators(2)?;
+        let domain = calculate_domain(&self.pk, &gens, DIGIT_HEADER, digit.api_id());
+        let h1 = G1Projective::from(gens.points()[1]);
+        let mut b = crate::signature::compute_B(&gens, &domain, &[], false);
+        let a: Vec<G1Projective> = self.sigs.iter().map(|s| G1Projective::from(s.A)).collect();
+        let tables = WindowTables::new(&a);
+        let mut ys = Vec::with_capacity(self.sigs.len());
+        for (d, s) in self.sigs.iter().enumerate() {
+            ys.push(b - tables.mul_vartime(d, &s.e));
+            b += h1;
+        }
+        let mut aff = vec![G1Affine::identity(); ys.len()];
+        G1Projective::batch_normalize(&ys, &mut aff);
+        Ok(self.ys.get_or_init(|| aff))
+    }
+
+    /// The signature on digit `d` and its `Y_d` (from [`DigitSignatures::prepared_ys`]),
+    /// selected in constant time: every entry is read and the match kept by conditional
+    /// selection, so neither timing nor the memory access pattern depends on the (secret)
+    /// digit. The set always holds all 256 digits.
+    pub(crate) fn select_ct(&self, ys: &[G1Affine], d: u8) -> (G1Affine, G1Affine, Scalar) {
         let mut A = G1Affine::identity();
+        let mut Y = G1Affine::identity();
         let mut e = Scalar::zero();
-        for (i, s) in self.sigs.iter().enumerate() {
+        for (i, (s, y)) in self.sigs.iter().zip(ys).enumerate() {
             let hit = (i as u8).ct_eq(&d) & Choice::from(u8::from(i < DIGIT_COUNT));
             A = G1Affine::conditional_select(&A, &s.A, hit);
+            Y = G1Affine::conditional_select(&Y, y, hit);
             e = Scalar::conditional_select(&e, &s.e, hit);
         }
-        Signature { A, e }
+        (A, Y, e)
     }
 
     /// The public key the digits are signed under.
@@ -103,7 +135,11 @@ impl DigitSignatures {
             .chunks_exact(SIGNATURE_LEN)
             .map(Signature::from_bytes)
             .collect::<Result<Vec<_>>>()?;
-        let set = DigitSignatures { pk, sigs };
+        let set = DigitSignatures {
+            pk,
+            sigs,
+            ys: OnceLock::new(),
+        };
         set.verify(digit, &mut rand::rng())?;
         Ok(set)
     }
@@ -167,13 +203,23 @@ mod tests {
     use crate::Ciphersuite;
 
     #[test]
-    fn select_ct_returns_each_digit_signature() {
+    fn select_ct_returns_each_digit_signature_and_its_y() {
         let suite = Ciphersuite::Sha256;
         let digit = Bbs::with_api_id(suite, b"netid-test-digits");
         let sk = SecretKey::keygen(suite, &[9u8; 32], b"", None).unwrap();
         let set = DigitSignatures::generate(&digit, &sk, &sk.public_key()).unwrap();
+        let ys = set.prepared_ys(&digit).unwrap().to_vec();
+        assert_eq!(ys.len(), DIGIT_COUNT);
         for d in 0..DIGIT_COUNT {
-            assert_eq!(set.select_ct(d as u8), set.sigs[d], "digit {d}");
+            let (A, Y, e) = set.select_ct(&ys, d as u8);
+            assert_eq!((A, e), (set.sigs[d].A, set.sigs[d].e), "digit {d}");
+            // Y_d = x·A_d.
+            assert_eq!(Y, G1Affine::from(A * sk.scalar()), "digit {d}");
         }
+        // Computed once.
+        assert!(std::ptr::eq(
+            set.prepared_ys(&digit).unwrap(),
+            set.prepared_ys(&digit).unwrap()
+        ));
     }
 }

@@ -180,8 +180,9 @@ fn honest_presentation_verifies_in_both_suites() {
 #[test]
 fn size_of_the_benchmark_statement() {
     let p = present(Ciphersuite::Sha256, &adult(), &request("shop.example", 1));
-    // 1 + (144 + 96) + 11·32 + 4 digits·240 + 2·32 + 32 = 1649 bytes of proof, 48 of pseudonym.
-    assert_eq!(p.proof.len(), 1713);
+    // 1 + (96 + 64) + 13·32 + 4 digits·160 + 2·32 + 32 = 1313 bytes of proof, 48 of pseudonym
+    // (specs/bbs.md §5.6).
+    assert_eq!(p.proof.len(), 1313);
     assert_eq!(p.pseudonym.as_ref().unwrap().len(), 48);
 }
 
@@ -345,8 +346,8 @@ fn malformed_proof_encodings_are_rejected() {
     let p = present(suite, &adult(), &req);
     let mut q = p.clone();
     let mut b = p.proof.as_slice().to_vec();
-    for v in [1, 3] {
-        // version 1 (before holder binding) and an unknown one
+    for v in [1, 2, 4] {
+        // version 1 (before holder binding), 2 (the draft's proof form) and an unknown one
         b[0] = v;
         q.proof = b.clone().into();
         assert_eq!(verify(suite, &req, &q), Err(BbsError::InvalidProof));
@@ -367,7 +368,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn bit_flips_and_truncations_fail(pos in 0usize..1649, bit in 0u8..8, cut in 0usize..1649) {
+    fn bit_flips_and_truncations_fail(pos in 0usize..1313, bit in 0u8..8, cut in 0usize..1313) {
         static P: OnceLock<(PresentationRequest, Presentation)> = OnceLock::new();
         let (req, p) = P.get_or_init(|| {
             let req = request("shop.example", 14);
