@@ -8,7 +8,7 @@
 //! tables directly; they are used only where every scalar is public (verification).
 
 use bls12_381::{G1Affine, G1Projective, Scalar};
-use subtle::{ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// Bits per window.
@@ -16,7 +16,7 @@ const W: usize = 4;
 /// Entries per window (including the identity at 0).
 const WSIZE: usize = 1 << W;
 /// Windows needed to cover a 256-bit scalar.
-const NWIN: usize = 256 / W;
+pub(crate) const NWIN: usize = 256 / W;
 
 /// The `i`-th 4-bit digit (little-endian) of a scalar's canonical little-endian bytes.
 #[inline(always)]
@@ -24,31 +24,63 @@ fn nibble(bytes: &[u8; 32], i: usize) -> u8 {
     (bytes[i / 2] >> (4 * (i % 2))) & 0x0f
 }
 
-/// A fixed-base table for one point `G`: window `i` holds `j · 16^i · G` for `j = 0..16`, so a
-/// multiplication is 64 mixed additions and no doublings. About 100 KiB per point.
+/// Bits per window of the fixed-base tables (signed digits).
+const FW: usize = 5;
+/// Fixed-base windows: 51 cover the 255 bits of a scalar, one more takes the last carry.
+const FNWIN: usize = 52;
+/// Entries per fixed-base window: `0..=16` (a digit's magnitude).
+const FSIZE: usize = (1 << (FW - 1)) + 1;
+
+/// The signed radix-32 digits `d_i ∈ [−16, 16)` (the last one in `{0, 1}`) with
+/// `s = Σ d_i·32^i`, as (magnitude, negative) pairs. Branch-free: constant-time in `s`.
+fn signed_radix32(s: &Scalar) -> [(u8, Choice); FNWIN] {
+    let mut bytes = s.to_bytes();
+    let mut out = [(0u8, Choice::from(0)); FNWIN];
+    let mut carry = 0u16;
+    for (i, o) in out.iter_mut().enumerate() {
+        let bit = FW * i;
+        // Five bits starting at `bit` (reading past the end gives zeros).
+        let lo = u16::from(bytes.get(bit / 8).copied().unwrap_or(0));
+        let hi = u16::from(bytes.get(bit / 8 + 1).copied().unwrap_or(0));
+        let v = (((hi << 8) | lo) >> (bit % 8)) & 0x1f;
+        let v = v + carry; // 0..=32
+        carry = (v + 16) >> FW; // 1 when v ≥ 16
+        let d = v as i16 - ((carry << FW) as i16); // −16..=15
+        let neg = ((d >> 15) & 1) as u8;
+        let mag = ((d ^ -(i16::from(neg))) + i16::from(neg)) as u8; // |d|
+        *o = (mag, Choice::from(neg));
+    }
+    bytes.zeroize();
+    out
+}
+
+/// A fixed-base table for one point `G`: window `i` holds `j · 32^i · G` for `j = 0..=16`, and a
+/// multiplication by signed radix-32 digits is 52 mixed additions (a negative digit negates the
+/// entry) and no doublings. About 90 KiB per point.
 pub(crate) struct FixedBaseTable {
-    windows: Vec<[G1Affine; WSIZE]>,
+    windows: Vec<[G1Affine; FSIZE]>,
 }
 
 impl FixedBaseTable {
-    /// Precomputes the table (≈ 1,000 additions and one batched inversion).
+    /// Precomputes the table (≈ 850 additions and one batched inversion).
     pub(crate) fn new(base: &G1Affine) -> Self {
-        let mut proj = Vec::with_capacity(NWIN * WSIZE);
+        let mut proj = Vec::with_capacity(FNWIN * FSIZE);
         let mut b = G1Projective::from(base);
-        for _ in 0..NWIN {
+        for _ in 0..FNWIN {
             let mut acc = G1Projective::identity();
-            for _ in 0..WSIZE {
+            for _ in 0..FSIZE {
                 proj.push(acc);
                 acc += b;
             }
-            b = acc; // 16 · b
+            b = acc - b; // 17·b − b = 16·b; the next window's base is 32·b
+            b = b.double();
         }
         let mut aff = vec![G1Affine::identity(); proj.len()];
         G1Projective::batch_normalize(&proj, &mut aff);
         let windows = aff
-            .chunks_exact(WSIZE)
+            .chunks_exact(FSIZE)
             .map(|c| {
-                let mut w = [G1Affine::identity(); WSIZE];
+                let mut w = [G1Affine::identity(); FSIZE];
                 w.copy_from_slice(c);
                 w
             })
@@ -56,27 +88,34 @@ impl FixedBaseTable {
         FixedBaseTable { windows }
     }
 
-    /// `acc += s · G`, constant-time in `s`.
+    /// `acc += s · G`, constant-time in `s`: every entry of every window is read.
     pub(crate) fn mul_add_ct(&self, acc: &mut G1Projective, s: &Scalar) {
-        let mut bytes = s.to_bytes();
-        for (i, window) in self.windows.iter().enumerate() {
-            let d = nibble(&bytes, i);
+        let mut digits = signed_radix32(s);
+        for (window, (mag, neg)) in self.windows.iter().zip(digits.iter()) {
             let mut sel = G1Affine::identity();
             for (j, p) in window.iter().enumerate() {
-                sel.conditional_assign(p, (j as u8).ct_eq(&d));
+                sel.conditional_assign(p, (j as u8).ct_eq(mag));
             }
+            let minus = -sel;
+            sel.conditional_assign(&minus, *neg);
             *acc = acc.add_mixed(&sel);
         }
-        bytes.zeroize();
+        for d in digits.iter_mut() {
+            d.0.zeroize();
+            d.1 = Choice::from(0);
+        }
     }
 
     /// `acc += s · G`, variable-time (public `s` only).
     pub(crate) fn mul_add_vartime(&self, acc: &mut G1Projective, s: &Scalar) {
-        let bytes = s.to_bytes();
-        for (i, window) in self.windows.iter().enumerate() {
-            let d = nibble(&bytes, i) as usize;
-            if d != 0 {
-                *acc = acc.add_mixed(&window[d]);
+        for (window, (mag, neg)) in self.windows.iter().zip(signed_radix32(s)) {
+            if mag != 0 {
+                let p = window[mag as usize];
+                *acc = if bool::from(neg) {
+                    acc.add_mixed(&-p)
+                } else {
+                    acc.add_mixed(&p)
+                };
             }
         }
     }
@@ -85,27 +124,21 @@ impl FixedBaseTable {
 /// Window tables for a few variable points, built once and shared by several multi-scalar
 /// multiplications over the same points (e.g. `Ā`, `B̄`, `T₁` all combine `A` and `B`).
 pub(crate) struct WindowTables {
-    tables: Vec<[G1Affine; WSIZE]>,
+    tables: Vec<[G1Projective; WSIZE]>,
 }
 
 impl WindowTables {
-    /// Builds `0·P … 15·P` for each point (15 additions and one batched inversion per point).
+    /// Builds `0·P … 15·P` for each point (15 additions per point). The entries stay
+    /// projective: for tables used a few times, normalising them (an inversion and three
+    /// multiplications per entry) costs more than mixed additions save.
     pub(crate) fn new(points: &[G1Projective]) -> Self {
-        let mut proj = Vec::with_capacity(points.len() * WSIZE);
-        for p in points {
-            let mut acc = G1Projective::identity();
-            for _ in 0..WSIZE {
-                proj.push(acc);
-                acc += p;
-            }
-        }
-        let mut aff = vec![G1Affine::identity(); proj.len()];
-        G1Projective::batch_normalize(&proj, &mut aff);
-        let tables = aff
-            .chunks_exact(WSIZE)
-            .map(|c| {
-                let mut w = [G1Affine::identity(); WSIZE];
-                w.copy_from_slice(c);
+        let tables = points
+            .iter()
+            .map(|p| {
+                let mut w = [G1Projective::identity(); WSIZE];
+                for j in 1..WSIZE {
+                    w[j] = w[j - 1] + p;
+                }
                 w
             })
             .collect();
@@ -126,11 +159,11 @@ impl WindowTables {
             }
             for (t, b) in self.tables.iter().zip(bytes.iter()) {
                 let d = nibble(b, i);
-                let mut sel = G1Affine::identity();
+                let mut sel = G1Projective::identity();
                 for (j, p) in t.iter().enumerate() {
                     sel.conditional_assign(p, (j as u8).ct_eq(&d));
                 }
-                acc = acc.add_mixed(&sel);
+                acc += sel;
             }
         }
         for b in bytes.iter_mut() {
@@ -139,26 +172,38 @@ impl WindowTables {
         acc
     }
 
-    /// `s · P_i` for the `i`-th point alone (fixed windows, doublings included), constant-time
-    /// in `s`.
+    /// `s · P_i` for the `i`-th point alone, constant-time in `s`.
     pub(crate) fn mul_ct(&self, i: usize, s: &Scalar) -> G1Projective {
-        let t = &self.tables[i];
-        let mut bytes = s.to_bytes();
+        self.straus_ct(&[i], core::slice::from_ref(s), NWIN)
+    }
+
+    /// `Σ s_k · P_{idx_k}` over a subset of the points, for scalars below `2^(4·nwin)` (higher
+    /// bits are ignored): Straus with shared doublings over `nwin` windows, constant-time in the
+    /// scalars. With `nwin = 32` and the points `P`, `2^128·P` this is a multiplication by a
+    /// full scalar split in halves, with half the doublings.
+    pub(crate) fn straus_ct(&self, idx: &[usize], scalars: &[Scalar], nwin: usize) -> G1Projective {
+        debug_assert_eq!(idx.len(), scalars.len());
+        debug_assert!(nwin <= NWIN);
+        let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
         let mut acc = G1Projective::identity();
-        for w in (0..NWIN).rev() {
-            if w != NWIN - 1 {
+        for w in (0..nwin).rev() {
+            if w != nwin - 1 {
                 for _ in 0..W {
                     acc = acc.double();
                 }
             }
-            let d = nibble(&bytes, w);
-            let mut sel = G1Affine::identity();
-            for (j, p) in t.iter().enumerate() {
-                sel.conditional_assign(p, (j as u8).ct_eq(&d));
+            for (&i, b) in idx.iter().zip(&bytes) {
+                let d = nibble(b, w);
+                let mut sel = G1Projective::identity();
+                for (j, p) in self.tables[i].iter().enumerate() {
+                    sel.conditional_assign(p, (j as u8).ct_eq(&d));
+                }
+                acc += sel;
             }
-            acc = acc.add_mixed(&sel);
         }
-        bytes.zeroize();
+        for b in bytes.iter_mut() {
+            b.zeroize();
+        }
         acc
     }
 
@@ -176,7 +221,7 @@ impl WindowTables {
             }
             let d = nibble(&bytes, w) as usize;
             if d != 0 {
-                acc = acc.add_mixed(&t[d]);
+                acc += t[d];
                 started = true;
             }
         }
@@ -204,12 +249,60 @@ impl WindowTables {
             for (t, b) in self.tables.iter().zip(bytes.iter()) {
                 let d = nibble(b, i) as usize;
                 if d != 0 {
-                    acc = acc.add_mixed(&t[d]);
+                    acc += t[d];
                 }
             }
         }
         acc
     }
+}
+
+/// `Σ sᵢ · Pᵢ` over entries of existing window tables (`(tables, index, scalar)`), variable-time
+/// (public scalars only): lets a verifier reuse the tables it built for one sum in another.
+pub(crate) fn straus_vartime(terms: &[(&WindowTables, usize, Scalar)]) -> G1Projective {
+    let bytes: Vec<[u8; 32]> = terms.iter().map(|(_, _, s)| s.to_bytes()).collect();
+    let Some(top) = (0..NWIN)
+        .rev()
+        .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0))
+    else {
+        return G1Projective::identity();
+    };
+    let mut acc = G1Projective::identity();
+    for w in (0..=top).rev() {
+        if w != top {
+            for _ in 0..W {
+                acc = acc.double();
+            }
+        }
+        for ((t, i, _), b) in terms.iter().zip(&bytes) {
+            let d = nibble(b, w) as usize;
+            if d != 0 {
+                acc += t.tables[*i][d];
+            }
+        }
+    }
+    acc
+}
+
+/// `s = s_lo + 2^128·s_hi` with both halves below `2^128`, constant-time.
+pub(crate) fn split128(s: &Scalar) -> [Scalar; 2] {
+    let mut b = s.to_bytes();
+    let mut halves = [[0u8; 32]; 2];
+    halves[0][..16].copy_from_slice(&b[..16]);
+    halves[1][..16].copy_from_slice(&b[16..]);
+    let out = halves.map(|h| Scalar::from_bytes(&h).unwrap_or(Scalar::zero()));
+    b.zeroize();
+    halves.zeroize();
+    out
+}
+
+/// `2^128·P`.
+pub(crate) fn times_2_128(p: &G1Projective) -> G1Projective {
+    let mut q = *p;
+    for _ in 0..128 {
+        q = q.double();
+    }
+    q
 }
 
 /// `Σ sᵢ · Pᵢ`, constant-time in the scalars.
@@ -239,12 +332,23 @@ mod tests {
         let mut r = rng();
         let g = G1Affine::from(G1Projective::generator() * Scalar::random(&mut r));
         let t = FixedBaseTable::new(&g);
+        // Edge digits: all-ones windows (carries all the way up), 16 and 15 in every window.
+        let ones = Scalar::from_raw([u64::MAX; 4]);
+        let sixteens = Scalar::from_raw([0x8421_0842_1084_2108; 4]);
         for s in [
             Scalar::zero(),
             Scalar::one(),
             -Scalar::one(),
-            Scalar::random(&mut r),
-        ] {
+            Scalar::from(16u64),
+            Scalar::from(15u64),
+            Scalar::from(31u64),
+            ones,
+            sixteens,
+            -sixteens,
+        ]
+        .into_iter()
+        .chain((0..30).map(|_| Scalar::random(&mut r)))
+        {
             let mut a = G1Projective::identity();
             t.mul_add_ct(&mut a, &s);
             assert_eq!(a, g * s);
@@ -282,6 +386,21 @@ mod tests {
                 assert_eq!(t.mul_vartime(i, &s), p * s);
             }
         }
+        // Split scalars over (P, 2^128·P) in half the windows.
+        let p = pts[0];
+        let t2 = WindowTables::new(&[p, times_2_128(&p)]);
+        for s in [Scalar::zero(), -Scalar::one(), Scalar::random(&mut r)] {
+            let h = split128(&s);
+            assert_eq!(h[0] + h[1] * Scalar::from_raw([0, 0, 1, 0]), s);
+            assert_eq!(t2.straus_ct(&[0, 1], &h, NWIN / 2), p * s);
+        }
+        let (a, b) = (WindowTables::new(&pts[..2]), WindowTables::new(&pts[2..]));
+        let s = [Scalar::random(&mut r), Scalar::from(3u64), -Scalar::one()];
+        assert_eq!(
+            straus_vartime(&[(&a, 1, s[0]), (&b, 0, s[1]), (&a, 0, s[2])]),
+            pts[1] * s[0] + pts[2] * s[1] + pts[0] * s[2]
+        );
+        assert_eq!(straus_vartime(&[(&a, 1, Scalar::zero())]), G1Projective::identity());
         let zero = [(G1Projective::generator(), Scalar::zero())];
         assert_eq!(msm_vartime(&zero), G1Projective::identity());
         assert_eq!(msm_ct(&zero), G1Projective::identity());

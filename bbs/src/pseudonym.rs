@@ -7,6 +7,9 @@
 //! unlinkable pseudonyms (DDH in G1). netid's presentation proves the pseudonym in zero knowledge
 //! with the hidden `nym` attribute as the scalar.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use bls12_381::{G1Affine, G1Projective, Scalar};
 
 use crate::msm::msm_ct;
@@ -20,6 +23,29 @@ pub fn pseudonym_api_id(suite: Ciphersuite) -> Vec<u8> {
 /// `OP = hash_to_curve_g1(verifier_id, api_id)`.
 pub fn verifier_point(suite: Ciphersuite, verifier_id: &[u8]) -> G1Projective {
     suite.hash_to_curve_g1(&[verifier_id], &pseudonym_api_id(suite))
+}
+
+/// Most verifier points kept by [`verifier_point_cached`]; the cache is emptied when full.
+const VERIFIER_POINT_CACHE: usize = 1024;
+
+/// [`verifier_point`] through a bounded per-process cache (hash-to-curve costs about as much as
+/// a scalar multiplication; a verifier sees the same few app ids over and over). Verifier ids
+/// are public, so the cache holds nothing secret.
+pub(crate) fn verifier_point_cached(suite: Ciphersuite, verifier_id: &[u8]) -> G1Affine {
+    type Cache = Mutex<HashMap<(u8, Vec<u8>), G1Affine>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (suite as u8, verifier_id.to_vec());
+    if let Some(p) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return *p;
+    }
+    let p = G1Affine::from(verifier_point(suite, verifier_id));
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if c.len() >= VERIFIER_POINT_CACHE {
+        c.clear();
+    }
+    c.insert(key, p);
+    p
 }
 
 /// `OP · s` for a prover scalar (constant-time in `s`).
@@ -36,6 +62,21 @@ pub fn pseudonym(suite: Ciphersuite, verifier_id: &[u8], pid: &[u8]) -> [u8; POI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_verifier_point_is_the_hash() {
+        for suite in Ciphersuite::ALL {
+            for id in [&b"shop.example"[..], b"bank.example", b""] {
+                let want = G1Affine::from(verifier_point(suite, id));
+                assert_eq!(verifier_point_cached(suite, id), want);
+                assert_eq!(verifier_point_cached(suite, id), want);
+            }
+        }
+        assert_ne!(
+            verifier_point_cached(Ciphersuite::Sha256, b"a"),
+            verifier_point_cached(Ciphersuite::Shake256, b"a")
+        );
+    }
 
     #[test]
     fn stable_per_verifier_and_distinct_across() {

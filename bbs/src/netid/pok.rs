@@ -30,7 +30,7 @@ use bls12_381::{G1Projective, Scalar};
 use zeroize::Zeroize;
 
 use crate::error::{BbsError, Result};
-use crate::msm::WindowTables;
+use crate::msm::{split128, WindowTables, NWIN};
 
 /// The prover's first message for one signature: `Ā`, `B̄` and the signature part of `T`
 /// (`α̃·B̄ + β̃·Ā`; the caller subtracts the hidden messages' `Σ m̃_j·H_j`).
@@ -58,41 +58,48 @@ impl Drop for SigSecrets {
     }
 }
 
-/// What `B̄` is computed from: the signature's `B` (then `B̄ = r·B − r·e·A`), or the point
-/// `Y = B − e·A = x·A` when the prover has it precomputed (then `B̄ = r·Y`).
-pub(crate) enum Second {
-    /// `B = P1 + Q_1·domain + Σ H_i·m_i`.
-    B,
-    /// `Y = B − e·A`.
-    Y,
+/// The window tables a commitment is computed from.
+pub(crate) enum Bases<'a> {
+    /// Tables over `[A, B]` with `B = P1 + Q_1·domain + Σ H_i·m_i`: `B̄ = r·B − r·e·A`.
+    AB(&'a WindowTables),
+    /// Tables over `[A, 2^128·A, Y, 2^128·Y]` with `Y = B − e·A = x·A` precomputed (range
+    /// digits): `B̄ = r·Y`, and every product is a split scalar over half the doublings.
+    Split(&'a WindowTables),
 }
 
 impl SigCommit {
-    /// Commits to the signature `(A, e)` given as window tables over `[A, Z]` with `Z` per
-    /// `second`; `rand` holds `r, α̃, β̃` (`r ≠ 0`).
-    pub(crate) fn new(
-        tables: &WindowTables,
-        second: Second,
-        e: &Scalar,
-        rand: &[Scalar; 3],
-    ) -> Result<SigCommit> {
+    /// Commits to the signature `(A, e)`; `rand` holds `r, α̃, β̃` (`r ≠ 0`).
+    pub(crate) fn new(bases: Bases<'_>, e: &Scalar, rand: &[Scalar; 3]) -> Result<SigCommit> {
         let [r, alpha_t, beta_t] = *rand;
         let alpha = Option::<Scalar>::from(r.invert()).ok_or(BbsError::Degenerate("r = 0"))?;
         let beta = e * alpha;
-        let A_bar = tables.mul_ct(0, &r);
-        // T_sig = α̃·B̄ + β̃·Ā, written over [A, Z] so that it needs no table of its own.
-        let (B_bar, mut coeffs) = match second {
-            Second::Y => (tables.mul_ct(1, &r), [r * beta_t, r * alpha_t]),
-            Second::B => {
+        // T_sig = α̃·B̄ + β̃·Ā, written over the bases so that it needs no table of its own.
+        let (A_bar, B_bar, T_sig) = match bases {
+            Bases::AB(t) => {
                 let mut re = r * e;
-                let b = tables.msm_ct(&[-re, r]);
-                let c = [r * beta_t - alpha_t * re, r * alpha_t];
+                let mut coeffs = [r * beta_t - alpha_t * re, r * alpha_t];
+                let out = (t.mul_ct(0, &r), t.msm_ct(&[-re, r]), t.msm_ct(&coeffs));
                 re.zeroize();
-                (b, c)
+                coeffs.zeroize();
+                out
+            }
+            Bases::Split(t) => {
+                let half = NWIN / 2;
+                let mut rs = split128(&r);
+                let (mut u, mut v) = (split128(&(r * beta_t)), split128(&(r * alpha_t)));
+                let mut uv = [u[0], u[1], v[0], v[1]];
+                let out = (
+                    t.straus_ct(&[0, 1], &rs, half),
+                    t.straus_ct(&[2, 3], &rs, half),
+                    t.straus_ct(&[0, 1, 2, 3], &uv, half),
+                );
+                rs.zeroize();
+                u.zeroize();
+                v.zeroize();
+                uv.zeroize();
+                out
             }
         };
-        let T_sig = tables.msm_ct(&coeffs);
-        coeffs.zeroize();
         Ok(SigCommit {
             A_bar,
             B_bar,
@@ -113,14 +120,16 @@ impl SigCommit {
     }
 }
 
-/// The verifier's signature part of `T`: `α̂·B̄ + β̂·Ā` (variable-time; public inputs).
+/// The verifier's signature part of `T`, `α̂·B̄ + β̂·Ā` (variable-time; public inputs), and
+/// the window tables over `[B̄, Ā]` it was computed with (reused for the batched pairing check).
 pub(crate) fn verify_sig_part(
     A_bar: G1Projective,
     B_bar: G1Projective,
     alpha_hat: &Scalar,
     beta_hat: &Scalar,
-) -> G1Projective {
-    WindowTables::new(&[B_bar, A_bar]).msm_vartime(&[*alpha_hat, *beta_hat])
+) -> (G1Projective, WindowTables) {
+    let t = WindowTables::new(&[B_bar, A_bar]);
+    (t.msm_vartime(&[*alpha_hat, *beta_hat]), t)
 }
 
 #[cfg(test)]
@@ -128,6 +137,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::keys::SecretKey;
+    use crate::msm::times_2_128;
     use crate::signature::{calculate_domain, compute_B};
     use crate::{Bbs, Ciphersuite};
     use bls12_381::{G1Affine, G2Affine};
@@ -135,8 +145,8 @@ mod tests {
     use rand::SeedableRng;
 
     /// The native relation, checked directly: an honest commitment opens under the verifier's
-    /// equation (with the messages hidden), and `e(Ā, W) = e(B̄, BP2)`; with `Second::Y` the
-    /// same points come out as with `Second::B`.
+    /// equation (with the messages hidden), and `e(Ā, W) = e(B̄, BP2)`; from the split bases
+    /// over `Y` the same points come out as from `[A, B]`.
     #[test]
     fn commitment_and_responses_satisfy_the_relation() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
@@ -152,8 +162,9 @@ mod tests {
         let A = G1Projective::from(sig.A);
         let Y = B - A * sig.e;
         let rand = [0; 3].map(|_| Scalar::random(&mut rng));
-        let with_b = SigCommit::new(&WindowTables::new(&[A, B]), Second::B, &sig.e, &rand).unwrap();
-        let with_y = SigCommit::new(&WindowTables::new(&[A, Y]), Second::Y, &sig.e, &rand).unwrap();
+        let with_b = SigCommit::new(Bases::AB(&WindowTables::new(&[A, B])), &sig.e, &rand).unwrap();
+        let split = WindowTables::new(&[A, times_2_128(&A), Y, times_2_128(&Y)]);
+        let with_y = SigCommit::new(Bases::Split(&split), &sig.e, &rand).unwrap();
         assert_eq!(with_b.A_bar, with_y.A_bar);
         assert_eq!(with_b.B_bar, with_y.B_bar);
         assert_eq!(with_b.T_sig, with_y.T_sig);
@@ -172,12 +183,12 @@ mod tests {
             + H[0] * domain
             + H[1] * msgs[0]
             + H[3] * msgs[2];
-        let T_v = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat)
+        let T_v = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat).0
             - G1Projective::from(H[2]) * m_hat
             - C_D * c;
         assert_eq!(T, T_v);
         // Another message value does not open.
-        let T_bad = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat)
+        let T_bad = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat).0
             - G1Projective::from(H[2]) * (m_hat + Scalar::one())
             - C_D * c;
         assert_ne!(T, T_bad);
@@ -186,8 +197,10 @@ mod tests {
     #[test]
     fn zero_r_is_refused() {
         let g = G1Projective::generator();
-        let t = WindowTables::new(&[g, g]);
         let rand = [Scalar::zero(), Scalar::one(), Scalar::one()];
-        assert!(SigCommit::new(&t, Second::Y, &Scalar::one(), &rand).is_err());
+        let t = WindowTables::new(&[g, g]);
+        assert!(SigCommit::new(Bases::AB(&t), &Scalar::one(), &rand).is_err());
+        let t = WindowTables::new(&[g, g, g, g]);
+        assert!(SigCommit::new(Bases::Split(&t), &Scalar::one(), &rand).is_err());
     }
 }

@@ -16,17 +16,17 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::pok::{verify_sig_part, Second, SigCommit};
+use super::pok::{verify_sig_part, Bases, SigCommit};
 use super::range::{DigitSignatures, DIGIT_BITS, DIGIT_HEADER};
 use super::transcript::TranscriptProtocol;
 use super::{disclosed_scalars, HolderKey, NetidBbs, CREDENTIAL_HEADER, SIGNED_MESSAGES};
 use crate::codec::{decode_g1, decode_nonzero_scalar};
 use crate::error::{BbsError, Result};
 use crate::keys::PublicKey;
-use crate::msm::{msm_vartime, WindowTables};
+use crate::msm::{msm_vartime, straus_vartime, WindowTables};
 use crate::proof::{calculate_random_scalars, pairing_check, split_indexes};
 use crate::signature::{calculate_domain, compute_B};
-use crate::pseudonym::verifier_point;
+use crate::pseudonym::verifier_point_cached;
 use crate::signature::Signature;
 use crate::suite::{scalar_to_be, POINT_LEN, SCALAR_LEN};
 
@@ -407,8 +407,7 @@ impl NetidBbs {
         let cred_domain = calculate_domain(pk, &gens, CREDENTIAL_HEADER, self.cred.api_id());
         let B = compute_B(&gens, &cred_domain, &msgs, true);
         let cred = SigCommit::new(
-            &WindowTables::new(&[G1Projective::from(signature.A), B]),
-            Second::B,
+            Bases::AB(&WindowTables::new(&[G1Projective::from(signature.A), B])),
             &signature.e,
             &[cred_rand[0], cred_rand[1], cred_rand[2]],
         )?;
@@ -421,7 +420,7 @@ impl NetidBbs {
         let T_cred = cred.T_sig + gens.lincomb(&hj, true);
         hj.zeroize();
         let pseudonym = if st.pseudonym {
-            let H = WindowTables::new(&[verifier_point(self.suite, request.app_id.as_bytes())]);
+            let H = WindowTables::new(&[verifier_point_cached(self.suite, request.app_id.as_bytes()).into()]);
             let nym = msgs[Attribute::Nym.index()];
             let nym_tilde = m_tilde_of(Attribute::Nym).ok_or(BbsError::Degenerate("nym"))?;
             let mut aff = [G1Affine::identity(); 2];
@@ -434,10 +433,10 @@ impl NetidBbs {
         // s·m̃_a = Σ 2^(8·i)·d̃_i.
         let digit_gens = self.digit.generators(2)?;
         let digit_domain = calculate_domain(pk, &digit_gens, DIGIT_HEADER, self.digit.api_id());
-        let ys = if ranges.is_empty() {
+        let prepared = if ranges.is_empty() {
             &[][..]
         } else {
-            digits.prepared_ys(&self.digit)?
+            digits.prepared(&self.digit)?
         };
         let mut digit_sigs = Vec::new();
         let mut digit_t = Vec::new();
@@ -453,16 +452,14 @@ impl NetidBbs {
             d_tilde[0] = r.sign(a_tilde) - rest;
             for (i, dt) in d_tilde.iter().enumerate() {
                 let digit = ((delta >> (DIGIT_BITS as usize * i)) & ((1 << DIGIT_BITS) - 1)) as u8;
-                let (mut A, mut Y, mut e) = digits.select_ct(ys, digit);
+                let (mut bases, mut e) = digits.select_ct(prepared, digit);
                 let mut rand = calculate_random_scalars(rng, 3);
                 let sig = SigCommit::new(
-                    &WindowTables::new(&[G1Projective::from(A), G1Projective::from(Y)]),
-                    Second::Y,
+                    Bases::Split(&WindowTables::new(&bases.map(G1Projective::from))),
                     &e,
                     &[rand[0], rand[1], rand[2]],
                 );
-                A.zeroize();
-                Y.zeroize();
+                bases.zeroize();
                 e.zeroize();
                 rand.zeroize();
                 let sig = sig?;
@@ -600,21 +597,19 @@ impl NetidBbs {
         terms.push((0, -(c * cred_domain)));
         terms.extend(d_idx.iter().zip(&d_scalars).map(|(&i, m)| (i + 1, -(c * m))));
         terms.extend(undisclosed.iter().zip(&m_hat).map(|(&j, m)| (j + 1, -*m)));
-        let mut proj = vec![
-            verify_sig_part(
-                cred.A_bar.into(),
-                cred.B_bar.into(),
-                &cred.alpha_hat,
-                &cred.beta_hat,
-            ) + gens.lincomb(&terms, false)
-                + p1c,
-        ];
+        let (t_cred, _) = verify_sig_part(
+            cred.A_bar.into(),
+            cred.B_bar.into(),
+            &cred.alpha_hat,
+            &cred.beta_hat,
+        );
+        let mut proj = vec![t_cred + gens.lincomb(&terms, false) + p1c];
         let pseudonym = match (&presentation.pseudonym, st.pseudonym) {
             (Some(p), true) => {
                 let P = decode_g1(p.as_slice(), "pseudonym").map_err(|_| BbsError::InvalidProof)?;
-                let H = verifier_point(self.suite, request.app_id.as_bytes());
+                let H = verifier_point_cached(self.suite, request.app_id.as_bytes());
                 let nym_hat = m_hat_of(Attribute::Nym).ok_or(BbsError::InvalidProof)?;
-                proj.push(msm_vartime(&[(H, nym_hat), (G1Projective::from(P), -c)]));
+                proj.push(msm_vartime(&[(H.into(), nym_hat), (G1Projective::from(P), -c)]));
                 Some(P)
             }
             (None, false) => None,
@@ -624,6 +619,7 @@ impl NetidBbs {
         let digit_domain = calculate_domain(pk, &digit_gens, DIGIT_HEADER, self.digit.api_id());
         let c_digit = digit_gens.lincomb(&[(0, -(c * digit_domain))], false) + p1c;
         let mut k = 0;
+        let mut digit_tables = Vec::with_capacity(digit_proofs.len());
         for r in &ranges {
             let a_hat = m_hat_of(r.attr).ok_or(BbsError::InvalidProof)?;
             let rest: Scalar = (1..r.digits)
@@ -632,11 +628,10 @@ impl NetidBbs {
             digit_proofs[k].1 = Some(r.sign(a_hat - c * Scalar::from(r.bound)) - rest);
             for (p, d_hat) in &digit_proofs[k..k + r.digits] {
                 let d_hat = d_hat.ok_or(BbsError::InvalidProof)?;
-                proj.push(
-                    verify_sig_part(p.A_bar.into(), p.B_bar.into(), &p.alpha_hat, &p.beta_hat)
-                        + digit_gens.lincomb(&[(1, -d_hat)], false)
-                        + c_digit,
-                );
+                let (t, tables) =
+                    verify_sig_part(p.A_bar.into(), p.B_bar.into(), &p.alpha_hat, &p.beta_hat);
+                proj.push(t + digit_gens.lincomb(&[(1, -d_hat)], false) + c_digit);
+                digit_tables.push(tables);
             }
             k += r.digits;
         }
@@ -684,15 +679,15 @@ impl NetidBbs {
                     Scalar::from_bytes_wide(&w)
                 })
                 .collect();
-            let mut a_terms = vec![(G1Projective::from(cred.A_bar), Scalar::ONE)];
-            let mut b_terms = vec![(G1Projective::from(cred.B_bar), Scalar::ONE)];
-            for ((p, _), r) in digit_proofs.iter().zip(&rho) {
-                a_terms.push((G1Projective::from(p.A_bar), *r));
-                b_terms.push((G1Projective::from(p.B_bar), *r));
-            }
+            // The tables over [B̄, Ā] of every digit proof are reused.
+            let a_terms: Vec<_> = digit_tables.iter().zip(&rho).map(|(t, r)| (t, 1, *r)).collect();
+            let b_terms: Vec<_> = digit_tables.iter().zip(&rho).map(|(t, r)| (t, 0, *r)).collect();
             let mut aff = [G1Affine::identity(); 2];
             G1Projective::batch_normalize(
-                &[msm_vartime(&a_terms), msm_vartime(&b_terms)],
+                &[
+                    straus_vartime(&a_terms) + G1Projective::from(cred.A_bar),
+                    straus_vartime(&b_terms) + G1Projective::from(cred.B_bar),
+                ],
                 &mut aff,
             );
             (aff[0], aff[1])
@@ -749,12 +744,7 @@ mod wipe_tests {
         let x = Scalar::from(5u64);
         let g = G1Projective::generator();
         let sig = || {
-            SigCommit::new(
-                &WindowTables::new(&[g, g]),
-                Second::Y,
-                &x,
-                &[Scalar::ONE, x, x],
-            )
+            SigCommit::new(Bases::AB(&WindowTables::new(&[g, g])), &x, &[Scalar::ONE, x, x])
             .unwrap_or_else(|_| unreachable!("r = 1"))
         };
         let p = SigPoints {

@@ -15,7 +15,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::{BbsError, Result};
 use crate::keys::{PublicKey, SecretKey};
-use crate::msm::{msm_vartime, WindowTables};
+use crate::msm::{msm_vartime, times_2_128, WindowTables};
 use crate::signature::{calculate_domain, neg_bp2_prepared, Signature, SIGNATURE_LEN};
 use crate::Bbs;
 
@@ -33,8 +33,9 @@ const MAGIC: &[u8; 8] = b"NIDRDS01";
 pub struct DigitSignatures {
     pk: PublicKey,
     sigs: Vec<Signature>,
-    /// `Y_d = x·A_d` for each digit, computed from public data on a prover's first use.
-    ys: OnceLock<Vec<G1Affine>>,
+    /// `[A_d, 2^128·A_d, Y_d, 2^128·Y_d]` with `Y_d = x·A_d` for each digit, computed from
+    /// public data on a prover's first use.
+    prepared: OnceLock<Vec<[G1Affine; 4]>>,
 }
 
 impl core::fmt::Debug for DigitSignatures {
@@ -55,17 +56,18 @@ impl DigitSignatures {
         Ok(DigitSignatures {
             pk: pk.clone(),
             sigs,
-            ys: OnceLock::new(),
+            prepared: OnceLock::new(),
         })
     }
 
-    /// `Y_d = B_d − e_d·A_d` (`= x·A_d`) for every digit `d`, with `B_d = P1 + Q_1·domain +
-    /// H_1·d` of the digit interface: the second point of the prover's commitment
-    /// (specs/bbs.md §5.3), so that a digit proof needs no `B_d` of its own. Computed from public
-    /// data (variable-time) once per set, on first use (≈ 30 ms); verifiers never need it.
-    pub(crate) fn prepared_ys(&self, digit: &Bbs) -> Result<&[G1Affine]> {
-        if let Some(ys) = self.ys.get() {
-            return Ok(ys);
+    /// For every digit `d`: `[A_d, 2^128·A_d, Y_d, 2^128·Y_d]` with `Y_d = B_d − e_d·A_d`
+    /// (`= x·A_d`) and `B_d = P1 + Q_1·domain + H_1·d` of the digit interface — the bases of the
+    /// prover's digit commitment (specs/bbs.md §5.3), which then needs no `B_d` of its own and
+    /// half the doublings. Computed from public data (variable-time) once per set, on first use
+    /// (≈ 0.1 s on the 2-core machine); verifiers never need it.
+    pub(crate) fn prepared(&self, digit: &Bbs) -> Result<&[[G1Affine; 4]]> {
+        if let Some(p) = self.prepared.get() {
+            return Ok(p);
         }
         let gens = digit.generators(2)?;
         let domain = calculate_domain(&self.pk, &gens, DIGIT_HEADER, digit.api_id());
@@ -73,31 +75,36 @@ impl DigitSignatures {
         let mut b = crate::signature::compute_B(&gens, &domain, &[], false);
         let a: Vec<G1Projective> = self.sigs.iter().map(|s| G1Projective::from(s.A)).collect();
         let tables = WindowTables::new(&a);
-        let mut ys = Vec::with_capacity(self.sigs.len());
+        let mut proj = Vec::with_capacity(4 * self.sigs.len());
         for (d, s) in self.sigs.iter().enumerate() {
-            ys.push(b - tables.mul_vartime(d, &s.e));
+            let y = b - tables.mul_vartime(d, &s.e);
+            proj.extend([a[d], times_2_128(&a[d]), y, times_2_128(&y)]);
             b += h1;
         }
-        let mut aff = vec![G1Affine::identity(); ys.len()];
-        G1Projective::batch_normalize(&ys, &mut aff);
-        Ok(self.ys.get_or_init(|| aff))
+        let mut aff = vec![G1Affine::identity(); proj.len()];
+        G1Projective::batch_normalize(&proj, &mut aff);
+        let out = aff
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect();
+        Ok(self.prepared.get_or_init(|| out))
     }
 
-    /// The signature on digit `d` and its `Y_d` (from [`DigitSignatures::prepared_ys`]),
-    /// selected in constant time: every entry is read and the match kept by conditional
+    /// The prepared bases of digit `d` (from [`DigitSignatures::prepared`]) and its signature's
+    /// `e`, selected in constant time: every entry is read and the match kept by conditional
     /// selection, so neither timing nor the memory access pattern depends on the (secret)
     /// digit. The set always holds all 256 digits.
-    pub(crate) fn select_ct(&self, ys: &[G1Affine], d: u8) -> (G1Affine, G1Affine, Scalar) {
-        let mut A = G1Affine::identity();
-        let mut Y = G1Affine::identity();
+    pub(crate) fn select_ct(&self, prepared: &[[G1Affine; 4]], d: u8) -> ([G1Affine; 4], Scalar) {
+        let mut pts = [G1Affine::identity(); 4];
         let mut e = Scalar::zero();
-        for (i, (s, y)) in self.sigs.iter().zip(ys).enumerate() {
+        for (i, (s, p)) in self.sigs.iter().zip(prepared).enumerate() {
             let hit = (i as u8).ct_eq(&d) & Choice::from(u8::from(i < DIGIT_COUNT));
-            A = G1Affine::conditional_select(&A, &s.A, hit);
-            Y = G1Affine::conditional_select(&Y, y, hit);
+            for (o, q) in pts.iter_mut().zip(p) {
+                o.conditional_assign(q, hit);
+            }
             e = Scalar::conditional_select(&e, &s.e, hit);
         }
-        (A, Y, e)
+        (pts, e)
     }
 
     /// The public key the digits are signed under.
@@ -138,7 +145,7 @@ impl DigitSignatures {
         let set = DigitSignatures {
             pk,
             sigs,
-            ys: OnceLock::new(),
+            prepared: OnceLock::new(),
         };
         set.verify(digit, &mut rand::rng())?;
         Ok(set)
@@ -203,23 +210,26 @@ mod tests {
     use crate::Ciphersuite;
 
     #[test]
-    fn select_ct_returns_each_digit_signature_and_its_y() {
+    fn select_ct_returns_each_digit_signature_and_its_bases() {
         let suite = Ciphersuite::Sha256;
         let digit = Bbs::with_api_id(suite, b"netid-test-digits");
         let sk = SecretKey::keygen(suite, &[9u8; 32], b"", None).unwrap();
         let set = DigitSignatures::generate(&digit, &sk, &sk.public_key()).unwrap();
-        let ys = set.prepared_ys(&digit).unwrap().to_vec();
-        assert_eq!(ys.len(), DIGIT_COUNT);
+        let prepared = set.prepared(&digit).unwrap().to_vec();
+        assert_eq!(prepared.len(), DIGIT_COUNT);
+        let two128 = Scalar::from_raw([0, 0, 1, 0]);
         for d in 0..DIGIT_COUNT {
-            let (A, Y, e) = set.select_ct(&ys, d as u8);
+            let ([A, A_hi, Y, Y_hi], e) = set.select_ct(&prepared, d as u8);
             assert_eq!((A, e), (set.sigs[d].A, set.sigs[d].e), "digit {d}");
-            // Y_d = x·A_d.
+            // Y_d = x·A_d, and the 2^128 multiples.
             assert_eq!(Y, G1Affine::from(A * sk.scalar()), "digit {d}");
+            assert_eq!(A_hi, G1Affine::from(A * two128), "digit {d}");
+            assert_eq!(Y_hi, G1Affine::from(Y * two128), "digit {d}");
         }
         // Computed once.
         assert!(std::ptr::eq(
-            set.prepared_ys(&digit).unwrap(),
-            set.prepared_ys(&digit).unwrap()
+            set.prepared(&digit).unwrap(),
+            set.prepared(&digit).unwrap()
         ));
     }
 }
