@@ -139,21 +139,56 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// Primitive costs used in specs/bbs.md §5.4 to compare range-proof methods.
+/// Primitive costs used in specs/bbs.md §5.4 and §7 to account for the presentation's time.
 fn primitives(c: &mut Criterion) {
-    use netid_bbs::bls12_381::{G1Affine, G1Projective, Scalar};
+    use netid_bbs::bls12_381::{
+        multi_miller_loop, G1Affine, G1Projective, G2Affine, G2Prepared, Gt, Scalar,
+    };
     let s = Scalar::from_bytes_wide(&[7u8; 64]);
     let p = G1Projective::generator() * s;
     let bytes = G1Affine::from(p).to_compressed();
     let mut g = c.benchmark_group("g1-primitives");
     g.bench_function("scalar-mul-ct", |b| b.iter(|| p * s));
-    g.bench_function("decompress-with-subgroup-check", |b| {
+    // zkcrypto's decoder against blst's (the one the crate uses, specs/bbs.md §3).
+    g.bench_function("decompress-with-subgroup-check/bls12_381", |b| {
         b.iter(|| G1Affine::from_compressed(&bytes).unwrap())
+    });
+    g.bench_function("decompress-with-subgroup-check/blst", |b| {
+        b.iter(|| blstrs::G1Affine::from_compressed(&bytes).unwrap())
     });
     g.bench_function("mixed-add", |b| {
         let a = G1Affine::from(p);
         b.iter(|| p.add_mixed(&a))
     });
+    g.bench_function("double", |b| b.iter(|| p.double()));
+    // The verifier's one pairing check: a two-pair multi-Miller loop and a final exponentiation.
+    let (w, bp2) = (
+        G2Prepared::from(G2Affine::from(G2Affine::generator() * s)),
+        G2Prepared::from(-G2Affine::generator()),
+    );
+    let (a, bb) = (G1Affine::from(p), G1Affine::from(p * s));
+    g.bench_function("pairing-check-2/bls12_381", |b| {
+        b.iter(|| multi_miller_loop(&[(&a, &w), (&bb, &bp2)]).final_exponentiation() == Gt::identity())
+    });
+    {
+        use group13::Group as _;
+        use pairing::{MillerLoopResult as _, MultiMillerLoop as _};
+        let g2 = |p: G2Affine| {
+            blstrs::G2Prepared::from(
+                blstrs::G2Affine::from_uncompressed_unchecked(&p.to_uncompressed()).unwrap(),
+            )
+        };
+        let g1 = |p: G1Affine| blstrs::G1Affine::from_uncompressed_unchecked(&p.to_uncompressed()).unwrap();
+        let (w, bp2) = (g2(G2Affine::from(G2Affine::generator() * s)), g2(-G2Affine::generator()));
+        let (a, bb) = (g1(a), g1(bb));
+        g.bench_function("pairing-check-2/blst", |b| {
+            b.iter(|| {
+                blstrs::Bls12::multi_miller_loop(&[(&a, &w), (&bb, &bp2)])
+                    .final_exponentiation()
+                    .is_identity()
+            })
+        });
+    }
     g.finish();
 }
 

@@ -8,15 +8,14 @@ use crate::error::{BbsError, Result};
 use crate::suite::{G2_POINT_LEN, POINT_LEN, SCALAR_LEN};
 
 /// Decodes a compressed G1 point: canonical encoding, on the curve, in the prime-order subgroup,
-/// and not the identity.
+/// and not the identity (checked by blst: `blst_backend`).
 pub(crate) fn decode_g1(bytes: &[u8], what: &'static str) -> Result<G1Affine> {
     let arr: &[u8; POINT_LEN] = bytes.try_into().map_err(|_| BbsError::Length {
         what,
         expected: POINT_LEN,
         got: bytes.len(),
     })?;
-    let p = Option::<G1Affine>::from(G1Affine::from_compressed(arr))
-        .ok_or(BbsError::InvalidPoint(what))?;
+    let p = crate::blst_backend::decode_g1(arr).ok_or(BbsError::InvalidPoint(what))?;
     if bool::from(p.is_identity()) {
         return Err(BbsError::IdentityPoint(what));
     }

@@ -4,13 +4,14 @@
 //! and constant-time equality. The public key `W = SK · BP2` is a G2 point, validated (canonical,
 //! on curve, in the subgroup, not the identity) whenever it is decoded.
 
-use bls12_381::{G2Affine, G2Prepared, G2Projective, Scalar};
+use bls12_381::{G2Affine, G2Projective, Scalar};
 use ff::Field;
 use rand_core::CryptoRng;
 use std::sync::Arc;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::blst_backend::G2Prep;
 use crate::codec::{decode_g2, decode_scalar};
 use crate::error::{BbsError, Result};
 use crate::suite::{scalar_to_be, Ciphersuite, G2_POINT_LEN};
@@ -99,7 +100,7 @@ impl SecretKey {
 pub struct PublicKey {
     w: G2Affine,
     bytes: [u8; G2_POINT_LEN],
-    prepared: Arc<G2Prepared>,
+    prepared: Arc<G2Prep>,
 }
 
 impl core::fmt::Debug for PublicKey {
@@ -119,7 +120,7 @@ impl PublicKey {
     fn from_point(w: G2Affine) -> PublicKey {
         PublicKey {
             bytes: w.to_compressed(),
-            prepared: Arc::new(G2Prepared::from(w)),
+            prepared: Arc::new(G2Prep::new(&w)),
             w,
         }
     }
@@ -139,7 +140,7 @@ impl PublicKey {
         &self.w
     }
 
-    pub(crate) fn prepared(&self) -> &G2Prepared {
+    pub(crate) fn prepared(&self) -> &G2Prep {
         &self.prepared
     }
 }

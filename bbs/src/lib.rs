@@ -44,6 +44,7 @@
 //! benchmark, which measures this crate against the `zkryptium` crate in the same run.
 
 pub mod blind;
+mod blst_backend;
 mod codec;
 mod error;
 mod generators;

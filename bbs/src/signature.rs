@@ -8,10 +8,10 @@
 //! (all its inputs are public).
 #![allow(non_snake_case)]
 
-use bls12_381::{multi_miller_loop, G1Affine, G1Projective, G2Affine, G2Prepared, Gt, Scalar};
-use std::sync::OnceLock;
+use bls12_381::{G1Affine, G1Projective, Scalar};
 use zeroize::Zeroize;
 
+use crate::blst_backend::{bp2, pairing_is_one, G2Prep};
 use crate::codec::{decode_g1, decode_nonzero_scalar};
 use crate::error::{BbsError, Result};
 use crate::generators::Generators;
@@ -61,15 +61,8 @@ impl Signature {
 }
 
 /// `-BP2`, prepared once for the pairing.
-pub(crate) fn neg_bp2_prepared() -> &'static G2Prepared {
-    static P: OnceLock<G2Prepared> = OnceLock::new();
-    P.get_or_init(|| G2Prepared::from(-G2Affine::generator()))
-}
-
-/// `BP2`, prepared once for the pairing.
-fn bp2_prepared() -> &'static G2Prepared {
-    static P: OnceLock<G2Prepared> = OnceLock::new();
-    P.get_or_init(|| G2Prepared::from(G2Affine::generator()))
+pub(crate) fn neg_bp2_prepared() -> &'static G2Prep {
+    crate::blst_backend::neg_bp2()
 }
 
 /// `calculate_domain(PK, Q_1, (H_1..H_L), header, api_id)` (draft §6.3).
@@ -160,9 +153,7 @@ pub fn core_verify(
     let B = compute_B(gens, &domain, msgs, false);
     let lhs = msm_vartime(&[(G1Projective::from(sig.A), sig.e)]) - B;
     let lhs = G1Affine::from(lhs);
-    let r = multi_miller_loop(&[(&sig.A, pk.prepared()), (&lhs, bp2_prepared())])
-        .final_exponentiation();
-    if r == Gt::identity() {
+    if pairing_is_one(&[(&sig.A, pk.prepared()), (&lhs, bp2())]) {
         Ok(())
     } else {
         Err(BbsError::InvalidSignature)

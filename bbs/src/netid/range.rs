@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use bls12_381::{multi_miller_loop, G1Affine, G1Projective, Gt, Scalar};
+use bls12_381::{G1Affine, G1Projective, Scalar};
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
@@ -192,9 +192,10 @@ impl DigitSignatures {
         let mut aff = [G1Affine::identity(); 2];
         G1Projective::batch_normalize(&[lhs, -rhs], &mut aff);
         // e(lhs, W) · e(-(rhs), -BP2) = e(lhs, W) · e(rhs, BP2)
-        let ok = multi_miller_loop(&[(&aff[0], self.pk.prepared()), (&aff[1], neg_bp2_prepared())])
-            .final_exponentiation()
-            == Gt::identity();
+        let ok = crate::blst_backend::pairing_is_one(&[
+            (&aff[0], self.pk.prepared()),
+            (&aff[1], neg_bp2_prepared()),
+        ]);
         if ok && !bool::from(lhs.is_identity()) {
             Ok(())
         } else {
