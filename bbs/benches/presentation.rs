@@ -168,7 +168,9 @@ fn primitives(c: &mut Criterion) {
     );
     let (a, bb) = (G1Affine::from(p), G1Affine::from(p * s));
     g.bench_function("pairing-check-2/bls12_381", |b| {
-        b.iter(|| multi_miller_loop(&[(&a, &w), (&bb, &bp2)]).final_exponentiation() == Gt::identity())
+        b.iter(|| {
+            multi_miller_loop(&[(&a, &w), (&bb, &bp2)]).final_exponentiation() == Gt::identity()
+        })
     });
     {
         use group13::Group as _;
@@ -178,8 +180,13 @@ fn primitives(c: &mut Criterion) {
                 blstrs::G2Affine::from_uncompressed_unchecked(&p.to_uncompressed()).unwrap(),
             )
         };
-        let g1 = |p: G1Affine| blstrs::G1Affine::from_uncompressed_unchecked(&p.to_uncompressed()).unwrap();
-        let (w, bp2) = (g2(G2Affine::from(G2Affine::generator() * s)), g2(-G2Affine::generator()));
+        let g1 = |p: G1Affine| {
+            blstrs::G1Affine::from_uncompressed_unchecked(&p.to_uncompressed()).unwrap()
+        };
+        let (w, bp2) = (
+            g2(G2Affine::from(G2Affine::generator() * s)),
+            g2(-G2Affine::generator()),
+        );
         let (a, bb) = (g1(a), g1(bb));
         g.bench_function("pairing-check-2/blst", |b| {
             b.iter(|| {

@@ -14,6 +14,7 @@
 use std::sync::OnceLock;
 
 use bls12_381::{G1Affine, G2Affine};
+use group13::prime::PrimeCurveAffine as _;
 use group13::Group as _;
 use pairing::{MillerLoopResult as _, MultiMillerLoop as _};
 
@@ -60,6 +61,25 @@ pub(crate) fn pairing_is_one(pairs: &[(&G1Affine, &G2Prep)]) -> bool {
             .final_exponentiation()
             .is_identity(),
     )
+}
+
+/// `Π e(P_i, Q_i) = 1` for blst points.
+pub(crate) fn pairing_is_one_blst(pairs: &[(&blstrs::G1Affine, &G2Prep)]) -> bool {
+    let terms: Vec<(&blstrs::G1Affine, &blstrs::G2Prepared)> =
+        pairs.iter().map(|(p, q)| (*p, &q.0)).collect();
+    bool::from(
+        blstrs::Bls12::multi_miller_loop(&terms)
+            .final_exponentiation()
+            .is_identity(),
+    )
+}
+
+/// A received G1 point as a blst point: 48 bytes, canonical, on the curve, in the subgroup, not
+/// the identity (`None` otherwise).
+pub(crate) fn decode_g1_point(bytes: &[u8]) -> Option<blstrs::G1Affine> {
+    let arr: &[u8; 48] = bytes.try_into().ok()?;
+    let p = Option::<blstrs::G1Affine>::from(blstrs::G1Affine::from_compressed(arr))?;
+    (!bool::from(p.is_identity())).then_some(p)
 }
 
 /// Decodes a compressed G1 point: canonical encoding, on the curve, in the prime-order subgroup

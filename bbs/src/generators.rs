@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::Result;
-use crate::msm::FixedBaseTable;
+use crate::msm::{blst, FixedBaseTable};
 use crate::suite::{generator_chain, generator_chain_from, generator_dsts, Ciphersuite};
 
 /// Generators beyond this index get no fixed-base table (each table is about 100 KiB); they are
@@ -20,6 +20,7 @@ pub const MAX_TABLES: usize = 64;
 struct Chain {
     points: Vec<G1Affine>,
     tables: Vec<Arc<FixedBaseTable>>,
+    blst_tables: Vec<Arc<blst::FixedBaseTable>>,
     v: Vec<u8>,
 }
 
@@ -37,6 +38,13 @@ fn p1_table(suite: Ciphersuite) -> Arc<FixedBaseTable> {
         .clone()
 }
 
+fn p1_table_blst(suite: Ciphersuite) -> Arc<blst::FixedBaseTable> {
+    static T: [OnceLock<Arc<blst::FixedBaseTable>>; 2] = [OnceLock::new(), OnceLock::new()];
+    T[suite as usize]
+        .get_or_init(|| Arc::new(blst::FixedBaseTable::new(&blst::from_zk(&suite.p1()))))
+        .clone()
+}
+
 /// The generators `(Q_1, H_1, …, H_L)` for one ciphersuite and `api_id`, plus `P1`, with
 /// precomputed tables. Cheap to clone.
 #[derive(Clone)]
@@ -45,6 +53,9 @@ pub struct Generators {
     points: Vec<G1Affine>,
     tables: Vec<Arc<FixedBaseTable>>,
     p1: Arc<FixedBaseTable>,
+    /// The same tables over blst's points (the netid presentation).
+    blst_tables: Vec<Arc<blst::FixedBaseTable>>,
+    blst_p1: Arc<blst::FixedBaseTable>,
 }
 
 impl core::fmt::Debug for Generators {
@@ -67,6 +78,7 @@ impl Generators {
                     Arc::new(Mutex::new(Chain {
                         points: Vec::new(),
                         tables: Vec::new(),
+                        blst_tables: Vec::new(),
                         v: Vec::new(),
                     }))
                 })
@@ -90,12 +102,16 @@ impl Generators {
             let i = chain.tables.len();
             let t = Arc::new(FixedBaseTable::new(&chain.points[i]));
             chain.tables.push(t);
+            let t = Arc::new(blst::FixedBaseTable::new(&blst::from_zk(&chain.points[i])));
+            chain.blst_tables.push(t);
         }
         Ok(Generators {
             suite,
             points: chain.points[..count].to_vec(),
             tables: chain.tables[..want_tables].to_vec(),
             p1: p1_table(suite),
+            blst_tables: chain.blst_tables[..want_tables].to_vec(),
+            blst_p1: p1_table_blst(suite),
         })
     }
 
@@ -125,16 +141,53 @@ impl Generators {
         let mut points = self.points.clone();
         points.extend_from_slice(&other.points);
         let mut tables = self.tables.clone();
+        let mut blst_tables = self.blst_tables.clone();
         if tables.len() == self.points.len() {
             let room = MAX_TABLES.saturating_sub(tables.len());
             tables.extend(other.tables.iter().take(room).cloned());
+            blst_tables.extend(other.blst_tables.iter().take(room).cloned());
         }
         Generators {
             suite: self.suite,
             points,
             tables,
             p1: self.p1.clone(),
+            blst_tables,
+            blst_p1: self.blst_p1.clone(),
         }
+    }
+
+    /// [`Generators::add_p1`] over blst's points.
+    pub(crate) fn add_p1_blst(&self, acc: &mut blst::G1Projective, s: &Scalar, ct: bool) {
+        if ct {
+            self.blst_p1.mul_add_ct(acc, s)
+        } else {
+            self.blst_p1.mul_add_vartime(acc, s)
+        }
+    }
+
+    /// [`Generators::lincomb`] over blst's points.
+    pub(crate) fn lincomb_blst(&self, terms: &[(usize, Scalar)], ct: bool) -> blst::G1Projective {
+        let mut acc = <blst::G1Projective as group13::Group>::identity();
+        let mut rest = Vec::new();
+        for (i, s) in terms {
+            match self.blst_tables.get(*i) {
+                Some(t) if ct => t.mul_add_ct(&mut acc, s),
+                Some(t) => t.mul_add_vartime(&mut acc, s),
+                None => rest.push((
+                    blst::G1Projective::from(blst::from_zk(&self.points[*i])),
+                    *s,
+                )),
+            }
+        }
+        if !rest.is_empty() {
+            acc += if ct {
+                blst::msm_ct(&rest)
+            } else {
+                blst::msm_vartime(&rest)
+            };
+        }
+        acc
     }
 
     /// `acc += s · P1`.
@@ -214,5 +267,17 @@ mod tests {
         let naive: G1Projective = terms.iter().map(|(i, x)| g.points()[*i] * x).sum();
         assert_eq!(g.lincomb(&terms, true), naive);
         assert_eq!(g.lincomb(&terms, false), naive);
+        // The blst tables agree, inside and beyond the tables, with P1 too.
+        let zk = |p: blst::G1Projective| blst::to_zk(&group13::Curve::to_affine(&p));
+        assert_eq!(zk(g.lincomb_blst(&terms, true)), G1Affine::from(naive));
+        assert_eq!(zk(g.lincomb_blst(&terms, false)), G1Affine::from(naive));
+        let s7 = Scalar::from(7u64);
+        let mut a = G1Projective::identity();
+        g.add_p1(&mut a, &s7, true);
+        for ct in [true, false] {
+            let mut b = <blst::G1Projective as group13::Group>::identity();
+            g.add_p1_blst(&mut b, &s7, ct);
+            assert_eq!(zk(b), G1Affine::from(a));
+        }
     }
 }

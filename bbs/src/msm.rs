@@ -7,7 +7,7 @@
 //! secret (signing, proof generation). The `_vartime` functions branch on the scalars and index
 //! tables directly; they are used only where every scalar is public (verification).
 
-use bls12_381::{G1Affine, G1Projective, Scalar};
+use bls12_381::Scalar;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
@@ -54,236 +54,6 @@ fn signed_radix32(s: &Scalar) -> [(u8, Choice); FNWIN] {
     out
 }
 
-/// A fixed-base table for one point `G`: window `i` holds `j · 32^i · G` for `j = 0..=16`, and a
-/// multiplication by signed radix-32 digits is 52 mixed additions (a negative digit negates the
-/// entry) and no doublings. About 90 KiB per point.
-pub(crate) struct FixedBaseTable {
-    windows: Vec<[G1Affine; FSIZE]>,
-}
-
-impl FixedBaseTable {
-    /// Precomputes the table (≈ 850 additions and one batched inversion).
-    pub(crate) fn new(base: &G1Affine) -> Self {
-        let mut proj = Vec::with_capacity(FNWIN * FSIZE);
-        let mut b = G1Projective::from(base);
-        for _ in 0..FNWIN {
-            let mut acc = G1Projective::identity();
-            for _ in 0..FSIZE {
-                proj.push(acc);
-                acc += b;
-            }
-            b = acc - b; // 17·b − b = 16·b; the next window's base is 32·b
-            b = b.double();
-        }
-        let mut aff = vec![G1Affine::identity(); proj.len()];
-        G1Projective::batch_normalize(&proj, &mut aff);
-        let windows = aff
-            .chunks_exact(FSIZE)
-            .map(|c| {
-                let mut w = [G1Affine::identity(); FSIZE];
-                w.copy_from_slice(c);
-                w
-            })
-            .collect();
-        FixedBaseTable { windows }
-    }
-
-    /// `acc += s · G`, constant-time in `s`: every entry of every window is read.
-    pub(crate) fn mul_add_ct(&self, acc: &mut G1Projective, s: &Scalar) {
-        let mut digits = signed_radix32(s);
-        for (window, (mag, neg)) in self.windows.iter().zip(digits.iter()) {
-            let mut sel = G1Affine::identity();
-            for (j, p) in window.iter().enumerate() {
-                sel.conditional_assign(p, (j as u8).ct_eq(mag));
-            }
-            let minus = -sel;
-            sel.conditional_assign(&minus, *neg);
-            *acc = acc.add_mixed(&sel);
-        }
-        for d in digits.iter_mut() {
-            d.0.zeroize();
-            d.1 = Choice::from(0);
-        }
-    }
-
-    /// `acc += s · G`, variable-time (public `s` only).
-    pub(crate) fn mul_add_vartime(&self, acc: &mut G1Projective, s: &Scalar) {
-        for (window, (mag, neg)) in self.windows.iter().zip(signed_radix32(s)) {
-            if mag != 0 {
-                let p = window[mag as usize];
-                *acc = if bool::from(neg) {
-                    acc.add_mixed(&-p)
-                } else {
-                    acc.add_mixed(&p)
-                };
-            }
-        }
-    }
-}
-
-/// Window tables for a few variable points, built once and shared by several multi-scalar
-/// multiplications over the same points (e.g. `Ā`, `B̄`, `T₁` all combine `A` and `B`).
-pub(crate) struct WindowTables {
-    tables: Vec<[G1Projective; WSIZE]>,
-}
-
-impl WindowTables {
-    /// Builds `0·P … 15·P` for each point (15 additions per point). The entries stay
-    /// projective: for tables used a few times, normalising them (an inversion and three
-    /// multiplications per entry) costs more than mixed additions save.
-    pub(crate) fn new(points: &[G1Projective]) -> Self {
-        let tables = points
-            .iter()
-            .map(|p| {
-                let mut w = [G1Projective::identity(); WSIZE];
-                for j in 1..WSIZE {
-                    w[j] = w[j - 1] + p;
-                }
-                w
-            })
-            .collect();
-        WindowTables { tables }
-    }
-
-    /// `Σ sᵢ · Pᵢ` (scalars aligned with the points given to [`WindowTables::new`]) by the
-    /// fixed-window Straus method with shared doublings; constant-time in the scalars.
-    pub(crate) fn msm_ct(&self, scalars: &[Scalar]) -> G1Projective {
-        debug_assert_eq!(scalars.len(), self.tables.len());
-        let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
-        let mut acc = G1Projective::identity();
-        for i in (0..NWIN).rev() {
-            if i != NWIN - 1 {
-                for _ in 0..W {
-                    acc = acc.double();
-                }
-            }
-            for (t, b) in self.tables.iter().zip(bytes.iter()) {
-                let d = nibble(b, i);
-                let mut sel = G1Projective::identity();
-                for (j, p) in t.iter().enumerate() {
-                    sel.conditional_assign(p, (j as u8).ct_eq(&d));
-                }
-                acc += sel;
-            }
-        }
-        for b in bytes.iter_mut() {
-            b.zeroize();
-        }
-        acc
-    }
-
-    /// `s · P_i` for the `i`-th point alone, constant-time in `s`.
-    pub(crate) fn mul_ct(&self, i: usize, s: &Scalar) -> G1Projective {
-        self.straus_ct(&[i], core::slice::from_ref(s), NWIN)
-    }
-
-    /// `Σ s_k · P_{idx_k}` over a subset of the points, for scalars below `2^(4·nwin)` (higher
-    /// bits are ignored): Straus with shared doublings over `nwin` windows, constant-time in the
-    /// scalars. With `nwin = 32` and the points `P`, `2^128·P` this is a multiplication by a
-    /// full scalar split in halves, with half the doublings.
-    pub(crate) fn straus_ct(&self, idx: &[usize], scalars: &[Scalar], nwin: usize) -> G1Projective {
-        debug_assert_eq!(idx.len(), scalars.len());
-        debug_assert!(nwin <= NWIN);
-        let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
-        let mut acc = G1Projective::identity();
-        for w in (0..nwin).rev() {
-            if w != nwin - 1 {
-                for _ in 0..W {
-                    acc = acc.double();
-                }
-            }
-            for (&i, b) in idx.iter().zip(&bytes) {
-                let d = nibble(b, w);
-                let mut sel = G1Projective::identity();
-                for (j, p) in self.tables[i].iter().enumerate() {
-                    sel.conditional_assign(p, (j as u8).ct_eq(&d));
-                }
-                acc += sel;
-            }
-        }
-        for b in bytes.iter_mut() {
-            b.zeroize();
-        }
-        acc
-    }
-
-    /// `s · P_i` for the `i`-th point alone, variable-time (public `s` only).
-    pub(crate) fn mul_vartime(&self, i: usize, s: &Scalar) -> G1Projective {
-        let t = &self.tables[i];
-        let bytes = s.to_bytes();
-        let mut acc = G1Projective::identity();
-        let mut started = false;
-        for w in (0..NWIN).rev() {
-            if started {
-                for _ in 0..W {
-                    acc = acc.double();
-                }
-            }
-            let d = nibble(&bytes, w) as usize;
-            if d != 0 {
-                acc += t[d];
-                started = true;
-            }
-        }
-        acc
-    }
-
-    /// `Σ sᵢ · Pᵢ`, variable-time (public scalars only).
-    pub(crate) fn msm_vartime(&self, scalars: &[Scalar]) -> G1Projective {
-        debug_assert_eq!(scalars.len(), self.tables.len());
-        let bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
-        // Skip the leading all-zero windows (scalars are < 2^255).
-        let top = (0..NWIN)
-            .rev()
-            .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0));
-        let Some(top) = top else {
-            return G1Projective::identity();
-        };
-        let mut acc = G1Projective::identity();
-        for i in (0..=top).rev() {
-            if i != top {
-                for _ in 0..W {
-                    acc = acc.double();
-                }
-            }
-            for (t, b) in self.tables.iter().zip(bytes.iter()) {
-                let d = nibble(b, i) as usize;
-                if d != 0 {
-                    acc += t[d];
-                }
-            }
-        }
-        acc
-    }
-}
-
-/// `Σ sᵢ · Pᵢ` over entries of existing window tables (`(tables, index, scalar)`), variable-time
-/// (public scalars only): lets a verifier reuse the tables it built for one sum in another.
-pub(crate) fn straus_vartime(terms: &[(&WindowTables, usize, Scalar)]) -> G1Projective {
-    let bytes: Vec<[u8; 32]> = terms.iter().map(|(_, _, s)| s.to_bytes()).collect();
-    let Some(top) = (0..NWIN)
-        .rev()
-        .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0))
-    else {
-        return G1Projective::identity();
-    };
-    let mut acc = G1Projective::identity();
-    for w in (0..=top).rev() {
-        if w != top {
-            for _ in 0..W {
-                acc = acc.double();
-            }
-        }
-        for ((t, i, _), b) in terms.iter().zip(&bytes) {
-            let d = nibble(b, w) as usize;
-            if d != 0 {
-                acc += t.tables[*i][d];
-            }
-        }
-    }
-    acc
-}
-
 /// `s = s_lo + 2^128·s_hi` with both halves below `2^128`, constant-time.
 pub(crate) fn split128(s: &Scalar) -> [Scalar; 2] {
     let mut b = s.to_bytes();
@@ -296,31 +66,364 @@ pub(crate) fn split128(s: &Scalar) -> [Scalar; 2] {
     out
 }
 
-/// `2^128·P`.
-pub(crate) fn times_2_128(p: &G1Projective) -> G1Projective {
-    let mut q = *p;
-    for _ in 0..128 {
-        q = q.double();
+/// The G1 tables and multiplications, for one curve library's point types (`G1Projective`,
+/// `G1Affine` in scope where the macro is used). Scalars are always `bls12_381::Scalar`: only
+/// their canonical little-endian bytes are read.
+macro_rules! g1_msm {
+    () => {
+        /// A fixed-base table for one point `G`: window `i` holds `j · 32^i · G` for `j = 0..=16`, and a
+        /// multiplication by signed radix-32 digits is 52 mixed additions (a negative digit negates the
+        /// entry) and no doublings. About 90 KiB per point.
+        pub(crate) struct FixedBaseTable {
+            windows: Vec<[G1Affine; FSIZE]>,
+        }
+
+        impl FixedBaseTable {
+            /// Precomputes the table (≈ 850 additions and one batched inversion).
+            pub(crate) fn new(base: &G1Affine) -> Self {
+                let mut proj = Vec::with_capacity(FNWIN * FSIZE);
+                let mut b = G1Projective::from(base);
+                for _ in 0..FNWIN {
+                    let mut acc = G1Projective::identity();
+                    for _ in 0..FSIZE {
+                        proj.push(acc);
+                        acc += b;
+                    }
+                    b = acc - b; // 17·b − b = 16·b; the next window's base is 32·b
+                    b = b.double();
+                }
+                let mut aff = vec![G1Affine::identity(); proj.len()];
+                G1Projective::batch_normalize(&proj, &mut aff);
+                let windows = aff
+                    .chunks_exact(FSIZE)
+                    .map(|c| {
+                        let mut w = [G1Affine::identity(); FSIZE];
+                        w.copy_from_slice(c);
+                        w
+                    })
+                    .collect();
+                FixedBaseTable { windows }
+            }
+
+            /// `acc += s · G`, constant-time in `s`: every entry of every window is read.
+            pub(crate) fn mul_add_ct(&self, acc: &mut G1Projective, s: &Scalar) {
+                let mut digits = signed_radix32(s);
+                for (window, (mag, neg)) in self.windows.iter().zip(digits.iter()) {
+                    let mut sel = G1Affine::identity();
+                    for (j, p) in window.iter().enumerate() {
+                        sel.conditional_assign(p, (j as u8).ct_eq(mag));
+                    }
+                    let minus = -sel;
+                    sel.conditional_assign(&minus, *neg);
+                    *acc += &sel;
+                }
+                for d in digits.iter_mut() {
+                    d.0.zeroize();
+                    d.1 = Choice::from(0);
+                }
+            }
+
+            /// `acc += s · G`, variable-time (public `s` only).
+            pub(crate) fn mul_add_vartime(&self, acc: &mut G1Projective, s: &Scalar) {
+                for (window, (mag, neg)) in self.windows.iter().zip(signed_radix32(s)) {
+                    if mag != 0 {
+                        let p = window[mag as usize];
+                        *acc += if bool::from(neg) { -p } else { p };
+                    }
+                }
+            }
+        }
+
+        /// Window tables for a few variable points, built once and shared by several multi-scalar
+        /// multiplications over the same points (e.g. `Ā`, `B̄`, `T₁` all combine `A` and `B`).
+        pub(crate) struct WindowTables {
+            tables: Vec<[G1Projective; WSIZE]>,
+        }
+
+        impl WindowTables {
+            /// Builds `0·P … 15·P` for each point (15 additions per point). The entries stay
+            /// projective: for tables used a few times, normalising them (an inversion and three
+            /// multiplications per entry) costs more than mixed additions save.
+            pub(crate) fn new(points: &[G1Projective]) -> Self {
+                let tables = points
+                    .iter()
+                    .map(|p| {
+                        let mut w = [G1Projective::identity(); WSIZE];
+                        for j in 1..WSIZE {
+                            w[j] = w[j - 1] + p;
+                        }
+                        w
+                    })
+                    .collect();
+                WindowTables { tables }
+            }
+
+            /// `Σ sᵢ · Pᵢ` (scalars aligned with the points given to [`WindowTables::new`]) by the
+            /// fixed-window Straus method with shared doublings; constant-time in the scalars.
+            pub(crate) fn msm_ct(&self, scalars: &[Scalar]) -> G1Projective {
+                debug_assert_eq!(scalars.len(), self.tables.len());
+                let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
+                let mut acc = G1Projective::identity();
+                for i in (0..NWIN).rev() {
+                    if i != NWIN - 1 {
+                        for _ in 0..W {
+                            acc = acc.double();
+                        }
+                    }
+                    for (t, b) in self.tables.iter().zip(bytes.iter()) {
+                        let d = nibble(b, i);
+                        let mut sel = G1Projective::identity();
+                        for (j, p) in t.iter().enumerate() {
+                            sel.conditional_assign(p, (j as u8).ct_eq(&d));
+                        }
+                        acc += sel;
+                    }
+                }
+                for b in bytes.iter_mut() {
+                    b.zeroize();
+                }
+                acc
+            }
+
+            /// `s · P_i` for the `i`-th point alone, constant-time in `s`.
+            pub(crate) fn mul_ct(&self, i: usize, s: &Scalar) -> G1Projective {
+                self.straus_ct(&[i], core::slice::from_ref(s), NWIN)
+            }
+
+            /// `Σ s_k · P_{idx_k}` over a subset of the points, for scalars below `2^(4·nwin)` (higher
+            /// bits are ignored): Straus with shared doublings over `nwin` windows, constant-time in the
+            /// scalars. With `nwin = 32` and the points `P`, `2^128·P` this is a multiplication by a
+            /// full scalar split in halves, with half the doublings.
+            pub(crate) fn straus_ct(
+                &self,
+                idx: &[usize],
+                scalars: &[Scalar],
+                nwin: usize,
+            ) -> G1Projective {
+                debug_assert_eq!(idx.len(), scalars.len());
+                debug_assert!(nwin <= NWIN);
+                let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
+                let mut acc = G1Projective::identity();
+                for w in (0..nwin).rev() {
+                    if w != nwin - 1 {
+                        for _ in 0..W {
+                            acc = acc.double();
+                        }
+                    }
+                    for (&i, b) in idx.iter().zip(&bytes) {
+                        let d = nibble(b, w);
+                        let mut sel = G1Projective::identity();
+                        for (j, p) in self.tables[i].iter().enumerate() {
+                            sel.conditional_assign(p, (j as u8).ct_eq(&d));
+                        }
+                        acc += sel;
+                    }
+                }
+                for b in bytes.iter_mut() {
+                    b.zeroize();
+                }
+                acc
+            }
+
+            /// `s · P_i` for the `i`-th point alone, variable-time (public `s` only).
+            pub(crate) fn mul_vartime(&self, i: usize, s: &Scalar) -> G1Projective {
+                let t = &self.tables[i];
+                let bytes = s.to_bytes();
+                let mut acc = G1Projective::identity();
+                let mut started = false;
+                for w in (0..NWIN).rev() {
+                    if started {
+                        for _ in 0..W {
+                            acc = acc.double();
+                        }
+                    }
+                    let d = nibble(&bytes, w) as usize;
+                    if d != 0 {
+                        acc += t[d];
+                        started = true;
+                    }
+                }
+                acc
+            }
+
+            /// `Σ sᵢ · Pᵢ`, variable-time (public scalars only).
+            pub(crate) fn msm_vartime(&self, scalars: &[Scalar]) -> G1Projective {
+                debug_assert_eq!(scalars.len(), self.tables.len());
+                let bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
+                // Skip the leading all-zero windows (scalars are < 2^255).
+                let top = (0..NWIN)
+                    .rev()
+                    .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0));
+                let Some(top) = top else {
+                    return G1Projective::identity();
+                };
+                let mut acc = G1Projective::identity();
+                for i in (0..=top).rev() {
+                    if i != top {
+                        for _ in 0..W {
+                            acc = acc.double();
+                        }
+                    }
+                    for (t, b) in self.tables.iter().zip(bytes.iter()) {
+                        let d = nibble(b, i) as usize;
+                        if d != 0 {
+                            acc += t[d];
+                        }
+                    }
+                }
+                acc
+            }
+        }
+
+        /// `Σ sᵢ · Pᵢ` over entries of existing window tables (`(tables, index, scalar)`), variable-time
+        /// (public scalars only): lets a verifier reuse the tables it built for one sum in another.
+        pub(crate) fn straus_vartime(terms: &[(&WindowTables, usize, Scalar)]) -> G1Projective {
+            let bytes: Vec<[u8; 32]> = terms.iter().map(|(_, _, s)| s.to_bytes()).collect();
+            let Some(top) = (0..NWIN)
+                .rev()
+                .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0))
+            else {
+                return G1Projective::identity();
+            };
+            let mut acc = G1Projective::identity();
+            for w in (0..=top).rev() {
+                if w != top {
+                    for _ in 0..W {
+                        acc = acc.double();
+                    }
+                }
+                for ((t, i, _), b) in terms.iter().zip(&bytes) {
+                    let d = nibble(b, w) as usize;
+                    if d != 0 {
+                        acc += t.tables[*i][d];
+                    }
+                }
+            }
+            acc
+        }
+
+        /// `2^128·P`.
+        pub(crate) fn times_2_128(p: &G1Projective) -> G1Projective {
+            let mut q = *p;
+            for _ in 0..128 {
+                q = q.double();
+            }
+            q
+        }
+
+        /// `Σ sᵢ · Pᵢ`, constant-time in the scalars.
+        pub(crate) fn msm_ct(terms: &[(G1Projective, Scalar)]) -> G1Projective {
+            let (p, s): (Vec<_>, Vec<_>) = terms.iter().copied().unzip();
+            WindowTables::new(&p).msm_ct(&s)
+        }
+
+        /// `Σ sᵢ · Pᵢ`, variable-time (public scalars only).
+        pub(crate) fn msm_vartime(terms: &[(G1Projective, Scalar)]) -> G1Projective {
+            let (p, s): (Vec<_>, Vec<_>) = terms.iter().copied().unzip();
+            WindowTables::new(&p).msm_vartime(&s)
+        }
+    };
+}
+
+/// The tables and multiplications over zkcrypto's `bls12_381` points (credential issuance, the
+/// IETF operations, Blind BBS).
+mod zk {
+    // Not every operation is needed over both libraries.
+    #![allow(dead_code)]
+    use super::*;
+    use bls12_381::{G1Affine, G1Projective};
+    g1_msm!();
+}
+pub(crate) use zk::*;
+
+/// The same over blst's points (`blstrs`): the netid presentation, prover and verifier
+/// (specs/bbs.md §3; blst doubles and adds faster on the 2-core machine).
+pub(crate) mod blst {
+    use super::*;
+    pub(crate) use blstrs::{G1Affine, G1Projective};
+    use group13::prime::PrimeCurveAffine as _;
+    use group13::{Curve as _, Group as _};
+    g1_msm!();
+
+    /// Overwrites secret points with the identity. (blst's points implement no `Zeroize`; the
+    /// `black_box` keeps the stores from being optimised away, on a best-effort basis.)
+    pub(crate) fn wipe(points: &mut [G1Affine]) {
+        for p in points.iter_mut() {
+            *p = G1Affine::identity();
+        }
+        core::hint::black_box(points);
     }
-    q
-}
 
-/// `Σ sᵢ · Pᵢ`, constant-time in the scalars.
-pub(crate) fn msm_ct(terms: &[(G1Projective, Scalar)]) -> G1Projective {
-    let (p, s): (Vec<_>, Vec<_>) = terms.iter().copied().unzip();
-    WindowTables::new(&p).msm_ct(&s)
-}
+    /// A validated `bls12_381` point as a blst point (through its uncompressed encoding).
+    pub(crate) fn from_zk(p: &bls12_381::G1Affine) -> G1Affine {
+        Option::<G1Affine>::from(G1Affine::from_uncompressed_unchecked(&p.to_uncompressed()))
+            .unwrap_or_else(|| unreachable!("a bls12_381 G1 point re-encodes for blst"))
+    }
 
-/// `Σ sᵢ · Pᵢ`, variable-time (public scalars only).
-pub(crate) fn msm_vartime(terms: &[(G1Projective, Scalar)]) -> G1Projective {
-    let (p, s): (Vec<_>, Vec<_>) = terms.iter().copied().unzip();
-    WindowTables::new(&p).msm_vartime(&s)
+    /// A blst point as a `bls12_381` point (through its uncompressed encoding).
+    #[cfg(test)]
+    pub(crate) fn to_zk(p: &G1Affine) -> bls12_381::G1Affine {
+        Option::<bls12_381::G1Affine>::from(bls12_381::G1Affine::from_uncompressed_unchecked(
+            &p.to_uncompressed(),
+        ))
+        .unwrap_or_else(|| unreachable!("a blst G1 point re-encodes for bls12_381"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bls12_381::{G1Affine, G1Projective};
     use ff::Field;
+
+    /// The blst instance computes the same as the zkcrypto one (which the tests below check
+    /// against naive multiplication), constant-time and variable-time, fixed and variable bases.
+    #[test]
+    fn blst_instance_agrees() {
+        use group13::Curve as _;
+        let mut r = rng();
+        let zk_pts: Vec<G1Projective> = (0..4)
+            .map(|_| G1Projective::generator() * Scalar::random(&mut r))
+            .collect();
+        let to_b = |p: &G1Projective| blst::G1Projective::from(blst::from_zk(&G1Affine::from(p)));
+        let same = |b: blst::G1Projective, z: G1Projective| {
+            assert_eq!(blst::to_zk(&b.to_affine()), G1Affine::from(z));
+        };
+        let b_pts: Vec<blst::G1Projective> = zk_pts.iter().map(to_b).collect();
+        let (tz, tb) = (WindowTables::new(&zk_pts), blst::WindowTables::new(&b_pts));
+        let ones = Scalar::from_raw([u64::MAX; 4]);
+        for s in [Scalar::zero(), -Scalar::one(), ones, Scalar::random(&mut r)] {
+            let sc = [s, Scalar::from(3u64), -s, Scalar::random(&mut r)];
+            same(tb.msm_ct(&sc), tz.msm_ct(&sc));
+            same(tb.msm_vartime(&sc), tz.msm_vartime(&sc));
+            same(tb.mul_ct(2, &s), tz.mul_ct(2, &s));
+            same(tb.mul_vartime(2, &s), tz.mul_vartime(2, &s));
+            same(
+                tb.straus_ct(&[3, 1], &sc[..2], NWIN / 2),
+                tz.straus_ct(&[3, 1], &sc[..2], NWIN / 2),
+            );
+            same(
+                blst::straus_vartime(&[(&tb, 1, s), (&tb, 0, sc[3])]),
+                straus_vartime(&[(&tz, 1, s), (&tz, 0, sc[3])]),
+            );
+            let (fz, fb) = (
+                FixedBaseTable::new(&G1Affine::from(zk_pts[0])),
+                blst::FixedBaseTable::new(&blst::from_zk(&G1Affine::from(zk_pts[0]))),
+            );
+            for ct in [true, false] {
+                let (mut az, mut ab) = (zk_pts[1], b_pts[1]);
+                if ct {
+                    fz.mul_add_ct(&mut az, &s);
+                    fb.mul_add_ct(&mut ab, &s);
+                } else {
+                    fz.mul_add_vartime(&mut az, &s);
+                    fb.mul_add_vartime(&mut ab, &s);
+                }
+                same(ab, az);
+            }
+            same(blst::times_2_128(&b_pts[0]), times_2_128(&zk_pts[0]));
+        }
+    }
 
     fn rng() -> impl rand_core::Rng {
         rand::rngs::StdRng::seed_from_u64(7)
@@ -381,7 +484,12 @@ mod tests {
             .collect();
         let t = WindowTables::new(&pts);
         for (i, p) in pts.iter().enumerate() {
-            for s in [Scalar::zero(), Scalar::one(), -Scalar::one(), Scalar::random(&mut r)] {
+            for s in [
+                Scalar::zero(),
+                Scalar::one(),
+                -Scalar::one(),
+                Scalar::random(&mut r),
+            ] {
                 assert_eq!(t.mul_ct(i, &s), p * s);
                 assert_eq!(t.mul_vartime(i, &s), p * s);
             }
@@ -400,7 +508,10 @@ mod tests {
             straus_vartime(&[(&a, 1, s[0]), (&b, 0, s[1]), (&a, 0, s[2])]),
             pts[1] * s[0] + pts[2] * s[1] + pts[0] * s[2]
         );
-        assert_eq!(straus_vartime(&[(&a, 1, Scalar::zero())]), G1Projective::identity());
+        assert_eq!(
+            straus_vartime(&[(&a, 1, Scalar::zero())]),
+            G1Projective::identity()
+        );
         let zero = [(G1Projective::generator(), Scalar::zero())];
         assert_eq!(msm_vartime(&zero), G1Projective::identity());
         assert_eq!(msm_ct(&zero), G1Projective::identity());

@@ -12,7 +12,7 @@ use std::sync::{Mutex, OnceLock};
 
 use bls12_381::{G1Affine, G1Projective, Scalar};
 
-use crate::msm::msm_ct;
+use crate::msm::{blst, msm_ct};
 use crate::suite::{Ciphersuite, POINT_LEN};
 
 /// The `api_id` of the pseudonym interface.
@@ -31,15 +31,15 @@ const VERIFIER_POINT_CACHE: usize = 1024;
 /// [`verifier_point`] through a bounded per-process cache (hash-to-curve costs about as much as
 /// a scalar multiplication; a verifier sees the same few app ids over and over). Verifier ids
 /// are public, so the cache holds nothing secret.
-pub(crate) fn verifier_point_cached(suite: Ciphersuite, verifier_id: &[u8]) -> G1Affine {
-    type Cache = Mutex<HashMap<(u8, Vec<u8>), G1Affine>>;
+pub(crate) fn verifier_point_cached(suite: Ciphersuite, verifier_id: &[u8]) -> blst::G1Affine {
+    type Cache = Mutex<HashMap<(u8, Vec<u8>), blst::G1Affine>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (suite as u8, verifier_id.to_vec());
     if let Some(p) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return *p;
     }
-    let p = G1Affine::from(verifier_point(suite, verifier_id));
+    let p = blst::from_zk(&G1Affine::from(verifier_point(suite, verifier_id)));
     let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
     if c.len() >= VERIFIER_POINT_CACHE {
         c.clear();
@@ -67,7 +67,7 @@ mod tests {
     fn cached_verifier_point_is_the_hash() {
         for suite in Ciphersuite::ALL {
             for id in [&b"shop.example"[..], b"bank.example", b""] {
-                let want = G1Affine::from(verifier_point(suite, id));
+                let want = blst::from_zk(&G1Affine::from(verifier_point(suite, id)));
                 assert_eq!(verifier_point_cached(suite, id), want);
                 assert_eq!(verifier_point_cached(suite, id), want);
             }

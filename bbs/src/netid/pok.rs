@@ -23,14 +23,16 @@
 //! scalar per proof (80 bytes) and two of the prover's five variable-base multiplications; the
 //! verifier decompresses two points instead of three and computes one commitment instead of two.
 //!
-//! The prover is constant-time in `A`, `e`, the messages and every random scalar.
+//! The prover is constant-time in `A`, `e`, the messages and every random scalar. Points are
+//! blst's (`msm::blst`); scalars are `bls12_381`'s.
 #![allow(non_snake_case)]
 
-use bls12_381::{G1Projective, Scalar};
+use bls12_381::Scalar;
 use zeroize::Zeroize;
 
 use crate::error::{BbsError, Result};
-use crate::msm::{split128, WindowTables, NWIN};
+use crate::msm::blst::{G1Projective, WindowTables};
+use crate::msm::{split128, NWIN};
 
 /// The prover's first message for one signature: `Ā`, `B̄` and the signature part of `T`
 /// (`α̃·B̄ + β̃·Ā`; the caller subtracts the hidden messages' `Σ m̃_j·H_j`).
@@ -137,11 +139,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::keys::SecretKey;
-    use crate::msm::times_2_128;
+    use crate::msm::blst;
     use crate::signature::{calculate_domain, compute_B};
     use crate::{Bbs, Ciphersuite};
     use bls12_381::{G1Affine, G2Affine};
     use ff::Field;
+    use group13::{Curve as _, Group as _};
     use rand::SeedableRng;
 
     /// The native relation, checked directly: an honest commitment opens under the verifier's
@@ -158,40 +161,42 @@ mod tests {
         let sig = bbs.sign_scalars(&sk, &pk, b"h", &msgs).unwrap();
         let gens = bbs.generators(msgs.len() + 1).unwrap();
         let domain = calculate_domain(&pk, &gens, b"h", bbs.api_id());
-        let B = compute_B(&gens, &domain, &msgs, false);
-        let A = G1Projective::from(sig.A);
-        let Y = B - A * sig.e;
+        let zB = compute_B(&gens, &domain, &msgs, false);
+        let zA = bls12_381::G1Projective::from(sig.A);
+        let zY = zB - zA * sig.e;
+        let to_b =
+            |p: bls12_381::G1Projective| G1Projective::from(blst::from_zk(&G1Affine::from(p)));
+        let to_zk = |p: G1Projective| blst::to_zk(&p.to_affine());
+        let (A, B, Y) = (to_b(zA), to_b(zB), to_b(zY));
         let rand = [0; 3].map(|_| Scalar::random(&mut rng));
         let with_b = SigCommit::new(Bases::AB(&WindowTables::new(&[A, B])), &sig.e, &rand).unwrap();
-        let split = WindowTables::new(&[A, times_2_128(&A), Y, times_2_128(&Y)]);
+        let split = WindowTables::new(&[A, blst::times_2_128(&A), Y, blst::times_2_128(&Y)]);
         let with_y = SigCommit::new(Bases::Split(&split), &sig.e, &rand).unwrap();
         assert_eq!(with_b.A_bar, with_y.A_bar);
         assert_eq!(with_b.B_bar, with_y.B_bar);
         assert_eq!(with_b.T_sig, with_y.T_sig);
         // B̄ = x·Ā, checked by the pairing.
-        let lhs = bls12_381::pairing(&G1Affine::from(with_b.A_bar), &*pk.point());
-        let rhs = bls12_381::pairing(&G1Affine::from(with_b.B_bar), &G2Affine::generator());
+        let (A_bar, B_bar) = (to_zk(with_b.A_bar), to_zk(with_b.B_bar));
+        let lhs = bls12_381::pairing(&A_bar, pk.point());
+        let rhs = bls12_381::pairing(&B_bar, &G2Affine::generator());
         assert_eq!(lhs, rhs);
         // Hide message 1; disclose 0 and 2.
         let m_t = Scalar::random(&mut rng);
         let H = gens.points();
-        let T = with_b.T_sig - G1Projective::from(H[2]) * m_t;
+        let T = to_zk(with_b.T_sig) - H[2] * m_t;
         let c = Scalar::random(&mut rng);
         let (a_hat, b_hat) = with_b.respond(&c);
         let m_hat = m_t + c * msgs[1];
-        let C_D = G1Projective::from(suite.p1())
+        let C_D = bls12_381::G1Projective::from(suite.p1())
             + H[0] * domain
             + H[1] * msgs[0]
             + H[3] * msgs[2];
-        let T_v = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat).0
-            - G1Projective::from(H[2]) * m_hat
-            - C_D * c;
-        assert_eq!(T, T_v);
+        let sig_part = to_zk(verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat).0);
+        let T_v = sig_part - H[2] * m_hat - C_D * c;
+        assert_eq!(G1Affine::from(T), G1Affine::from(T_v));
         // Another message value does not open.
-        let T_bad = verify_sig_part(with_b.A_bar, with_b.B_bar, &a_hat, &b_hat).0
-            - G1Projective::from(H[2]) * (m_hat + Scalar::one())
-            - C_D * c;
-        assert_ne!(T, T_bad);
+        let T_bad = sig_part - H[2] * (m_hat + Scalar::one()) - C_D * c;
+        assert_ne!(G1Affine::from(T), G1Affine::from(T_bad));
     }
 
     #[test]

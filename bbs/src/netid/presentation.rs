@@ -5,8 +5,10 @@
 //! with a second challenge.
 #![allow(non_snake_case)]
 
-use bls12_381::{G1Affine, G1Projective, Scalar};
+use bls12_381::Scalar;
 use ff::Field;
+use group13::prime::PrimeCurveAffine as _;
+use group13::{Curve as _, Group as _};
 use merlin::Transcript;
 use netid_core::{
     dst, Attribute, Audience, CredentialAttributes, DisclosedAttributes, Presentation,
@@ -20,14 +22,17 @@ use super::pok::{verify_sig_part, Bases, SigCommit};
 use super::range::{DigitSignatures, DIGIT_BITS, DIGIT_HEADER};
 use super::transcript::TranscriptProtocol;
 use super::{disclosed_scalars, HolderKey, NetidBbs, CREDENTIAL_HEADER, SIGNED_MESSAGES};
-use crate::codec::{decode_g1, decode_nonzero_scalar};
+use crate::blst_backend::{decode_g1_point, pairing_is_one_blst};
+use crate::codec::decode_nonzero_scalar;
 use crate::error::{BbsError, Result};
 use crate::keys::PublicKey;
-use crate::msm::{msm_vartime, straus_vartime, WindowTables};
-use crate::proof::{calculate_random_scalars, pairing_check, split_indexes};
-use crate::signature::{calculate_domain, compute_B};
+use crate::msm::blst::{
+    self as b, msm_vartime, straus_vartime, G1Affine, G1Projective, WindowTables,
+};
+use crate::proof::{calculate_random_scalars, split_indexes};
 use crate::pseudonym::verifier_point_cached;
 use crate::signature::Signature;
+use crate::signature::{calculate_domain, neg_bp2_prepared};
 use crate::suite::{scalar_to_be, POINT_LEN, SCALAR_LEN};
 
 /// Version byte of the presentation proof encoding (3: every signature proof in the form of
@@ -171,9 +176,14 @@ struct SigPoints {
 }
 
 fn append_sig(t: &mut Transcript, p: &SigPoints) {
-    t.append_point(b"A_bar", &p.A_bar);
-    t.append_point(b"B_bar", &p.B_bar);
-    t.append_point(b"T", &p.T);
+    append_point(t, b"A_bar", &p.A_bar);
+    append_point(t, b"B_bar", &p.B_bar);
+    append_point(t, b"T", &p.T);
+}
+
+/// Appends a compressed G1 point (the encoding of `TranscriptProtocol::append_point`).
+fn append_point(t: &mut Transcript, label: &'static [u8], p: &G1Affine) {
+    t.append_message(label, &p.to_compressed());
 }
 
 /// First phase of proving: everything committed, nothing answered yet.
@@ -291,7 +301,7 @@ impl Reader<'_> {
         Ok(s)
     }
     fn point(&mut self) -> Result<G1Affine> {
-        decode_g1(self.take(POINT_LEN)?, "presentation point").map_err(|_| BbsError::InvalidProof)
+        decode_g1_point(self.take(POINT_LEN)?).ok_or(BbsError::InvalidProof)
     }
     fn scalar(&mut self) -> Result<Scalar> {
         decode_nonzero_scalar(self.take(SCALAR_LEN)?, "presentation scalar")
@@ -405,9 +415,17 @@ impl NetidBbs {
         };
         let gens = self.signed_generators()?;
         let cred_domain = calculate_domain(pk, &gens, CREDENTIAL_HEADER, self.cred.api_id());
-        let B = compute_B(&gens, &cred_domain, &msgs, true);
+        // B = P1 + Q_1·domain + Σ H_i·m_i.
+        let mut b_terms: Vec<(usize, Scalar)> = Vec::with_capacity(msgs.len() + 1);
+        b_terms.push((0, cred_domain));
+        b_terms.extend(msgs.iter().enumerate().map(|(i, m)| (i + 1, *m)));
+        let B = gens.lincomb_blst(&b_terms, true) + b::from_zk(&self.suite.p1());
+        b_terms.zeroize();
         let cred = SigCommit::new(
-            Bases::AB(&WindowTables::new(&[G1Projective::from(signature.A), B])),
+            Bases::AB(&WindowTables::new(&[
+                G1Projective::from(b::from_zk(&signature.A)),
+                B,
+            ])),
             &signature.e,
             &[cred_rand[0], cred_rand[1], cred_rand[2]],
         )?;
@@ -417,10 +435,13 @@ impl NetidBbs {
             .zip(&m_tilde)
             .map(|(&j, m)| (j + 1, -*m))
             .collect();
-        let T_cred = cred.T_sig + gens.lincomb(&hj, true);
+        let T_cred = cred.T_sig + gens.lincomb_blst(&hj, true);
         hj.zeroize();
         let pseudonym = if st.pseudonym {
-            let H = WindowTables::new(&[verifier_point_cached(self.suite, request.app_id.as_bytes()).into()]);
+            let H =
+                WindowTables::new(&[
+                    verifier_point_cached(self.suite, request.app_id.as_bytes()).into()
+                ]);
             let nym = msgs[Attribute::Nym.index()];
             let nym_tilde = m_tilde_of(Attribute::Nym).ok_or(BbsError::Degenerate("nym"))?;
             let mut aff = [G1Affine::identity(); 2];
@@ -459,11 +480,11 @@ impl NetidBbs {
                     &e,
                     &[rand[0], rand[1], rand[2]],
                 );
-                bases.zeroize();
+                b::wipe(&mut bases);
                 e.zeroize();
                 rand.zeroize();
                 let sig = sig?;
-                digit_t.push(sig.T_sig + digit_gens.lincomb(&[(1, -*dt)], true));
+                digit_t.push(sig.T_sig + digit_gens.lincomb_blst(&[(1, -*dt)], true));
                 digit_sigs.push((sig, Scalar::from(u64::from(digit)), *dt, i != 0));
             }
             d_tilde.zeroize();
@@ -567,9 +588,7 @@ impl NetidBbs {
         }
         let mut rd = Reader { bytes, pos: 1 };
         let cred = rd.sig()?;
-        let m_hat = (0..u)
-            .map(|_| rd.scalar())
-            .collect::<Result<Vec<_>>>()?;
+        let m_hat = (0..u).map(|_| rd.scalar()).collect::<Result<Vec<_>>>()?;
         // Each digit's proof and d̂ (None for a range's first digit: derived below).
         let mut digit_proofs = Vec::new();
         for r in &ranges {
@@ -592,10 +611,15 @@ impl NetidBbs {
         let gens = self.signed_generators()?;
         let cred_domain = calculate_domain(pk, &gens, CREDENTIAL_HEADER, self.cred.api_id());
         let mut p1c = G1Projective::identity();
-        gens.add_p1(&mut p1c, &-c, false);
+        gens.add_p1_blst(&mut p1c, &-c, false);
         let mut terms = Vec::with_capacity(SIGNED_MESSAGES + 1);
         terms.push((0, -(c * cred_domain)));
-        terms.extend(d_idx.iter().zip(&d_scalars).map(|(&i, m)| (i + 1, -(c * m))));
+        terms.extend(
+            d_idx
+                .iter()
+                .zip(&d_scalars)
+                .map(|(&i, m)| (i + 1, -(c * m))),
+        );
         terms.extend(undisclosed.iter().zip(&m_hat).map(|(&j, m)| (j + 1, -*m)));
         let (t_cred, _) = verify_sig_part(
             cred.A_bar.into(),
@@ -603,13 +627,16 @@ impl NetidBbs {
             &cred.alpha_hat,
             &cred.beta_hat,
         );
-        let mut proj = vec![t_cred + gens.lincomb(&terms, false) + p1c];
+        let mut proj = vec![t_cred + gens.lincomb_blst(&terms, false) + p1c];
         let pseudonym = match (&presentation.pseudonym, st.pseudonym) {
             (Some(p), true) => {
-                let P = decode_g1(p.as_slice(), "pseudonym").map_err(|_| BbsError::InvalidProof)?;
+                let P = decode_g1_point(p.as_slice()).ok_or(BbsError::InvalidProof)?;
                 let H = verifier_point_cached(self.suite, request.app_id.as_bytes());
                 let nym_hat = m_hat_of(Attribute::Nym).ok_or(BbsError::InvalidProof)?;
-                proj.push(msm_vartime(&[(H.into(), nym_hat), (G1Projective::from(P), -c)]));
+                proj.push(msm_vartime(&[
+                    (H.into(), nym_hat),
+                    (G1Projective::from(P), -c),
+                ]));
                 Some(P)
             }
             (None, false) => None,
@@ -617,7 +644,7 @@ impl NetidBbs {
         };
         let digit_gens = self.digit.generators(2)?;
         let digit_domain = calculate_domain(pk, &digit_gens, DIGIT_HEADER, self.digit.api_id());
-        let c_digit = digit_gens.lincomb(&[(0, -(c * digit_domain))], false) + p1c;
+        let c_digit = digit_gens.lincomb_blst(&[(0, -(c * digit_domain))], false) + p1c;
         let mut k = 0;
         let mut digit_tables = Vec::with_capacity(digit_proofs.len());
         for r in &ranges {
@@ -630,7 +657,7 @@ impl NetidBbs {
                 let d_hat = d_hat.ok_or(BbsError::InvalidProof)?;
                 let (t, tables) =
                     verify_sig_part(p.A_bar.into(), p.B_bar.into(), &p.alpha_hat, &p.beta_hat);
-                proj.push(t + digit_gens.lincomb(&[(1, -d_hat)], false) + c_digit);
+                proj.push(t + digit_gens.lincomb_blst(&[(1, -d_hat)], false) + c_digit);
                 digit_tables.push(tables);
             }
             k += r.digits;
@@ -680,8 +707,16 @@ impl NetidBbs {
                 })
                 .collect();
             // The tables over [B̄, Ā] of every digit proof are reused.
-            let a_terms: Vec<_> = digit_tables.iter().zip(&rho).map(|(t, r)| (t, 1, *r)).collect();
-            let b_terms: Vec<_> = digit_tables.iter().zip(&rho).map(|(t, r)| (t, 0, *r)).collect();
+            let a_terms: Vec<_> = digit_tables
+                .iter()
+                .zip(&rho)
+                .map(|(t, r)| (t, 1, *r))
+                .collect();
+            let b_terms: Vec<_> = digit_tables
+                .iter()
+                .zip(&rho)
+                .map(|(t, r)| (t, 0, *r))
+                .collect();
             let mut aff = [G1Affine::identity(); 2];
             G1Projective::batch_normalize(
                 &[
@@ -692,7 +727,7 @@ impl NetidBbs {
             );
             (aff[0], aff[1])
         };
-        if !pairing_check(pk, &A, &B) {
+        if !pairing_is_one_blst(&[(&A, pk.prepared()), (&B, neg_bp2_prepared())]) {
             return Err(BbsError::InvalidProof);
         }
         Ok(VerifiedPresentation {
@@ -720,8 +755,8 @@ fn draw_challenge<'a>(
     append_sig(t, cred);
     t.append_scalar(b"domain", cred_domain);
     if let Some((P, T)) = pseudonym {
-        t.append_point(dst::bbs::PSEUDONYM, P);
-        t.append_point(dst::bbs::PSEUDONYM_COMMITMENT, T);
+        append_point(t, dst::bbs::PSEUDONYM, P);
+        append_point(t, dst::bbs::PSEUDONYM_COMMITMENT, T);
     }
     if !ranges.is_empty() {
         t.append_scalar(b"digit-domain", digit_domain);
@@ -744,7 +779,11 @@ mod wipe_tests {
         let x = Scalar::from(5u64);
         let g = G1Projective::generator();
         let sig = || {
-            SigCommit::new(Bases::AB(&WindowTables::new(&[g, g])), &x, &[Scalar::ONE, x, x])
+            SigCommit::new(
+                Bases::AB(&WindowTables::new(&[g, g])),
+                &x,
+                &[Scalar::ONE, x, x],
+            )
             .unwrap_or_else(|_| unreachable!("r = 1"))
         };
         let p = SigPoints {

@@ -15,7 +15,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::{BbsError, Result};
 use crate::keys::{PublicKey, SecretKey};
-use crate::msm::{msm_vartime, times_2_128, WindowTables};
+use crate::msm::{blst, msm_vartime};
 use crate::signature::{calculate_domain, neg_bp2_prepared, Signature, SIGNATURE_LEN};
 use crate::Bbs;
 
@@ -35,7 +35,7 @@ pub struct DigitSignatures {
     sigs: Vec<Signature>,
     /// `[A_d, 2^128·A_d, Y_d, 2^128·Y_d]` with `Y_d = x·A_d` for each digit, computed from
     /// public data on a prover's first use.
-    prepared: OnceLock<Vec<[G1Affine; 4]>>,
+    prepared: OnceLock<Vec<[blst::G1Affine; 4]>>,
 }
 
 impl core::fmt::Debug for DigitSignatures {
@@ -65,24 +65,30 @@ impl DigitSignatures {
     /// prover's digit commitment (specs/bbs.md §5.3), which then needs no `B_d` of its own and
     /// half the doublings. Computed from public data (variable-time) once per set, on first use
     /// (≈ 0.1 s on the 2-core machine); verifiers never need it.
-    pub(crate) fn prepared(&self, digit: &Bbs) -> Result<&[[G1Affine; 4]]> {
+    pub(crate) fn prepared(&self, digit: &Bbs) -> Result<&[[blst::G1Affine; 4]]> {
+        use group13::Curve as _;
         if let Some(p) = self.prepared.get() {
             return Ok(p);
         }
         let gens = digit.generators(2)?;
         let domain = calculate_domain(&self.pk, &gens, DIGIT_HEADER, digit.api_id());
-        let h1 = G1Projective::from(gens.points()[1]);
-        let mut b = crate::signature::compute_B(&gens, &domain, &[], false);
-        let a: Vec<G1Projective> = self.sigs.iter().map(|s| G1Projective::from(s.A)).collect();
-        let tables = WindowTables::new(&a);
+        let h1 = blst::G1Projective::from(blst::from_zk(&gens.points()[1]));
+        let b0 = crate::signature::compute_B(&gens, &domain, &[], false);
+        let mut b = blst::G1Projective::from(blst::from_zk(&G1Affine::from(b0)));
+        let a: Vec<blst::G1Projective> = self
+            .sigs
+            .iter()
+            .map(|s| blst::G1Projective::from(blst::from_zk(&s.A)))
+            .collect();
+        let tables = blst::WindowTables::new(&a);
         let mut proj = Vec::with_capacity(4 * self.sigs.len());
         for (d, s) in self.sigs.iter().enumerate() {
             let y = b - tables.mul_vartime(d, &s.e);
-            proj.extend([a[d], times_2_128(&a[d]), y, times_2_128(&y)]);
+            proj.extend([a[d], blst::times_2_128(&a[d]), y, blst::times_2_128(&y)]);
             b += h1;
         }
-        let mut aff = vec![G1Affine::identity(); proj.len()];
-        G1Projective::batch_normalize(&proj, &mut aff);
+        let mut aff = vec![blst::G1Affine::default(); proj.len()];
+        blst::G1Projective::batch_normalize(&proj, &mut aff);
         let out = aff
             .chunks_exact(4)
             .map(|c| [c[0], c[1], c[2], c[3]])
@@ -94,8 +100,12 @@ impl DigitSignatures {
     /// `e`, selected in constant time: every entry is read and the match kept by conditional
     /// selection, so neither timing nor the memory access pattern depends on the (secret)
     /// digit. The set always holds all 256 digits.
-    pub(crate) fn select_ct(&self, prepared: &[[G1Affine; 4]], d: u8) -> ([G1Affine; 4], Scalar) {
-        let mut pts = [G1Affine::identity(); 4];
+    pub(crate) fn select_ct(
+        &self,
+        prepared: &[[blst::G1Affine; 4]],
+        d: u8,
+    ) -> ([blst::G1Affine; 4], Scalar) {
+        let mut pts = [blst::G1Affine::default(); 4];
         let mut e = Scalar::zero();
         for (i, (s, p)) in self.sigs.iter().zip(prepared).enumerate() {
             let hit = (i as u8).ct_eq(&d) & Choice::from(u8::from(i < DIGIT_COUNT));
@@ -220,7 +230,8 @@ mod tests {
         assert_eq!(prepared.len(), DIGIT_COUNT);
         let two128 = Scalar::from_raw([0, 0, 1, 0]);
         for d in 0..DIGIT_COUNT {
-            let ([A, A_hi, Y, Y_hi], e) = set.select_ct(&prepared, d as u8);
+            let (bases, e) = set.select_ct(&prepared, d as u8);
+            let [A, A_hi, Y, Y_hi] = bases.map(|p| blst::to_zk(&p));
             assert_eq!((A, e), (set.sigs[d].A, set.sigs[d].e), "digit {d}");
             // Y_d = x·A_d, and the 2^128 multiples.
             assert_eq!(Y, G1Affine::from(A * sk.scalar()), "digit {d}");
