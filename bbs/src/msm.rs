@@ -66,6 +66,59 @@ pub(crate) fn split128(s: &Scalar) -> [Scalar; 2] {
     out
 }
 
+/// Entries of a width-5 NAF table: the odd multiples `P, 3P, …, 15P`.
+const ODD: usize = 8;
+
+/// The width-5 non-adjacent form of a scalar: digits in `{0, ±1, ±3, …, ±15}`, least significant
+/// first, at most one non-zero digit in any five consecutive ones (about 256/6 non-zero).
+/// Variable-time: public scalars only.
+fn wnaf5(s: &Scalar) -> [i8; 257] {
+    let b = s.to_bytes();
+    let mut k = [0u64; 5];
+    for (i, limb) in k.iter_mut().take(4).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[8 * i..8 * i + 8]);
+        *limb = u64::from_le_bytes(w);
+    }
+    let mut out = [0i8; 257];
+    let mut i = 0;
+    while k.iter().any(|&l| l != 0) && i < out.len() {
+        if k[0] & 1 == 1 {
+            let m = (k[0] & 31) as i8;
+            let d = if m >= 16 { m - 32 } else { m };
+            out[i] = d;
+            // k -= d (d odd, |d| < 16), with borrow or carry through the limbs.
+            if d > 0 {
+                let mut borrow = d.unsigned_abs() as u64;
+                for l in k.iter_mut() {
+                    let (v, o) = l.overflowing_sub(borrow);
+                    *l = v;
+                    borrow = u64::from(o);
+                    if borrow == 0 {
+                        break;
+                    }
+                }
+            } else {
+                let mut carry = d.unsigned_abs() as u64;
+                for l in k.iter_mut() {
+                    let (v, o) = l.overflowing_add(carry);
+                    *l = v;
+                    carry = u64::from(o);
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        for j in 0..4 {
+            k[j] = (k[j] >> 1) | (k[j + 1] << 63);
+        }
+        k[4] >>= 1;
+        i += 1;
+    }
+    out
+}
+
 /// The G1 tables and multiplications, for one curve library's point types (`G1Projective`,
 /// `G1Affine` in scope where the macro is used). Scalars are always `bls12_381::Scalar`: only
 /// their canonical little-endian bytes are read.
@@ -275,27 +328,60 @@ macro_rules! g1_msm {
             }
         }
 
-        /// `Σ sᵢ · Pᵢ` over entries of existing window tables (`(tables, index, scalar)`), variable-time
-        /// (public scalars only): lets a verifier reuse the tables it built for one sum in another.
-        pub(crate) fn straus_vartime(terms: &[(&WindowTables, usize, Scalar)]) -> G1Projective {
-            let bytes: Vec<[u8; 32]> = terms.iter().map(|(_, _, s)| s.to_bytes()).collect();
-            let Some(top) = (0..NWIN)
-                .rev()
-                .find(|&i| bytes.iter().any(|b| nibble(b, i) != 0))
-            else {
+        /// Odd-multiple tables (`P, 3P, …, 15P`) of a few variable points for width-5 NAF
+        /// multiplication: variable-time, public scalars only (verification). About 43
+        /// additions per 256-bit scalar against 64 with 4-bit windows, and a table of 8
+        /// entries (one doubling, seven additions) against 16.
+        pub(crate) struct OddTables {
+            tables: Vec<[G1Projective; ODD]>,
+        }
+
+        impl OddTables {
+            /// Builds the odd multiples of each point.
+            pub(crate) fn new(points: &[G1Projective]) -> Self {
+                let tables = points
+                    .iter()
+                    .map(|p| {
+                        let two = p.double();
+                        let mut t = [*p; ODD];
+                        for j in 1..ODD {
+                            t[j] = t[j - 1] + two;
+                        }
+                        t
+                    })
+                    .collect();
+                OddTables { tables }
+            }
+
+            /// `Σ sᵢ · Pᵢ` (scalars aligned with the points).
+            pub(crate) fn msm(&self, scalars: &[Scalar]) -> G1Projective {
+                let terms: Vec<(&OddTables, usize, Scalar)> = scalars
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (self, i, *s))
+                    .collect();
+                odd_straus(&terms)
+            }
+        }
+
+        /// `Σ sᵢ · Pᵢ` over entries of existing odd-multiple tables (`(tables, index, scalar)`),
+        /// by Straus over width-5 NAF digits with shared doublings. Variable-time.
+        pub(crate) fn odd_straus(terms: &[(&OddTables, usize, Scalar)]) -> G1Projective {
+            let nafs: Vec<[i8; 257]> = terms.iter().map(|(_, _, s)| wnaf5(s)).collect();
+            let Some(top) = (0..257).rev().find(|&i| nafs.iter().any(|n| n[i] != 0)) else {
                 return G1Projective::identity();
             };
             let mut acc = G1Projective::identity();
-            for w in (0..=top).rev() {
-                if w != top {
-                    for _ in 0..W {
-                        acc = acc.double();
-                    }
+            for i in (0..=top).rev() {
+                if i != top {
+                    acc = acc.double();
                 }
-                for ((t, i, _), b) in terms.iter().zip(&bytes) {
-                    let d = nibble(b, w) as usize;
-                    if d != 0 {
-                        acc += t.tables[*i][d];
+                for ((t, j, _), n) in terms.iter().zip(&nafs) {
+                    let d = n[i];
+                    if d > 0 {
+                        acc += t.tables[*j][(d / 2) as usize];
+                    } else if d < 0 {
+                        acc -= t.tables[*j][(-d / 2) as usize];
                     }
                 }
             }
@@ -354,6 +440,121 @@ pub(crate) mod blst {
         core::hint::black_box(points);
     }
 
+    /// `λ = z² − 1` (z the BLS12-381 parameter): `λ² + λ + 1 ≡ 0 (mod r)`, the eigenvalue of the
+    /// endomorphism `φ(x, y) = (β·x, y)` on G1 for [`BETA`].
+    const LAMBDA: u128 = 0xac45_a401_0001_a402_0000_0000_ffff_ffff;
+
+    /// The cube root of unity `β` in Fp (big-endian) with `φ(P) = λ·P` on G1.
+    const BETA: [u8; 48] = [
+        0x1a, 0x01, 0x11, 0xea, 0x39, 0x7f, 0xe6, 0x99, 0xec, 0x02, 0x40, 0x86, 0x63, 0xd4, 0xde,
+        0x85, 0xaa, 0x0d, 0x85, 0x7d, 0x89, 0x75, 0x9a, 0xd4, 0x89, 0x7d, 0x29, 0x65, 0x0f, 0xb8,
+        0x5f, 0x9b, 0x40, 0x94, 0x27, 0xeb, 0x4f, 0x49, 0xff, 0xfd, 0x8b, 0xfd, 0x00, 0x00, 0x00,
+        0x00, 0xaa, 0xac,
+    ];
+
+    /// A field element of the type of `like`, from 48 big-endian bytes, built with `From<u64>`
+    /// and the field operations only (blstrs does not export its `Fp` type).
+    fn field_from_be<F>(like: F, be: &[u8; 48]) -> F
+    where
+        F: From<u64> + Copy + core::ops::Mul<Output = F> + core::ops::Add<Output = F>,
+    {
+        let _ = like;
+        let two32 = F::from(1u64 << 32);
+        let two64 = two32 * two32;
+        be.chunks_exact(8).fold(F::from(0u64), |acc, c| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            acc * two64 + F::from(u64::from_be_bytes(w))
+        })
+    }
+
+    type Endo = Box<dyn Fn(&G1Projective) -> G1Projective + Send + Sync>;
+
+    /// `φ(P) = (β·X, Y, Z)` (the same in every projective representation).
+    fn endo(p: &G1Projective) -> G1Projective {
+        static E: std::sync::OnceLock<Endo> = std::sync::OnceLock::new();
+        E.get_or_init(|| {
+            let beta = field_from_be(G1Projective::generator().x(), &BETA);
+            Box::new(move |p: &G1Projective| {
+                G1Projective::from_raw_unchecked(p.x() * beta, p.y(), p.z())
+            })
+        })(p)
+    }
+
+    /// `s = k1 + k2·λ` with `k1 = s mod λ`, `k2 = s div λ`, both below `2^128` (as `s < r =
+    /// λ² + λ + 1`). Variable-time: public scalars only.
+    fn glv_split(s: &Scalar) -> [Scalar; 2] {
+        let b = s.to_bytes();
+        let word = |i: usize| {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&b[16 * i..16 * i + 16]);
+            u128::from_le_bytes(w)
+        };
+        let (lo, hi) = (word(0), word(1));
+        let (mut rem, mut q) = (0u128, 0u128);
+        for i in (0..256).rev() {
+            let bit = if i >= 128 {
+                (hi >> (i - 128)) & 1
+            } else {
+                (lo >> i) & 1
+            };
+            let carry = rem >> 127;
+            let shifted = (rem << 1) | bit;
+            // The true value is carry·2^128 + shifted < 2λ: at most one subtraction.
+            let ge = carry == 1 || shifted >= LAMBDA;
+            rem = if ge {
+                shifted.wrapping_sub(LAMBDA)
+            } else {
+                shifted
+            };
+            if i < 128 {
+                q |= u128::from(ge) << i;
+            }
+        }
+        [rem, q].map(|v| {
+            let mut w = [0u8; 32];
+            w[..16].copy_from_slice(&v.to_le_bytes());
+            Scalar::from_bytes(&w).unwrap_or(Scalar::zero())
+        })
+    }
+
+    /// Odd-multiple tables over `[P_0, φ(P_0), P_1, φ(P_1), …]` for [`glv_msm`]; the `φ`
+    /// tables cost one field multiplication per entry. Entry `2i` is `P_i` itself, usable with
+    /// [`odd_straus`] for scalars below `2^128`.
+    pub(crate) fn glv_tables(points: &[G1Projective]) -> OddTables {
+        let base = OddTables::new(points);
+        let tables = base
+            .tables
+            .iter()
+            .flat_map(|t| [*t, t.map(|p| endo(&p))])
+            .collect();
+        OddTables { tables }
+    }
+
+    /// `Σ sᵢ · Pᵢ` over tables from [`glv_tables`]: each scalar split by `λ`, so the shared
+    /// doublings run over 128 bits instead of 256. Variable-time: public scalars only.
+    pub(crate) fn glv_msm(tables: &OddTables, scalars: &[Scalar]) -> G1Projective {
+        let terms: Vec<(&OddTables, usize, Scalar)> = scalars
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                let [k1, k2] = glv_split(s);
+                [(tables, 2 * i, k1), (tables, 2 * i + 1, k2)]
+            })
+            .collect();
+        odd_straus(&terms)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn glv_split_for_tests(s: &Scalar) -> [Scalar; 2] {
+        glv_split(s)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn endo_for_tests(p: &G1Projective) -> G1Projective {
+        endo(p)
+    }
+
     /// A validated `bls12_381` point as a blst point (through its uncompressed encoding).
     pub(crate) fn from_zk(p: &bls12_381::G1Affine) -> G1Affine {
         Option::<G1Affine>::from(G1Affine::from_uncompressed_unchecked(&p.to_uncompressed()))
@@ -375,6 +576,88 @@ mod tests {
     use super::*;
     use bls12_381::{G1Affine, G1Projective};
     use ff::Field;
+
+    /// The GLV split reconstructs the scalar with both halves below 2^128, and φ is
+    /// multiplication by λ on G1.
+    #[test]
+    fn glv_split_and_endomorphism() {
+        use group13::Group as _;
+        let mut r = rng();
+        let lambda = Scalar::from_raw([0x0000_0000_ffff_ffff, 0xac45_a401_0001_a402, 0, 0]);
+        let ones = Scalar::from_raw([u64::MAX; 4]);
+        for s in [
+            Scalar::zero(),
+            Scalar::one(),
+            -Scalar::one(),
+            lambda,
+            lambda - Scalar::one(),
+            ones,
+        ]
+        .into_iter()
+        .chain((0..50).map(|_| Scalar::random(&mut r)))
+        {
+            let [k1, k2] = blst::glv_split_for_tests(&s);
+            assert_eq!(k1 + k2 * lambda, s);
+            assert!(k1.to_bytes()[16..].iter().all(|b| *b == 0));
+            assert!(k2.to_bytes()[16..].iter().all(|b| *b == 0));
+        }
+        let p = blst::G1Projective::generator() * blstrs::Scalar::from(987_654_321u64);
+        let lam_b = blstrs::Scalar::from_bytes_le(&lambda.to_bytes()).unwrap();
+        assert_eq!(blst::endo_for_tests(&p), p * lam_b);
+    }
+
+    #[test]
+    fn wnaf_digits_reconstruct_the_scalar() {
+        let mut r = rng();
+        let ones = Scalar::from_raw([u64::MAX; 4]);
+        for s in [
+            Scalar::zero(),
+            Scalar::one(),
+            -Scalar::one(),
+            Scalar::from(31u64),
+            ones,
+        ]
+        .into_iter()
+        .chain((0..50).map(|_| Scalar::random(&mut r)))
+        {
+            let n = wnaf5(&s);
+            let mut acc = Scalar::zero();
+            for d in n.iter().rev() {
+                acc = acc.double()
+                    + if *d >= 0 {
+                        Scalar::from(*d as u64)
+                    } else {
+                        -Scalar::from(d.unsigned_abs() as u64)
+                    };
+            }
+            assert_eq!(acc, s);
+            assert!(n.iter().all(|d| *d == 0 || (d % 2 != 0 && d.abs() < 16)));
+            for w in n.windows(5) {
+                assert!(w.iter().filter(|d| **d != 0).count() <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn odd_tables_match_naive() {
+        let mut r = rng();
+        let pts: Vec<G1Projective> = (0..3)
+            .map(|_| G1Projective::generator() * Scalar::random(&mut r))
+            .collect();
+        let t = OddTables::new(&pts);
+        for s in [
+            Scalar::zero(),
+            -Scalar::one(),
+            Scalar::from(15u64),
+            Scalar::random(&mut r),
+        ] {
+            let sc = [s, Scalar::random(&mut r), -s];
+            let naive: G1Projective = pts.iter().zip(&sc).map(|(p, x)| p * x).sum();
+            assert_eq!(t.msm(&sc), naive);
+            assert_eq!(odd_straus(&[(&t, 2, s)]), pts[2] * s);
+        }
+        assert_eq!(t.msm(&[Scalar::zero(); 3]), G1Projective::identity());
+    }
 
     /// The blst instance computes the same as the zkcrypto one (which the tests below check
     /// against naive multiplication), constant-time and variable-time, fixed and variable bases.
@@ -402,10 +685,6 @@ mod tests {
                 tb.straus_ct(&[3, 1], &sc[..2], NWIN / 2),
                 tz.straus_ct(&[3, 1], &sc[..2], NWIN / 2),
             );
-            same(
-                blst::straus_vartime(&[(&tb, 1, s), (&tb, 0, sc[3])]),
-                straus_vartime(&[(&tz, 1, s), (&tz, 0, sc[3])]),
-            );
             let (fz, fb) = (
                 FixedBaseTable::new(&G1Affine::from(zk_pts[0])),
                 blst::FixedBaseTable::new(&blst::from_zk(&G1Affine::from(zk_pts[0]))),
@@ -422,6 +701,17 @@ mod tests {
                 same(ab, az);
             }
             same(blst::times_2_128(&b_pts[0]), times_2_128(&zk_pts[0]));
+            same(
+                blst::OddTables::new(&b_pts).msm(&sc),
+                OddTables::new(&zk_pts).msm(&sc),
+            );
+            let glv = blst::glv_tables(&b_pts);
+            same(blst::glv_msm(&glv, &sc), OddTables::new(&zk_pts).msm(&sc));
+            // Entry 2i of the GLV tables is P_i itself.
+            same(
+                blst::odd_straus(&[(&glv, 2, Scalar::from(12345u64))]),
+                zk_pts[1] * Scalar::from(12345u64),
+            );
         }
     }
 
@@ -502,16 +792,6 @@ mod tests {
             assert_eq!(h[0] + h[1] * Scalar::from_raw([0, 0, 1, 0]), s);
             assert_eq!(t2.straus_ct(&[0, 1], &h, NWIN / 2), p * s);
         }
-        let (a, b) = (WindowTables::new(&pts[..2]), WindowTables::new(&pts[2..]));
-        let s = [Scalar::random(&mut r), Scalar::from(3u64), -Scalar::one()];
-        assert_eq!(
-            straus_vartime(&[(&a, 1, s[0]), (&b, 0, s[1]), (&a, 0, s[2])]),
-            pts[1] * s[0] + pts[2] * s[1] + pts[0] * s[2]
-        );
-        assert_eq!(
-            straus_vartime(&[(&a, 1, Scalar::zero())]),
-            G1Projective::identity()
-        );
         let zero = [(G1Projective::generator(), Scalar::zero())];
         assert_eq!(msm_vartime(&zero), G1Projective::identity());
         assert_eq!(msm_ct(&zero), G1Projective::identity());

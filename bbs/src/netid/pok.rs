@@ -31,7 +31,7 @@ use bls12_381::Scalar;
 use zeroize::Zeroize;
 
 use crate::error::{BbsError, Result};
-use crate::msm::blst::{G1Projective, WindowTables};
+use crate::msm::blst::{glv_msm, glv_tables, G1Projective, OddTables, WindowTables};
 use crate::msm::{split128, NWIN};
 
 /// The prover's first message for one signature: `Ā`, `B̄` and the signature part of `T`
@@ -123,15 +123,16 @@ impl SigCommit {
 }
 
 /// The verifier's signature part of `T`, `α̂·B̄ + β̂·Ā` (variable-time; public inputs), and
-/// the window tables over `[B̄, Ā]` it was computed with (reused for the batched pairing check).
+/// the GLV tables over `[B̄, φ(B̄), Ā, φ(Ā)]` it was computed with (entries 0 and 2 are reused
+/// for the batched pairing check).
 pub(crate) fn verify_sig_part(
     A_bar: G1Projective,
     B_bar: G1Projective,
     alpha_hat: &Scalar,
     beta_hat: &Scalar,
-) -> (G1Projective, WindowTables) {
-    let t = WindowTables::new(&[B_bar, A_bar]);
-    (t.msm_vartime(&[*alpha_hat, *beta_hat]), t)
+) -> (G1Projective, OddTables) {
+    let t = glv_tables(&[B_bar, A_bar]);
+    (glv_msm(&t, &[*alpha_hat, *beta_hat]), t)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use crate::codec::decode_nonzero_scalar;
 use crate::error::{BbsError, Result};
 use crate::keys::PublicKey;
 use crate::msm::blst::{
-    self as b, msm_vartime, straus_vartime, G1Affine, G1Projective, WindowTables,
+    self as b, glv_msm, glv_tables, odd_straus, G1Affine, G1Projective, WindowTables,
 };
 use crate::proof::{calculate_random_scalars, split_indexes};
 use crate::pseudonym::verifier_point_cached;
@@ -633,10 +633,7 @@ impl NetidBbs {
                 let P = decode_g1_point(p.as_slice()).ok_or(BbsError::InvalidProof)?;
                 let H = verifier_point_cached(self.suite, request.app_id.as_bytes());
                 let nym_hat = m_hat_of(Attribute::Nym).ok_or(BbsError::InvalidProof)?;
-                proj.push(msm_vartime(&[
-                    (H.into(), nym_hat),
-                    (G1Projective::from(P), -c),
-                ]));
+                proj.push(glv_msm(&glv_tables(&[H.into(), P.into()]), &[nym_hat, -c]));
                 Some(P)
             }
             (None, false) => None,
@@ -706,11 +703,12 @@ impl NetidBbs {
                     Scalar::from_bytes_wide(&w)
                 })
                 .collect();
-            // The tables over [B̄, Ā] of every digit proof are reused.
+            // The tables over [B̄, φ(B̄), Ā, φ(Ā)] of every digit proof are reused (entries 0
+            // and 2; the weights are below 2^128, no split needed).
             let a_terms: Vec<_> = digit_tables
                 .iter()
                 .zip(&rho)
-                .map(|(t, r)| (t, 1, *r))
+                .map(|(t, r)| (t, 2, *r))
                 .collect();
             let b_terms: Vec<_> = digit_tables
                 .iter()
@@ -720,8 +718,8 @@ impl NetidBbs {
             let mut aff = [G1Affine::identity(); 2];
             G1Projective::batch_normalize(
                 &[
-                    straus_vartime(&a_terms) + G1Projective::from(cred.A_bar),
-                    straus_vartime(&b_terms) + G1Projective::from(cred.B_bar),
+                    odd_straus(&a_terms) + G1Projective::from(cred.A_bar),
+                    odd_straus(&b_terms) + G1Projective::from(cred.B_bar),
                 ],
                 &mut aff,
             );
