@@ -354,6 +354,7 @@ macro_rules! g1_msm {
             }
 
             /// `Σ sᵢ · Pᵢ` (scalars aligned with the points).
+            #[cfg(test)]
             pub(crate) fn msm(&self, scalars: &[Scalar]) -> G1Projective {
                 let terms: Vec<(&OddTables, usize, Scalar)> = scalars
                     .iter()
