@@ -215,27 +215,8 @@ macro_rules! g1_msm {
             /// fixed-window Straus method with shared doublings; constant-time in the scalars.
             pub(crate) fn msm_ct(&self, scalars: &[Scalar]) -> G1Projective {
                 debug_assert_eq!(scalars.len(), self.tables.len());
-                let mut bytes: Vec<[u8; 32]> = scalars.iter().map(|s| s.to_bytes()).collect();
-                let mut acc = G1Projective::identity();
-                for i in (0..NWIN).rev() {
-                    if i != NWIN - 1 {
-                        for _ in 0..W {
-                            acc = acc.double();
-                        }
-                    }
-                    for (t, b) in self.tables.iter().zip(bytes.iter()) {
-                        let d = nibble(b, i);
-                        let mut sel = G1Projective::identity();
-                        for (j, p) in t.iter().enumerate() {
-                            sel.conditional_assign(p, (j as u8).ct_eq(&d));
-                        }
-                        acc += sel;
-                    }
-                }
-                for b in bytes.iter_mut() {
-                    b.zeroize();
-                }
-                acc
+                let idx: Vec<usize> = (0..scalars.len()).collect();
+                self.straus_ct(&idx, scalars, NWIN)
             }
 
             /// `s · P_i` for the `i`-th point alone, constant-time in `s`.

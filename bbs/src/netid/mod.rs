@@ -6,9 +6,10 @@
 //! 1. knowledge of a Blind BBS signature `(A, e)` under the issuer key `W` on the 12 netid/v1
 //!    attribute scalars `m_0..m_11`, the credential's `secret_prover_blind` `m_12` and the
 //!    wallet secret `m_13 = s`, with the requested attributes disclosed and `m_12`, `m_13` never
-//!    (the draft's CoreProofGen relation over the generators `(Q_1, H_0..H_11)` of the interface
-//!    `ciphersuite_id || "H2G_NETID_V1_CRED_"` followed by the blind generators `(Q_2, J_1)` of
-//!    `"BLIND_" || api_id`: draft-irtf-cfrg-bbs-blind-signatures). The responses `m̂_12`, `m̂_13`
+//!    (a proof of knowledge of the signature in the form of Tessaro and Zhu, `pok`, over the
+//!    generators `(Q_1, H_0..H_11)` of the interface `ciphersuite_id || "H2G_NETID_V1_CRED_"`
+//!    followed by the blind generators `(Q_2, J_1)` of `"BLIND_" || api_id`:
+//!    draft-irtf-cfrg-bbs-blind-signatures). The responses `m̂_12`, `m̂_13`
 //!    enter the one challenge with every other, so no presentation exists without `s`: this is
 //!    the holder binding (specs/bbs.md §8.3);
 //! 2. if asked, `P = m_nym · H_app` with `H_app = hash_to_curve_g1(app_id, ciphersuite_id ||
@@ -21,7 +22,7 @@
 //!    by the linear relation `s·(m̂_a − c·k) = Σ 2^(8·i)·d̂_i` between responses.
 //!
 //! Proving is constant-time in the credential, the signature and the blindings; verification is
-//! variable-time.
+//! variable-time. Both compute on blst's points (`msm::blst`, specs/bbs.md §3, §5.4.1).
 #![allow(non_snake_case)]
 
 mod pok;
