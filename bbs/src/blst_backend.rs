@@ -18,6 +18,8 @@ use group13::prime::PrimeCurveAffine as _;
 use group13::Group as _;
 use pairing::{MillerLoopResult as _, MultiMillerLoop as _};
 
+use crate::msm::blst::from_zk;
+
 /// A G2 point with its Miller-loop lines precomputed (blst), for repeated pairings.
 pub(crate) struct G2Prep(blstrs::G2Prepared);
 
@@ -44,23 +46,12 @@ pub(crate) fn neg_bp2() -> &'static G2Prep {
     P.get_or_init(|| G2Prep::new(&-G2Affine::generator()))
 }
 
-fn to_blst(p: &G1Affine) -> blstrs::G1Affine {
-    Option::<blstrs::G1Affine>::from(blstrs::G1Affine::from_uncompressed_unchecked(
-        &p.to_uncompressed(),
-    ))
-    .unwrap_or_else(|| unreachable!("a bls12_381 G1 point re-encodes for blst"))
-}
-
 /// `Π e(P_i, Q_i) = 1`: one Miller loop per pair, multiplied, one final exponentiation.
 pub(crate) fn pairing_is_one(pairs: &[(&G1Affine, &G2Prep)]) -> bool {
-    let ps: Vec<blstrs::G1Affine> = pairs.iter().map(|(p, _)| to_blst(p)).collect();
-    let terms: Vec<(&blstrs::G1Affine, &blstrs::G2Prepared)> =
-        ps.iter().zip(pairs).map(|(p, (_, q))| (p, &q.0)).collect();
-    bool::from(
-        blstrs::Bls12::multi_miller_loop(&terms)
-            .final_exponentiation()
-            .is_identity(),
-    )
+    let ps: Vec<blstrs::G1Affine> = pairs.iter().map(|(p, _)| from_zk(p)).collect();
+    let terms: Vec<(&blstrs::G1Affine, &G2Prep)> =
+        ps.iter().zip(pairs).map(|(p, (_, q))| (p, *q)).collect();
+    pairing_is_one_blst(&terms)
 }
 
 /// `Π e(P_i, Q_i) = 1` for blst points.
