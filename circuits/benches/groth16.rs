@@ -127,5 +127,41 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The prover's MSMs (crate::msm, batch-affine) against arkworks' `VariableBaseMSM` on the
+/// same bases of the development key and the same uniformly random scalars.
+fn prover_msm(c: &mut Criterion) {
+    use ark_ff::{PrimeField, UniformRand};
+    let keys = ProvingKeys::load_or_dev_setup(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/netid-keys"),
+        DEV_SEED,
+    )
+    .unwrap();
+    let pk = keys.pk();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let mut scalars = |n: usize| -> Vec<_> {
+        (0..n)
+            .map(|_| ark_bn254::Fr::rand(&mut rng).into_bigint())
+            .collect()
+    };
+    let (h, w) = (scalars(pk.h_query.len()), scalars(pk.b_g2_query.len()));
+    let mut g = c.benchmark_group("prover-msm");
+    g.sample_size(10);
+    let nh = h.len();
+    g.bench_function(format!("g1 {nh} (h query)/batch-affine"), |b| {
+        b.iter(|| netid_circuits::msm::msm(&pk.h_query, &h))
+    });
+    g.bench_function(format!("g1 {nh} (h query)/arkworks"), |b| {
+        b.iter(|| ark_bn254::G1Projective::msm_bigint(&pk.h_query, &h))
+    });
+    let nw = w.len();
+    g.bench_function(format!("g2 {nw} (b query)/batch-affine"), |b| {
+        b.iter(|| netid_circuits::msm::msm(&pk.b_g2_query, &w))
+    });
+    g.bench_function(format!("g2 {nw} (b query)/arkworks"), |b| {
+        b.iter(|| ark_bn254::G2Projective::msm_bigint(&pk.b_g2_query, &w))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, prover_msm);
 criterion_main!(benches);

@@ -77,10 +77,13 @@ impl R1CSToQAP for SnarkjsQap {
         a[num_constraints..num_constraints + num_inputs]
             .copy_from_slice(&full_assignment[..num_inputs]);
 
-        // Values on H → coefficients → values on ω'·H.
-        for v in [&mut a, &mut b, &mut c] {
-            domain.ifft_in_place(v);
-            coset.fft_in_place(v);
+        // Values on H → coefficients → values on ω'·H, the three polynomials in parallel.
+        {
+            use rayon::prelude::*;
+            [&mut a, &mut b, &mut c].into_par_iter().for_each(|v| {
+                domain.ifft_in_place(v);
+                coset.fft_in_place(v);
+            });
         }
         for ((a_i, b_i), c_i) in a.iter_mut().zip(&b).zip(&c) {
             *a_i *= b_i;

@@ -25,13 +25,11 @@ use std::sync::OnceLock;
 
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField, Zero};
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
-};
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use sha2::{Digest, Sha256};
 
 use crate::error::{CircuitError, Result};
-use crate::presentation::circuit::PresentationCircuit;
+use crate::prover::CircuitMatrices;
 
 /// One linear combination: `(wire, coefficient)` sorted by wire, no zero coefficients.
 pub type Lc = Vec<(u32, Fr)>;
@@ -54,7 +52,7 @@ impl R1cs {
     /// [`CircuitError::Synthesis`] (an internal error).
     pub fn presentation() -> Result<&'static R1cs> {
         static R: OnceLock<Option<R1cs>> = OnceLock::new();
-        R.get_or_init(|| synthesize(PresentationCircuit::default()).ok())
+        R.get_or_init(|| CircuitMatrices::presentation().ok().map(from_matrices))
             .as_ref()
             .ok_or_else(|| CircuitError::Keys("cannot synthesize the presentation circuit".into()))
     }
@@ -147,21 +145,14 @@ pub(crate) fn fr_modulus_le() -> [u8; 32] {
 
 /// Synthesises `circuit` in setup mode exactly as arkworks' Groth16 generator and prover do.
 pub(crate) fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<R1cs> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    let matrices = cs.to_matrices()?;
-    let [a, b, c] = matrices
-        .get(R1CS_PREDICATE_LABEL)
-        .map(Vec::as_slice)
-        .ok_or_else(|| CircuitError::Keys("the circuit has no R1CS constraints".into()))?
-    else {
-        return Err(CircuitError::Keys("expected three R1CS matrices".into()));
-    };
-    let num_public = cs.num_instance_variables() - 1;
-    let num_wires = cs.num_instance_variables() + cs.num_witness_variables();
+    Ok(from_matrices(&CircuitMatrices::of(circuit)?))
+}
+
+/// The `.r1cs` view of arkworks' matrices: terms sorted by wire, merged, zeros dropped.
+fn from_matrices(m: &CircuitMatrices) -> R1cs {
+    let [a, b, c] = &m.abc;
+    let num_public = m.num_instance - 1;
+    let num_wires = m.num_wires();
     let lc = |row: &Vec<(Fr, usize)>| -> Lc {
         let mut terms: Vec<(u32, Fr)> = Vec::with_capacity(row.len());
         let mut sorted: Vec<(usize, Fr)> = row.iter().map(|&(c, i)| (i, c)).collect();
@@ -181,17 +172,18 @@ pub(crate) fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<R1c
         .zip(c)
         .map(|((a, b), c)| [lc(a), lc(b), lc(c)])
         .collect();
-    Ok(R1cs {
+    R1cs {
         num_wires,
         num_public,
         constraints,
-    })
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::presentation::circuit::PresentationCircuit;
     use crate::presentation::NUM_PUBLIC_INPUTS;
 
     #[test]

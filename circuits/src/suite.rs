@@ -22,7 +22,8 @@ use crate::presentation::{
     attributes_to_fields, check_statement, circuit::PresentationCircuit, credential_commitment,
     fr_from_bytes, fr_to_bytes, PublicInputs, Witness,
 };
-use crate::qap::SnarkjsQap;
+use crate::prover::CircuitMatrices;
+use ark_ff::UniformRand;
 
 /// Length of an encoded proof.
 pub const PROOF_LEN: usize = 128;
@@ -152,8 +153,11 @@ pub(crate) fn prove_inner<R: RngCore + CryptoRng>(
         witness: Some(witness),
         counts: None,
     };
-    let proof =
-        Groth16::<Bn254, SnarkjsQap>::create_random_proof_with_reduction(circuit, keys.pk(), rng)?;
+    // The matrices are the circuit's (cached); the witness is synthesised alone (crate::prover).
+    let matrices = CircuitMatrices::presentation()?;
+    let full = matrices.assignment(circuit)?;
+    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    let proof = crate::prover::prove(keys.pk(), matrices, &full, r, s)?;
     Ok(Presentation {
         version: FORMAT_VERSION,
         suite: Suite::Groth16,
@@ -381,6 +385,7 @@ pub fn verify_proof(vk: &VerifierKey, public: &[Fr], proof: &Proof<Bn254>) -> Re
 mod tests {
     use super::*;
     use crate::qap::toy::Toy;
+    use crate::qap::SnarkjsQap;
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup};
     use ark_snark::SNARK;
