@@ -11,8 +11,9 @@
 //! Layout: [`gadgets`] holds each primitive as native code beside its gadget (`poseidon`,
 //! `eddsa`, `merkle`, `range`); [`presentation`] the relation and circuit; [`keys`] ceremony and
 //! development keys, key files; [`r1cs`] the `.r1cs` export and [`zkey`] the `.zkey` import for
-//! a snarkjs phase-2 ceremony; [`qap`] snarkjs's QAP convention; [`suite`] prove/verify over
-//! netid-core's types; [`snarkjs`] JSON export.
+//! a snarkjs phase-2 ceremony; [`qap`] snarkjs's QAP convention; [`prover`] the Groth16 prover
+//! (cached matrices, witness-only synthesis) with [`msm`] its batch-affine multi-scalar
+//! multiplication; [`suite`] prove/verify over netid-core's types; [`snarkjs`] JSON export.
 //!
 //! ```
 //! use netid_circuits::gadgets::{eddsa::SecretKey, poseidon::poseidon};
