@@ -23,6 +23,13 @@ pub enum VerifierError {
     /// The request has expired.
     #[error("request expired")]
     Expired,
+    /// The request took too many rejected presentations and is closed (the app creates a new
+    /// one).
+    #[error("request closed after too many rejected presentations")]
+    Closed,
+    /// Every verification slot is busy and the queue is full; retry shortly.
+    #[error("busy, retry shortly")]
+    Busy,
     /// The request (or what was asked to build it) is malformed, or the app may not ask for it.
     #[error("invalid request: {0}")]
     InvalidRequest(String),

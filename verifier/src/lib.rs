@@ -67,6 +67,7 @@ pub use request::{App, RequestBuilder, DEFAULT_TTL};
 pub use service::{router, ServiceState};
 pub use verify::{
     request_id, IssuerKeys, KeyPolicy, Pseudonym, RequestStatus, VerifiedClaims, Verifier,
+    VerifyLimits, MAX_REJECTIONS,
 };
 
 #[cfg(test)]

@@ -14,7 +14,10 @@
 //! | `POST /v1/presentations` | a `Presentation` | `200` [`VerifiedClaims`] or an error |
 //!
 //! A request's status is `pending`, `verified` (with the claims), `rejected` (presentations
-//! naming it were rejected; it stays answerable until it expires) or `expired`.
+//! naming it were rejected; it stays answerable until it expires or its
+//! [`MAX_REJECTIONS`](crate::MAX_REJECTIONS)th rejection, then `410 closed`) or `expired`.
+//! Proofs are verified on a bounded blocking pool ([`crate::VerifyLimits`]); when it is full,
+//! `503 busy` with `Retry-After: 1`.
 //!
 //! ## The QR code
 //!
@@ -245,11 +248,12 @@ struct ApiError(StatusCode, &'static str, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            Json(serde_json::json!({ "error": self.1, "message": self.2 })),
-        )
-            .into_response()
+        let body = Json(serde_json::json!({ "error": self.1, "message": self.2 }));
+        if self.1 == "busy" {
+            // Verification slots free up within milliseconds.
+            return (self.0, [(header::RETRY_AFTER, "1")], body).into_response();
+        }
+        (self.0, body).into_response()
     }
 }
 
@@ -260,6 +264,8 @@ impl From<VerifierError> for ApiError {
             VerifierError::Replayed => (StatusCode::CONFLICT, "replayed"),
             VerifierError::UnknownRequest => (StatusCode::NOT_FOUND, "unknown_request"),
             VerifierError::Expired => (StatusCode::GONE, "expired"),
+            VerifierError::Closed => (StatusCode::GONE, "closed"),
+            VerifierError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             VerifierError::InvalidRequest(_) | VerifierError::InvalidApp(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
             }
@@ -537,8 +543,8 @@ pub fn openapi() -> serde_json::Value {
                 "required": ["error", "message"],
                 "properties": {
                     "error": {"type": "string", "enum": [
-                        "rejected", "replayed", "unknown_request", "expired", "invalid_request",
-                        "unavailable", "malformed_json", "body_too_large"
+                        "rejected", "replayed", "unknown_request", "expired", "closed", "busy",
+                        "invalid_request", "unavailable", "malformed_json", "body_too_large"
                     ]},
                     "message": {"type": "string"}
                 }

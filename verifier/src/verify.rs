@@ -14,16 +14,28 @@
 //!    garbage sent by someone who saw the request cannot burn it.
 //!
 //! A presentation rejected in step 2 is counted on the request it names: the request's status
-//! becomes [`RequestStatus::Rejected`] (for the operator's page), yet it stays answerable until
-//! it expires.
+//! becomes [`RequestStatus::Rejected`] (for the operator's page), and it stays answerable until
+//! it expires or has taken [`MAX_REJECTIONS`] rejected presentations; after that it is closed
+//! and further presentations are refused unverified ([`VerifierError::Closed`]). The request id
+//! is public (it is in the QR code), so without the cap anyone could make the verifier check
+//! proofs for it without end.
+//!
+//! Proofs are checked on tokio's blocking pool, never on the async workers, at most
+//! [`VerifyLimits::concurrent`] at once with at most [`VerifyLimits::queued`] waiting; a
+//! presentation beyond that is refused at once with [`VerifierError::Busy`] (HTTP 503 with
+//! `Retry-After`), so a flood of presentations cannot stall the service's other routes or grow
+//! an unbounded queue.
 //!
 //! The result, [`VerifiedClaims`], holds the app id, the suite, the proven statements, the
 //! disclosed attributes and the pseudonym: nothing else.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use ark_bn254::Fr;
 use ed25519_dalek::VerifyingKey;
@@ -40,6 +52,75 @@ use crate::replay::ReplayCache;
 
 /// How long an answered or expired request stays queryable after its expiry.
 pub const RETAIN_AFTER_EXPIRY: Duration = Duration::from_secs(10 * 60);
+
+/// Rejected presentations a request takes before it is closed (see the module docs). A wallet
+/// answers once; a few retries after a network error stay far below this.
+pub const MAX_REJECTIONS: u32 = 8;
+
+/// How many proof verifications run at once and how many may wait for a slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyLimits {
+    /// Verifications at once (on the blocking pool). At least 1.
+    pub concurrent: usize,
+    /// Verifications waiting for a slot; one more is refused with [`VerifierError::Busy`].
+    pub queued: usize,
+}
+
+impl Default for VerifyLimits {
+    /// One verification per core, and four per core waiting (a BBS `full` presentation
+    /// verifies in about 3 ms, so a full queue drains in about 12 ms).
+    fn default() -> VerifyLimits {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        VerifyLimits {
+            concurrent: cores,
+            queued: 4 * cores,
+        }
+    }
+}
+
+/// The slots of [`VerifyLimits`].
+struct VerifyPool {
+    slots: Arc<Semaphore>,
+    queued: usize,
+    waiting: AtomicUsize,
+}
+
+/// Counts one waiter while alive (also when its future is dropped mid-wait).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl VerifyPool {
+    fn new(limits: VerifyLimits) -> VerifyPool {
+        VerifyPool {
+            slots: Arc::new(Semaphore::new(limits.concurrent.max(1))),
+            queued: limits.queued,
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// A slot: at once if one is free, after waiting if fewer than `queued` already wait,
+    /// else [`VerifierError::Busy`].
+    async fn slot(&self) -> Result<OwnedSemaphorePermit> {
+        if let Ok(p) = self.slots.clone().try_acquire_owned() {
+            return Ok(p);
+        }
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.queued {
+            return Err(VerifierError::Busy);
+        }
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| VerifierError::Busy)
+    }
+}
 
 /// Which Groth16 verifying keys a verifier trusts (specs/groth16.md §7).
 ///
@@ -353,6 +434,7 @@ pub struct Verifier {
     pin: Mutex<Option<[u8; 32]>>,
     replay: Arc<dyn ReplayCache>,
     pending: Mutex<HashMap<[u8; 32], Pending>>,
+    pool: VerifyPool,
 }
 
 impl fmt::Debug for Verifier {
@@ -400,7 +482,15 @@ impl Verifier {
             pin: Mutex::new(pin),
             replay,
             pending: Mutex::new(HashMap::new()),
+            pool: VerifyPool::new(VerifyLimits::default()),
         })
+    }
+
+    /// The same verifier with other [`VerifyLimits`] (the default: one verification per core,
+    /// four per core waiting).
+    pub fn with_verify_limits(mut self, limits: VerifyLimits) -> Verifier {
+        self.pool = VerifyPool::new(limits);
+        self
     }
 
     /// The current issuer keys.
@@ -512,7 +602,8 @@ impl Verifier {
     ///
     /// # Errors
     /// [`VerifierError::UnknownRequest`], [`VerifierError::Expired`],
-    /// [`VerifierError::Rejected`], [`VerifierError::Replayed`], [`VerifierError::ReplayCache`].
+    /// [`VerifierError::Closed`], [`VerifierError::Busy`], [`VerifierError::Rejected`],
+    /// [`VerifierError::Replayed`], [`VerifierError::ReplayCache`].
     pub async fn verify(
         &self,
         request: &PresentationRequest,
@@ -556,8 +647,26 @@ impl Verifier {
         if request.is_expired_at(now) {
             return Err(VerifierError::Expired);
         }
+        if self
+            .pending()
+            .get(&hash)
+            .is_some_and(|p| p.rejections >= MAX_REJECTIONS)
+        {
+            return Err(VerifierError::Closed);
+        }
         let checked = if presentation.request_hash == hash {
-            self.keys().check_proof(request, presentation)
+            let slot = self.pool.slot().await?;
+            let keys = self.keys();
+            let (request, presentation) = (request.clone(), presentation.clone());
+            tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                keys.check_proof(&request, &presentation)
+            })
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "proof verification task failed");
+                Err(VerifierError::Rejected)
+            })
         } else {
             Err(VerifierError::Rejected)
         };

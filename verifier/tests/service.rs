@@ -88,6 +88,81 @@ async fn create_present_poll_replay() {
     );
 }
 
+/// A full verification queue answers 503 `busy` with `Retry-After`; a closed request 410.
+#[tokio::test]
+async fn busy_and_closed_answers() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new())).with_verify_limits(
+        netid_verifier::VerifyLimits {
+            concurrent: 1,
+            queued: 0,
+        },
+    );
+    let r = router(ServiceState::new(
+        Arc::new(v),
+        vec![shop.clone()],
+        Arc::new(|| NOW),
+    ));
+    let post = |p: &Presentation| {
+        Request::builder()
+            .method("POST")
+            .uri("/v1/presentations")
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::to_string(p).unwrap()))
+            .unwrap()
+    };
+    let create = serde_json::json!({
+        "age_at_least": 18, "pseudonym": true, "not_expired": true,
+        "disclose": ["given_name"], "suites": ["bbs-sha256"]
+    });
+    let mut ps = Vec::new();
+    for _ in 0..2 {
+        let (s, body) = call(&r, "POST", "/v1/requests", Some(create.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let created: CreatedRequest = serde_json::from_value(body).unwrap();
+        ps.push(bbs_present(w, 0, &created.request));
+    }
+    let (a, b) = tokio::join!(
+        r.clone().oneshot(post(&ps[0])),
+        r.clone().oneshot(post(&ps[1]))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let busy = if a.status() == StatusCode::OK { b } else { a };
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()["retry-after"], "1");
+    let bytes = axum::body::to_bytes(busy.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["error"], "busy");
+
+    // A request that took MAX_REJECTIONS rejected presentations answers 410 closed.
+    let (_, body) = call(&r, "POST", "/v1/requests", Some(create.to_string())).await;
+    let created: CreatedRequest = serde_json::from_value(body).unwrap();
+    let honest = bbs_present(w, 0, &created.request);
+    let mut bad = honest.clone();
+    let mut bytes = bad.proof.as_slice().to_vec();
+    bytes[1] ^= 1;
+    bad.proof = bytes.into();
+    let bad = serde_json::to_string(&bad).unwrap();
+    for _ in 0..netid_verifier::MAX_REJECTIONS {
+        let (s, _) = call(&r, "POST", "/v1/presentations", Some(bad.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (s, body) = call(
+        &r,
+        "POST",
+        "/v1/presentations",
+        Some(serde_json::to_string(&honest).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::GONE, Some("closed"))
+    );
+}
+
 #[tokio::test]
 async fn refuses_bad_input() {
     let w = world();

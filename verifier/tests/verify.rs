@@ -10,7 +10,10 @@ use std::time::Duration;
 use common::*;
 use ed25519_dalek::SigningKey;
 use netid_core::{Attribute, DisclosedValue, Suite};
-use netid_verifier::{MemoryReplayCache, RedisReplayCache, RequestStatus, Verifier, VerifierError};
+use netid_verifier::{
+    MemoryReplayCache, RedisReplayCache, RequestStatus, Verifier, VerifierError, VerifyLimits,
+    MAX_REJECTIONS,
+};
 
 #[tokio::test]
 async fn bbs_both_suites_accept_honest_and_reject_replay() {
@@ -148,6 +151,114 @@ async fn rejects_expired_unknown_other_app_and_tampered() {
     ));
     // The failed attempts did not burn the nonce: the honest presentation still verifies.
     v.verify(&shop_req, &honest, NOW).await.unwrap();
+}
+
+/// A request id is public (QR code): after MAX_REJECTIONS rejected presentations the request is
+/// closed and nothing more is verified for it.
+#[tokio::test]
+async fn a_request_closes_after_max_rejections() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new()));
+    let req = request(&shop, &[Suite::BbsSha256]);
+    let id = v.register(&req, NOW).unwrap();
+    let honest = bbs_present(w, 0, &req);
+    let mut bad = honest.clone();
+    let mut bytes = bad.proof.as_slice().to_vec();
+    bytes[1] ^= 1;
+    bad.proof = bytes.into();
+    for _ in 0..MAX_REJECTIONS {
+        assert!(matches!(
+            v.receive(&bad, NOW).await,
+            Err(VerifierError::Rejected)
+        ));
+    }
+    assert_eq!(
+        v.status(&id, NOW),
+        Some(RequestStatus::Rejected {
+            attempts: MAX_REJECTIONS
+        })
+    );
+    // Closed: even the honest presentation is refused, through both entry points.
+    assert!(matches!(
+        v.receive(&honest, NOW).await,
+        Err(VerifierError::Closed)
+    ));
+    assert!(matches!(
+        v.verify(&req, &honest, NOW).await,
+        Err(VerifierError::Closed)
+    ));
+    // Other requests of the same app are not affected.
+    let req2 = request(&shop, &[Suite::BbsSha256]);
+    v.register(&req2, NOW).unwrap();
+    v.receive(&bbs_present(w, 0, &req2), NOW).await.unwrap();
+}
+
+/// At most `concurrent` verifications run and `queued` wait; one more is refused at once with
+/// Busy, unverified and uncounted, and succeeds when retried.
+#[tokio::test]
+async fn verification_slots_and_queue_are_bounded() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = verifier(w, Arc::new(MemoryReplayCache::new())).with_verify_limits(VerifyLimits {
+        concurrent: 1,
+        queued: 1,
+    });
+    let reqs: Vec<_> = (0..3)
+        .map(|_| request(&shop, &[Suite::BbsSha256]))
+        .collect();
+    let ps: Vec<_> = reqs
+        .iter()
+        .map(|r| {
+            v.register(r, NOW).unwrap();
+            bbs_present(w, 0, r)
+        })
+        .collect();
+    // One takes the slot, one waits, the third finds the queue full.
+    let (a, b, c) = tokio::join!(
+        v.receive(&ps[0], NOW),
+        v.receive(&ps[1], NOW),
+        v.receive(&ps[2], NOW)
+    );
+    let results = [a, b, c];
+    let busy = results
+        .iter()
+        .filter(|r| matches!(r, Err(VerifierError::Busy)))
+        .count();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!((ok, busy), (2, 1));
+    for ((r, p), req) in results.iter().zip(&ps).zip(&reqs) {
+        if r.is_err() {
+            assert_eq!(
+                v.status(&netid_verifier::request_id(req), NOW),
+                Some(RequestStatus::Pending)
+            );
+            v.receive(p, NOW).await.unwrap();
+        }
+    }
+    // Without a queue, a second verification at the same time is refused.
+    let v = verifier(w, Arc::new(MemoryReplayCache::new())).with_verify_limits(VerifyLimits {
+        concurrent: 1,
+        queued: 0,
+    });
+    let reqs: Vec<_> = (0..2)
+        .map(|_| request(&shop, &[Suite::BbsSha256]))
+        .collect();
+    let ps: Vec<_> = reqs
+        .iter()
+        .map(|r| {
+            v.register(r, NOW).unwrap();
+            bbs_present(w, 0, r)
+        })
+        .collect();
+    let (a, b) = tokio::join!(v.receive(&ps[0], NOW), v.receive(&ps[1], NOW));
+    assert!(
+        matches!(
+            (&a, &b),
+            (Ok(_), Err(VerifierError::Busy)) | (Err(VerifierError::Busy), Ok(_))
+        ),
+        "{a:?} {b:?}"
+    );
 }
 
 #[tokio::test]
