@@ -194,26 +194,40 @@ async fn a_request_closes_after_max_rejections() {
     v.receive(&bbs_present(w, 0, &req2), NOW).await.unwrap();
 }
 
-/// At most `concurrent` verifications run and `queued` wait; one more is refused at once with
-/// Busy, unverified and uncounted, and succeeds when retried.
-#[tokio::test]
-async fn verification_slots_and_queue_are_bounded() {
+/// A verifier with one verification slot and `queued` waiting, and `n` registered requests
+/// with an honest presentation for each.
+fn limited_with_requests(
+    queued: usize,
+    n: usize,
+) -> (
+    Verifier,
+    Vec<netid_core::PresentationRequest>,
+    Vec<netid_core::Presentation>,
+) {
     let w = world();
     let shop = app(&w.registry, "shop.example", 2);
     let v = verifier(w, Arc::new(MemoryReplayCache::new())).with_verify_limits(VerifyLimits {
         concurrent: 1,
-        queued: 1,
+        queued,
     });
-    let reqs: Vec<_> = (0..3)
+    let reqs: Vec<_> = (0..n)
         .map(|_| request(&shop, &[Suite::BbsSha256]))
         .collect();
-    let ps: Vec<_> = reqs
+    let ps = reqs
         .iter()
         .map(|r| {
             v.register(r, NOW).unwrap();
             bbs_present(w, 0, r)
         })
         .collect();
+    (v, reqs, ps)
+}
+
+/// At most `concurrent` verifications run and `queued` wait; one more is refused at once with
+/// Busy, unverified and uncounted, and succeeds when retried.
+#[tokio::test]
+async fn verification_slots_and_queue_are_bounded() {
+    let (v, reqs, ps) = limited_with_requests(1, 3);
     // One takes the slot, one waits, the third finds the queue full.
     let (a, b, c) = tokio::join!(
         v.receive(&ps[0], NOW),
@@ -237,20 +251,7 @@ async fn verification_slots_and_queue_are_bounded() {
         }
     }
     // Without a queue, a second verification at the same time is refused.
-    let v = verifier(w, Arc::new(MemoryReplayCache::new())).with_verify_limits(VerifyLimits {
-        concurrent: 1,
-        queued: 0,
-    });
-    let reqs: Vec<_> = (0..2)
-        .map(|_| request(&shop, &[Suite::BbsSha256]))
-        .collect();
-    let ps: Vec<_> = reqs
-        .iter()
-        .map(|r| {
-            v.register(r, NOW).unwrap();
-            bbs_present(w, 0, r)
-        })
-        .collect();
+    let (v, _, ps) = limited_with_requests(0, 2);
     let (a, b) = tokio::join!(v.receive(&ps[0], NOW), v.receive(&ps[1], NOW));
     assert!(
         matches!(
