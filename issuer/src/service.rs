@@ -438,7 +438,7 @@ async fn guardian_request<S: Storage>(
             .map(parse_suite)
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let request = st.issuer.guardian_request(&suites)?;
+    let request = st.issuer.guardian_request(&suites).await?;
     Ok(Json(GuardianRequestResponse { request }))
 }
 

@@ -379,7 +379,7 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
         let cred = credential(&resp, suite);
         // Without a pseudonym, any suite; with one, an app whose certificate names the suite.
         let req = adult_request(&shop, day, n, &[suite]);
-        verifier.register(&req, n).unwrap();
+        verifier.register(&req, n).await.unwrap();
         let p = present(&app, &meta, &cred, &req).await.unwrap();
         let claims = verifier.verify(&req, &p, n).await.unwrap();
         assert_eq!(claims.suite, suite);
@@ -389,7 +389,7 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
         let nym_app = register_app_in(&app, &id, 20 + k as u8, &[], Some(suite)).await;
         let req = adult_request(&nym_app, day, n, &[suite]);
         assert!(req.statements.pseudonym);
-        verifier.register(&req, n).unwrap();
+        verifier.register(&req, n).await.unwrap();
         let p = present(&app, &meta, &cred, &req).await.unwrap();
         let claims = verifier.verify(&req, &p, n).await.unwrap();
         assert!(claims.pseudonym.is_some(), "{suite:?}");
@@ -413,7 +413,7 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
     for suite in [Suite::BbsSha256, Suite::BbsShake256, Suite::Groth16] {
         let cred = credential(&resp, suite);
         let req = adult_request(&shop, day, n, &[suite]);
-        verifier.register(&req, n).unwrap();
+        verifier.register(&req, n).await.unwrap();
         // The wallet still holds the old credential; whatever it builds is refused.
         // (or the prover cannot even build a proof for a revoked slot).
         if let Ok(p) = present(&app, &meta2, &cred, &req).await {
@@ -481,11 +481,11 @@ async fn re_enrolment_on_a_new_device_revokes_the_old_credential() {
     let old = credential(&first, Suite::BbsSha256);
     let new = credential(&second, Suite::BbsSha256);
     let req = adult_request(&shop, day, n, &[Suite::BbsSha256]);
-    verifier.register(&req, n).unwrap();
+    verifier.register(&req, n).await.unwrap();
     let p_old = present(&app, &meta, &old, &req).await;
     assert!(p_old.is_err() || verifier.verify(&req, &p_old.unwrap(), n).await.is_err());
     let req = adult_request(&shop, day, n, &[Suite::BbsSha256]);
-    verifier.register(&req, n).unwrap();
+    verifier.register(&req, n).await.unwrap();
     let p_new = present(&app, &meta, &new, &req).await.unwrap();
     verifier.verify(&req, &p_new, n).await.unwrap();
 }

@@ -45,6 +45,9 @@ pub enum VerifierError {
     /// The replay cache failed (e.g. Redis unreachable); the presentation is not accepted.
     #[error("replay cache unavailable: {0}")]
     ReplayCache(String),
+    /// The request store failed (e.g. Redis unreachable).
+    #[error("request store unavailable: {0}")]
+    Store(String),
 }
 
 impl From<redis::RedisError> for VerifierError {

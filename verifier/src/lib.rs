@@ -58,6 +58,7 @@ pub mod issuer;
 pub mod replay;
 pub mod request;
 pub mod service;
+pub mod store;
 pub mod verify;
 
 pub use error::{Result, VerifierError};
@@ -65,6 +66,7 @@ pub use issuer::fetch_metadata;
 pub use replay::{MemoryReplayCache, RedisReplayCache, ReplayCache};
 pub use request::{App, RequestBuilder, DEFAULT_TTL};
 pub use service::{router, ServiceState};
+pub use store::{MemoryRequestStore, RedisRequestStore, RequestRecord, RequestStore};
 pub use verify::{
     request_id, IssuerKeys, KeyPolicy, Pseudonym, RequestStatus, VerifiedClaims, Verifier,
     VerifyLimits, MAX_REJECTIONS,

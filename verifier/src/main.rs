@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! netid-verifier --listen 127.0.0.1:8090 --issuer http://127.0.0.1:8080 \
-//!     --replay-cache redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key
+//!     --store redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key
 //! ```
 //!
 //! Groth16 presentations are verified only under ceremony keys unless `--accept-dev-keys` is
-//! given; the verifying key seen at start (or `--groth16-vk-fingerprint`) is pinned.
+//! given; the verifying key seen at start (or `--groth16-vk-fingerprint`) is pinned. Every flag is
+//! also an environment variable (`NETID_VERIFIER_…`, see `--help`). Replicas share one Redis
+//! (`--store redis://…`): a request created on one is answered and read on any other.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +19,10 @@ use clap::Parser;
 use ed25519_dalek::SigningKey;
 use netid_verifier::replay::RedisReplayCache;
 use netid_verifier::service::system_clock;
+use netid_verifier::store::connect_redis;
 use netid_verifier::{
-    fetch_metadata, router, App, KeyPolicy, MemoryReplayCache, ReplayCache, ServiceState, Verifier,
+    fetch_metadata, router, App, KeyPolicy, MemoryReplayCache, MemoryRequestStore,
+    RedisRequestStore, ReplayCache, RequestStore, ServiceState, Verifier,
 };
 
 /// The netid verifier service.
@@ -26,36 +30,46 @@ use netid_verifier::{
 #[command(name = "netid-verifier", version, about)]
 struct Args {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8090")]
+    #[arg(long, env = "NETID_VERIFIER_LISTEN", default_value = "127.0.0.1:8090")]
     listen: String,
     /// The issuer's base URL (its metadata is fetched from `<URL>/v1/metadata`).
-    #[arg(long)]
+    #[arg(long, env = "NETID_VERIFIER_ISSUER")]
     issuer: String,
-    /// Replay cache: `memory` or a `redis://…` URL shared by all replicas.
-    #[arg(long, default_value = "memory")]
-    replay_cache: String,
+    /// Where the requests, their results and the replay cache live: `memory` (this process
+    /// only) or a `redis://…` URL shared by all replicas (reconnects after a Redis restart).
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_STORE",
+        alias = "replay-cache",
+        default_value = "memory"
+    )]
+    store: String,
     /// App certificate file: the canonical bytes, or the base64url text that the issuer's
     /// `POST /v1/admin/apps` returns in `certificate`.
-    #[arg(long, requires = "app_key")]
+    #[arg(long, env = "NETID_VERIFIER_APP_CERT", requires = "app_key")]
     app_cert: Option<PathBuf>,
     /// App signing key file (32-byte Ed25519 seed, hex).
-    #[arg(long, requires = "app_cert")]
+    #[arg(long, env = "NETID_VERIFIER_APP_KEY", requires = "app_cert")]
     app_key: Option<PathBuf>,
     /// Public base URL of this service (e.g. `https://verify.shop.example`), put in the
     /// requests' QR codes; default `http://<Host header>`.
-    #[arg(long)]
+    #[arg(long, env = "NETID_VERIFIER_PUBLIC_URL")]
     public_url: Option<String>,
     /// Seconds between metadata refreshes.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "NETID_VERIFIER_REFRESH_SECONDS", default_value_t = 60)]
     refresh_seconds: u64,
     /// Accept the issuer's Groth16 keys even when they are netid's development keys, whose
     /// trapdoor is public (anyone can forge proofs). For demos and tests only; without it the
     /// groth16 suite is off against such an issuer.
-    #[arg(long)]
+    #[arg(long, env = "NETID_VERIFIER_ACCEPT_DEV_KEYS")]
     accept_dev_keys: bool,
     /// Pin the issuer's Groth16 verifying key to this fingerprint (64 hex digits, as
     /// `netid-circuits import-zkey` prints it). Without it the key seen at start is pinned.
-    #[arg(long, value_name = "HEX")]
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_GROTH16_VK_FINGERPRINT",
+        value_name = "HEX"
+    )]
     groth16_vk_fingerprint: Option<String>,
 }
 
@@ -76,19 +90,29 @@ fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let replay: Arc<dyn ReplayCache> = if args.replay_cache == "memory" {
-        Arc::new(MemoryReplayCache::new())
-    } else if args.replay_cache.starts_with("redis://")
-        || args.replay_cache.starts_with("rediss://")
-    {
-        Arc::new(
-            RedisReplayCache::connect(&args.replay_cache, RedisReplayCache::DEFAULT_PREFIX)
+    let (replay, requests): (Arc<dyn ReplayCache>, Arc<dyn RequestStore>) =
+        if args.store == "memory" {
+            (
+                Arc::new(MemoryReplayCache::new()),
+                Arc::new(MemoryRequestStore::new()),
+            )
+        } else if args.store.starts_with("redis://") || args.store.starts_with("rediss://") {
+            let conn = connect_redis(&args.store)
                 .await
-                .map_err(|e| e.to_string())?,
-        )
-    } else {
-        return Err("--replay-cache must be `memory` or a redis:// URL".into());
-    };
+                .map_err(|e| format!("--store: {e}"))?;
+            (
+                Arc::new(RedisReplayCache::from_connection(
+                    conn.clone(),
+                    RedisReplayCache::DEFAULT_PREFIX,
+                )),
+                Arc::new(RedisRequestStore::from_connection(
+                    conn,
+                    RedisRequestStore::DEFAULT_PREFIX,
+                )),
+            )
+        } else {
+            return Err("--store must be `memory` or a redis:// URL".into());
+        };
     let metadata = fetch_metadata(&args.issuer)
         .await
         .map_err(|e| e.to_string())?;
@@ -111,8 +135,11 @@ async fn run(args: Args) -> Result<(), String> {
              Groth16 presentations against them (demos and tests only)"
         );
     }
-    let verifier =
-        Arc::new(Verifier::with_policy(metadata, replay, policy).map_err(|e| e.to_string())?);
+    let verifier = Arc::new(
+        Verifier::with_policy(metadata, replay, policy)
+            .map_err(|e| e.to_string())?
+            .with_request_store(requests),
+    );
     {
         let keys = verifier.keys();
         match keys.groth16_fingerprint() {

@@ -2,7 +2,8 @@
 //!
 //! [`ReplayCache::check_and_insert`] atomically records a key (the request's nonce) for a time
 //! to live and says whether it was new. [`MemoryReplayCache`] serves one process;
-//! [`RedisReplayCache`] (`SET key 1 NX PX ttl`) serves several replicas sharing one Redis.
+//! [`RedisReplayCache`] (`SET key 1 NX PX ttl`) serves several replicas sharing one Redis, on a
+//! connection that reconnects by itself ([`connect_redis`](crate::store::connect_redis)).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,7 +11,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::ConnectionManager;
 
 use crate::error::{Result, VerifierError};
 
@@ -91,7 +92,7 @@ impl ReplayCache for MemoryReplayCache {
 /// Replay cache in Redis: `SET <prefix><hex key> 1 NX PX <ttl ms>`, atomic across replicas.
 #[derive(Clone)]
 pub struct RedisReplayCache {
-    conn: MultiplexedConnection,
+    conn: ConnectionManager,
     prefix: String,
 }
 
@@ -112,12 +113,22 @@ impl RedisReplayCache {
     /// # Errors
     /// [`VerifierError::ReplayCache`] when the URL is malformed or Redis unreachable.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisReplayCache> {
-        let client = redis::Client::open(url)?;
-        let conn = client.get_multiplexed_async_connection().await?;
-        Ok(RedisReplayCache {
+        let conn = crate::store::connect_redis(url)
+            .await
+            .map_err(|e| match e {
+                VerifierError::Store(m) => VerifierError::ReplayCache(m),
+                e => e,
+            })?;
+        Ok(RedisReplayCache::from_connection(conn, prefix))
+    }
+
+    /// A replay cache on an existing connection (one connection can serve the replay cache and
+    /// the request store).
+    pub fn from_connection(conn: ConnectionManager, prefix: &str) -> RedisReplayCache {
+        RedisReplayCache {
             conn,
             prefix: prefix.to_owned(),
-        })
+        }
     }
 }
 

@@ -249,8 +249,9 @@ struct ApiError(StatusCode, &'static str, String);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(serde_json::json!({ "error": self.1, "message": self.2 }));
-        if self.1 == "busy" {
-            // Verification slots free up within milliseconds.
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            // Verification slots free up within milliseconds; a Redis connection is re-established
+            // by the next command.
             return (self.0, [(header::RETRY_AFTER, "1")], body).into_response();
         }
         (self.0, body).into_response()
@@ -269,7 +270,15 @@ impl From<VerifierError> for ApiError {
             VerifierError::InvalidRequest(_) | VerifierError::InvalidApp(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
             }
-            _ => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            _ => {
+                // Internals (a Redis error, an issuer URL) are logged, not answered.
+                tracing::error!(error = %e, "verifier unavailable");
+                return ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "temporarily unavailable, retry shortly".into(),
+                );
+            }
         };
         ApiError(status, code, e.to_string())
     }
@@ -352,7 +361,7 @@ async fn create_request(
         b = b.suites(s);
     }
     let request = b.build(now)?;
-    let id = state.verifier.register(&request, now)?;
+    let id = state.verifier.register(&request, now).await?;
     tracing::info!(app_id = %request.app_id, %id, "request created");
     Ok((StatusCode::CREATED, Json(CreatedRequest { id, request })))
 }
@@ -419,7 +428,7 @@ async fn request_qr(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // Only ids of registered requests (64 hex digits) get a code.
-    state.verifier.request(&id).ok_or_else(not_found)?;
+    state.verifier.request(&id).await?.ok_or_else(not_found)?;
     let payload = qr_payload(&base_url(&state, &headers)?, &id);
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| {
@@ -456,8 +465,11 @@ async fn request_status(
     Path(id): Path<String>,
 ) -> Result<Json<RequestView>, ApiError> {
     let now = (state.clock)();
-    let request = state.verifier.request(&id).ok_or_else(not_found)?;
-    let status = state.verifier.status(&id, now).ok_or_else(not_found)?;
+    let (request, status) = state
+        .verifier
+        .status(&id, now)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Json(RequestView {
         id,
         request,

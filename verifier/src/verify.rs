@@ -1,8 +1,8 @@
 //! Verifying presentations against the issuer's published metadata.
 //!
 //! A [`Verifier`] holds the issuer's metadata with every key decoded and validated once
-//! ([`IssuerKeys`]), the requests it issued and not yet forgotten (its pending-request store, in
-//! memory), and a [`ReplayCache`]. [`Verifier::verify`] accepts a presentation only if
+//! ([`IssuerKeys`]), the requests it issued and not yet forgotten (its [`RequestStore`]: in
+//! memory, or in Redis shared by all replicas), and a [`ReplayCache`]. [`Verifier::verify`] accepts a presentation only if
 //!
 //! 1. it answers a request this verifier registered, byte for byte, and that request has not
 //!    expired ([`VerifierError::UnknownRequest`], [`VerifierError::Expired`]);
@@ -29,7 +29,6 @@
 //! The result, [`VerifiedClaims`], holds the app id, the suite, the proven statements, the
 //! disclosed attributes and the pseudonym: nothing else.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -49,6 +48,7 @@ use netid_core::{
 
 use crate::error::{Result, VerifierError};
 use crate::replay::ReplayCache;
+use crate::store::{MemoryRequestStore, RequestRecord, RequestStore};
 
 /// How long an answered or expired request stays queryable after its expiry.
 pub const RETAIN_AFTER_EXPIRY: Duration = Duration::from_secs(10 * 60);
@@ -419,13 +419,6 @@ pub enum RequestStatus {
     Expired,
 }
 
-#[derive(Debug)]
-struct Pending {
-    request: PresentationRequest,
-    claims: Option<VerifiedClaims>,
-    rejections: u32,
-}
-
 /// Verifies presentations for the requests it registered. Shareable (`Arc<Verifier>`).
 pub struct Verifier {
     keys: RwLock<Arc<IssuerKeys>>,
@@ -433,7 +426,7 @@ pub struct Verifier {
     /// The pinned Groth16 verifying key (the policy's, else the first one adopted).
     pin: Mutex<Option<[u8; 32]>>,
     replay: Arc<dyn ReplayCache>,
-    pending: Mutex<HashMap<[u8; 32], Pending>>,
+    requests: Arc<dyn RequestStore>,
     pool: VerifyPool,
 }
 
@@ -481,7 +474,7 @@ impl Verifier {
             policy,
             pin: Mutex::new(pin),
             replay,
-            pending: Mutex::new(HashMap::new()),
+            requests: Arc::new(MemoryRequestStore::new()),
             pool: VerifyPool::new(VerifyLimits::default()),
         })
     }
@@ -490,6 +483,13 @@ impl Verifier {
     /// four per core waiting).
     pub fn with_verify_limits(mut self, limits: VerifyLimits) -> Verifier {
         self.pool = VerifyPool::new(limits);
+        self
+    }
+
+    /// The same verifier keeping its requests in `store` (the default: a
+    /// [`MemoryRequestStore`], which serves one process only).
+    pub fn with_request_store(mut self, store: Arc<dyn RequestStore>) -> Verifier {
+        self.requests = store;
         self
     }
 
@@ -539,8 +539,25 @@ impl Verifier {
         Ok(())
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Pending>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    /// How long a request's record is kept from `now`: until its expiry plus
+    /// [`RETAIN_AFTER_EXPIRY`].
+    fn keep(request: &PresentationRequest, now: u64) -> Duration {
+        Duration::from_secs(
+            request
+                .expires_at
+                .saturating_sub(now)
+                .saturating_add(RETAIN_AFTER_EXPIRY.as_secs()),
+        )
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<RequestRecord>> {
+        let Some(hash) = hex::decode(id)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        else {
+            return Ok(None);
+        };
+        self.requests.get(hash).await
     }
 
     /// Registers a request this verifier sends out (after checking it as a wallet would: app
@@ -548,8 +565,9 @@ impl Verifier {
     /// nothing asked beyond the certificate's policy, not expired). Returns its id.
     ///
     /// # Errors
-    /// [`VerifierError::InvalidRequest`] / [`VerifierError::InvalidApp`].
-    pub fn register(&self, request: &PresentationRequest, now: u64) -> Result<String> {
+    /// [`VerifierError::InvalidRequest`] / [`VerifierError::InvalidApp`];
+    /// [`VerifierError::Busy`] when the request store is full; [`VerifierError::Store`].
+    pub async fn register(&self, request: &PresentationRequest, now: u64) -> Result<String> {
         let keys = self.keys();
         verify_request(request, keys.app_registry(), now).map_err(|e| match e {
             netid_core::CoreError::InvalidAppCertificate(_) => {
@@ -558,43 +576,41 @@ impl Verifier {
             e => VerifierError::request(e),
         })?;
         let hash = request.request_hash();
-        let mut pending = self.pending();
-        pending.retain(|_, p| {
-            p.request
-                .expires_at
-                .saturating_add(RETAIN_AFTER_EXPIRY.as_secs())
-                > now
-        });
-        pending.insert(
-            hash,
-            Pending {
-                request: request.clone(),
-                claims: None,
-                rejections: 0,
-            },
-        );
+        self.requests
+            .insert(hash, request, Verifier::keep(request, now), now)
+            .await?;
         Ok(hex::encode(hash))
     }
 
     /// The registered request with id `id` (hex request hash), if still known.
-    pub fn request(&self, id: &str) -> Option<PresentationRequest> {
-        let hash: [u8; 32] = hex::decode(id).ok()?.try_into().ok()?;
-        self.pending().get(&hash).map(|p| p.request.clone())
+    ///
+    /// # Errors
+    /// [`VerifierError::Store`].
+    pub async fn request(&self, id: &str) -> Result<Option<PresentationRequest>> {
+        Ok(self.record(id).await?.map(|r| r.request))
     }
 
-    /// The status of the request with id `id` at `now`, if still known.
-    pub fn status(&self, id: &str, now: u64) -> Option<RequestStatus> {
-        let hash: [u8; 32] = hex::decode(id).ok()?.try_into().ok()?;
-        let pending = self.pending();
-        let p = pending.get(&hash)?;
-        Some(match &p.claims {
+    /// The request with id `id` and its status at `now`, if still known.
+    ///
+    /// # Errors
+    /// [`VerifierError::Store`].
+    pub async fn status(
+        &self,
+        id: &str,
+        now: u64,
+    ) -> Result<Option<(PresentationRequest, RequestStatus)>> {
+        let Some(p) = self.record(id).await? else {
+            return Ok(None);
+        };
+        let status = match &p.claims {
             Some(c) => RequestStatus::Verified { claims: c.clone() },
             None if p.request.is_expired_at(now) => RequestStatus::Expired,
             None if p.rejections > 0 => RequestStatus::Rejected {
                 attempts: p.rejections,
             },
             None => RequestStatus::Pending,
-        })
+        };
+        Ok(Some((p.request, status)))
     }
 
     /// Verifies `presentation` as the answer to `request` at Unix time `now`; see the module
@@ -611,14 +627,13 @@ impl Verifier {
         now: u64,
     ) -> Result<VerifiedClaims> {
         let hash = request.request_hash();
-        {
-            let pending = self.pending();
-            let p = pending.get(&hash).ok_or(VerifierError::UnknownRequest)?;
-            if p.request != *request {
-                return Err(VerifierError::UnknownRequest);
-            }
-        }
-        self.verify_registered(hash, request, presentation, now)
+        let record = self
+            .requests
+            .get(hash)
+            .await?
+            .filter(|p| p.request == *request)
+            .ok_or(VerifierError::UnknownRequest)?;
+        self.verify_registered(hash, &record, presentation, now)
             .await
     }
 
@@ -628,30 +643,27 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::verify`].
     pub async fn receive(&self, presentation: &Presentation, now: u64) -> Result<VerifiedClaims> {
-        let request = self
-            .pending()
-            .get(&presentation.request_hash)
-            .map(|p| p.request.clone())
+        let record = self
+            .requests
+            .get(presentation.request_hash)
+            .await?
             .ok_or(VerifierError::UnknownRequest)?;
-        self.verify_registered(presentation.request_hash, &request, presentation, now)
+        self.verify_registered(presentation.request_hash, &record, presentation, now)
             .await
     }
 
     async fn verify_registered(
         &self,
         hash: [u8; 32],
-        request: &PresentationRequest,
+        record: &RequestRecord,
         presentation: &Presentation,
         now: u64,
     ) -> Result<VerifiedClaims> {
+        let request = &record.request;
         if request.is_expired_at(now) {
             return Err(VerifierError::Expired);
         }
-        if self
-            .pending()
-            .get(&hash)
-            .is_some_and(|p| p.rejections >= MAX_REJECTIONS)
-        {
+        if record.rejections >= MAX_REJECTIONS {
             return Err(VerifierError::Closed);
         }
         let checked = if presentation.request_hash == hash {
@@ -674,19 +686,16 @@ impl Verifier {
             Ok(p) => p,
             Err(e) => {
                 if matches!(e, VerifierError::Rejected) {
-                    if let Some(p) = self.pending().get_mut(&hash) {
-                        p.rejections = p.rejections.saturating_add(1);
-                    }
+                    self.requests
+                        .reject(hash, Verifier::keep(request, now))
+                        .await?;
                 }
                 return Err(e);
             }
         };
-        let ttl = Duration::from_secs(
-            (request.expires_at - now).saturating_add(RETAIN_AFTER_EXPIRY.as_secs()),
-        );
         if !self
             .replay
-            .check_and_insert(request.nonce.as_bytes(), ttl)
+            .check_and_insert(request.nonce.as_bytes(), Verifier::keep(request, now))
             .await?
         {
             return Err(VerifierError::Replayed);
@@ -702,9 +711,9 @@ impl Verifier {
             disclosed: presentation.disclosed.clone(),
             pseudonym: pseudonym.map(Pseudonym),
         };
-        if let Some(p) = self.pending().get_mut(&hash) {
-            p.claims = Some(claims.clone());
-        }
+        self.requests
+            .complete(hash, &claims, Verifier::keep(request, now))
+            .await?;
         tracing::info!(app_id = %claims.app_id, suite = %claims.suite, "presentation accepted");
         Ok(claims)
     }

@@ -81,7 +81,7 @@ async fn forged_proof_passes_only_where_development_keys_are_accepted() {
     )
     .unwrap();
     let req = request(&shop, &[Suite::Groth16]);
-    lax.register(&req, NOW).unwrap();
+    lax.register(&req, NOW).await.unwrap();
     let forged = forged_over_18_for_a_child(&req);
     let claims = lax.verify(&req, &forged, NOW).await.unwrap();
     assert_eq!(claims.age_at_least, Some(18));
@@ -95,7 +95,7 @@ async fn forged_proof_passes_only_where_development_keys_are_accepted() {
         .unwrap()
         .contains("--accept-dev-keys"));
     let req = request(&shop, &[Suite::Groth16]);
-    strict.register(&req, NOW).unwrap();
+    strict.register(&req, NOW).await.unwrap();
     let forged = forged_over_18_for_a_child(&req);
     assert!(matches!(
         strict.verify(&req, &forged, NOW).await,
@@ -109,7 +109,7 @@ async fn forged_proof_passes_only_where_development_keys_are_accepted() {
     ));
     // BBS keeps working.
     let req = request(&shop, &[Suite::BbsSha256]);
-    strict.register(&req, NOW).unwrap();
+    strict.register(&req, NOW).await.unwrap();
     strict
         .verify(&req, &bbs_present(w, 0, &req), NOW)
         .await

@@ -310,7 +310,7 @@ async fn real_listeners_fetch_metadata_and_verify() {
     );
     let shop = app(&w.registry, "shop.example", 2);
     let req = request(&shop, &[Suite::BbsShake256]);
-    v.register(&req, NOW).unwrap();
+    v.register(&req, NOW).await.unwrap();
     let vl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let vaddr = vl.local_addr().unwrap();
     let r = router(ServiceState::new(v, vec![shop], Arc::new(|| NOW)));

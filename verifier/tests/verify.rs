@@ -10,9 +10,10 @@ use std::time::Duration;
 use common::*;
 use ed25519_dalek::SigningKey;
 use netid_core::{Attribute, DisclosedValue, Suite};
+use netid_verifier::store::connect_redis;
 use netid_verifier::{
-    MemoryReplayCache, RedisReplayCache, RequestStatus, Verifier, VerifierError, VerifyLimits,
-    MAX_REJECTIONS,
+    MemoryReplayCache, RedisReplayCache, RedisRequestStore, RequestStatus, Verifier, VerifierError,
+    VerifyLimits, MAX_REJECTIONS,
 };
 
 #[tokio::test]
@@ -23,8 +24,8 @@ async fn bbs_both_suites_accept_honest_and_reject_replay() {
         // The app's pseudonyms are in the suite under test.
         let shop = app_in(&w.registry, "shop.example", 2, suite);
         let req = request(&shop, &[suite]);
-        let id = v.register(&req, NOW).unwrap();
-        assert_eq!(v.status(&id, NOW), Some(RequestStatus::Pending));
+        let id = v.register(&req, NOW).await.unwrap();
+        assert_eq!(status(&v, &id, NOW).await, Some(RequestStatus::Pending));
         let p = bbs_present(w, i, &req);
         let claims = v.verify(&req, &p, NOW + 1).await.unwrap();
         assert_eq!(claims.app_id, "shop.example");
@@ -37,7 +38,7 @@ async fn bbs_both_suites_accept_honest_and_reject_replay() {
         );
         assert_eq!(claims.pseudonym.as_ref().unwrap().as_bytes().len(), 48);
         assert!(matches!(
-            v.status(&id, NOW + 2),
+            status(&v, &id, NOW + 2).await,
             Some(RequestStatus::Verified { .. })
         ));
         // Replays, through either entry point.
@@ -67,7 +68,7 @@ async fn pseudonyms_repeat_within_an_app_and_differ_across_apps() {
     let mut nyms = Vec::new();
     for a in [&shop, &shop, &game] {
         let req = request(a, &[Suite::BbsSha256]);
-        v.register(&req, NOW).unwrap();
+        v.register(&req, NOW).await.unwrap();
         let p = bbs_present(w, 0, &req);
         nyms.push(v.receive(&p, NOW).await.unwrap().pseudonym.unwrap());
     }
@@ -90,13 +91,16 @@ async fn rejects_expired_unknown_other_app_and_tampered() {
         .ttl(Duration::from_secs(60))
         .build(NOW)
         .unwrap();
-    let id = v.register(&req, NOW).unwrap();
+    let id = v.register(&req, NOW).await.unwrap();
     let p = bbs_present(w, 0, &req);
     assert!(matches!(
         v.verify(&req, &p, NOW + 61).await,
         Err(VerifierError::Expired)
     ));
-    assert_eq!(v.status(&id, NOW + 61), Some(RequestStatus::Expired));
+    assert_eq!(
+        status(&v, &id, NOW + 61).await,
+        Some(RequestStatus::Expired)
+    );
 
     // Unknown: a validly signed request this verifier never registered.
     let req = request(&shop, &[Suite::BbsSha256]);
@@ -112,7 +116,7 @@ async fn rejects_expired_unknown_other_app_and_tampered() {
 
     // Another app's presentation relayed to the shop's request.
     let shop_req = request(&shop, &[Suite::BbsSha256]);
-    v.register(&shop_req, NOW).unwrap();
+    v.register(&shop_req, NOW).await.unwrap();
     let game_req = request(&game, &[Suite::BbsSha256]);
     let game_p = bbs_present(w, 0, &game_req);
     assert!(matches!(
@@ -161,7 +165,7 @@ async fn a_request_closes_after_max_rejections() {
     let shop = app(&w.registry, "shop.example", 2);
     let v = verifier(w, Arc::new(MemoryReplayCache::new()));
     let req = request(&shop, &[Suite::BbsSha256]);
-    let id = v.register(&req, NOW).unwrap();
+    let id = v.register(&req, NOW).await.unwrap();
     let honest = bbs_present(w, 0, &req);
     let mut bad = honest.clone();
     let mut bytes = bad.proof.as_slice().to_vec();
@@ -174,7 +178,7 @@ async fn a_request_closes_after_max_rejections() {
         ));
     }
     assert_eq!(
-        v.status(&id, NOW),
+        status(&v, &id, NOW).await,
         Some(RequestStatus::Rejected {
             attempts: MAX_REJECTIONS
         })
@@ -190,13 +194,13 @@ async fn a_request_closes_after_max_rejections() {
     ));
     // Other requests of the same app are not affected.
     let req2 = request(&shop, &[Suite::BbsSha256]);
-    v.register(&req2, NOW).unwrap();
+    v.register(&req2, NOW).await.unwrap();
     v.receive(&bbs_present(w, 0, &req2), NOW).await.unwrap();
 }
 
 /// A verifier with one verification slot and `queued` waiting, and `n` registered requests
 /// with an honest presentation for each.
-fn limited_with_requests(
+async fn limited_with_requests(
     queued: usize,
     n: usize,
 ) -> (
@@ -213,13 +217,11 @@ fn limited_with_requests(
     let reqs: Vec<_> = (0..n)
         .map(|_| request(&shop, &[Suite::BbsSha256]))
         .collect();
-    let ps = reqs
-        .iter()
-        .map(|r| {
-            v.register(r, NOW).unwrap();
-            bbs_present(w, 0, r)
-        })
-        .collect();
+    let mut ps = Vec::new();
+    for r in &reqs {
+        v.register(r, NOW).await.unwrap();
+        ps.push(bbs_present(w, 0, r));
+    }
     (v, reqs, ps)
 }
 
@@ -227,7 +229,7 @@ fn limited_with_requests(
 /// Busy, unverified and uncounted, and succeeds when retried.
 #[tokio::test]
 async fn verification_slots_and_queue_are_bounded() {
-    let (v, reqs, ps) = limited_with_requests(1, 3);
+    let (v, reqs, ps) = limited_with_requests(1, 3).await;
     // One takes the slot, one waits, the third finds the queue full.
     let (a, b, c) = tokio::join!(
         v.receive(&ps[0], NOW),
@@ -244,14 +246,14 @@ async fn verification_slots_and_queue_are_bounded() {
     for ((r, p), req) in results.iter().zip(&ps).zip(&reqs) {
         if r.is_err() {
             assert_eq!(
-                v.status(&netid_verifier::request_id(req), NOW),
+                status(&v, &netid_verifier::request_id(req), NOW).await,
                 Some(RequestStatus::Pending)
             );
             v.receive(p, NOW).await.unwrap();
         }
     }
     // Without a queue, a second verification at the same time is refused.
-    let (v, _, ps) = limited_with_requests(0, 2);
+    let (v, _, ps) = limited_with_requests(0, 2).await;
     let (a, b) = tokio::join!(v.receive(&ps[0], NOW), v.receive(&ps[1], NOW));
     assert!(
         matches!(
@@ -269,7 +271,7 @@ async fn register_refuses_unregistered_apps_and_bad_metadata_is_refused() {
     let rogue = app(&SigningKey::from_bytes(&[66; 32]), "shop.example", 2);
     let req = request(&rogue, &[Suite::BbsSha256]);
     assert!(matches!(
-        v.register(&req, NOW),
+        v.register(&req, NOW).await,
         Err(VerifierError::InvalidApp(_))
     ));
     let mut md = metadata(w, &w.tree);
@@ -307,8 +309,8 @@ async fn groth16_honest_replay_tampered_revoked_with_redis() {
     ));
     let shop = app_in(&w.registry, "shop.example", 2, Suite::Groth16);
     let req = request(&shop, &[Suite::Groth16]);
-    a.register(&req, NOW).unwrap();
-    b.register(&req, NOW).unwrap();
+    a.register(&req, NOW).await.unwrap();
+    b.register(&req, NOW).await.unwrap();
     let p = g16_present(w, &req);
 
     let mut t = p.clone();
@@ -334,7 +336,7 @@ async fn groth16_honest_replay_tampered_revoked_with_redis() {
 
     // Revoked after the proof was made: the issuer's new root refuses it.
     let req2 = request(&shop, &[Suite::Groth16]);
-    a.register(&req2, NOW).unwrap();
+    a.register(&req2, NOW).await.unwrap();
     let p2 = g16_present(w, &req2);
     let mut tree = w.tree.clone();
     tree.revoke(w.attrs.rev_index.into()).unwrap();
@@ -343,4 +345,181 @@ async fn groth16_honest_replay_tampered_revoked_with_redis() {
         a.verify(&req2, &p2, NOW).await,
         Err(VerifierError::Rejected)
     ));
+}
+
+/// Two replicas on one Redis (requests, results and the replay cache in it).
+async fn redis_replica(w: &World, url: &str, prefix: &str) -> Verifier {
+    let conn = connect_redis(url).await.unwrap();
+    verifier(
+        w,
+        Arc::new(RedisReplayCache::from_connection(
+            conn.clone(),
+            &format!("{prefix}nonce:"),
+        )),
+    )
+    .with_request_store(Arc::new(RedisRequestStore::from_connection(
+        conn,
+        &format!("{prefix}request:"),
+    )))
+}
+
+fn unique_prefix(test: &str) -> String {
+    let mut r = [0u8; 8];
+    rand_core_06::RngCore::fill_bytes(&mut rand_core_06::OsRng, &mut r);
+    format!("netid:test:{test}:{}:", hex::encode(r))
+}
+
+/// A request registered on replica A only is answered on B and its result read on A; rejections
+/// sent to either replica count towards one cap.
+#[tokio::test]
+async fn replicas_share_requests_results_and_rejections_through_redis() {
+    let w = world();
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = unique_prefix("replicas");
+    let (a, b) = (
+        redis_replica(w, &url, &prefix).await,
+        redis_replica(w, &url, &prefix).await,
+    );
+    let shop = app(&w.registry, "shop.example", 2);
+    let req = request(&shop, &[Suite::BbsSha256]);
+    let id = a.register(&req, NOW).await.unwrap();
+    assert_eq!(b.request(&id).await.unwrap(), Some(req.clone()));
+    let honest = bbs_present(w, 0, &req);
+    let mut bad = honest.clone();
+    let mut bytes = bad.proof.as_slice().to_vec();
+    bytes[1] ^= 1;
+    bad.proof = bytes.into();
+    assert!(matches!(
+        b.receive(&bad, NOW).await,
+        Err(VerifierError::Rejected)
+    ));
+    assert_eq!(
+        status(&a, &id, NOW).await,
+        Some(RequestStatus::Rejected { attempts: 1 })
+    );
+    let claims = b.receive(&honest, NOW).await.unwrap();
+    match status(&a, &id, NOW).await {
+        Some(RequestStatus::Verified { claims: c }) => assert_eq!(c, claims),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        a.receive(&honest, NOW).await,
+        Err(VerifierError::Replayed)
+    ));
+    // The cap on rejected presentations holds across replicas.
+    let req2 = request(&shop, &[Suite::BbsSha256]);
+    b.register(&req2, NOW).await.unwrap();
+    let honest2 = bbs_present(w, 0, &req2);
+    let mut bad2 = honest2.clone();
+    let mut bytes = bad2.proof.as_slice().to_vec();
+    bytes[1] ^= 1;
+    bad2.proof = bytes.into();
+    for i in 0..MAX_REJECTIONS {
+        let replica = if i % 2 == 0 { &a } else { &b };
+        assert!(matches!(
+            replica.receive(&bad2, NOW).await,
+            Err(VerifierError::Rejected)
+        ));
+    }
+    assert!(matches!(
+        a.receive(&honest2, NOW).await,
+        Err(VerifierError::Closed)
+    ));
+    // A replica on its own (in-memory) store does not know the others' requests.
+    let lone = verifier(w, Arc::new(MemoryReplayCache::new()));
+    assert!(matches!(
+        lone.receive(&honest2, NOW).await,
+        Err(VerifierError::UnknownRequest)
+    ));
+}
+
+/// A private `redis-server` on a free port, killed on drop.
+struct PrivateRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    /// Starts one on `port` (0: a free one), or `None` when `redis-server` is not installed
+    /// (a failure instead when `NETID_REQUIRE_REDIS_SERVER` is set, as `.ci/run` does).
+    fn start(port: u16) -> Option<PrivateRedis> {
+        let port = if port == 0 {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        } else {
+            port
+        };
+        let spawned = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(c) => c,
+            Err(e) if std::env::var_os("NETID_REQUIRE_REDIS_SERVER").is_none() => {
+                eprintln!("skipped: cannot run redis-server ({e})");
+                return None;
+            }
+            Err(e) => panic!("redis-server: {e}"),
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(PrivateRedis { child, port });
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Redis goes away and comes back: meanwhile the verifier answers a store error quickly (never
+/// hangs), and afterwards it works again on the same connection, without a restart.
+#[tokio::test]
+async fn verifier_recovers_after_a_redis_restart() {
+    let w = world();
+    let Some(redis) = PrivateRedis::start(0) else {
+        return;
+    };
+    let v = redis_replica(w, &redis.url(), "netid:test:restart:").await;
+    let shop = app(&w.registry, "shop.example", 2);
+    let req = request(&shop, &[Suite::BbsSha256]);
+    v.register(&req, NOW).await.unwrap();
+    v.receive(&bbs_present(w, 0, &req), NOW).await.unwrap();
+
+    let port = redis.port;
+    drop(redis);
+    let req2 = request(&shop, &[Suite::BbsSha256]);
+    let t0 = std::time::Instant::now();
+    assert!(matches!(
+        v.register(&req2, NOW).await,
+        Err(VerifierError::Store(_))
+    ));
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+
+    let _redis = PrivateRedis::start(port).unwrap();
+    // The first commands may still meet the broken connection; the reconnection follows.
+    let mut registered = false;
+    for _ in 0..50 {
+        if v.register(&req2, NOW).await.is_ok() {
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(registered, "no reconnection to the restarted Redis");
+    v.receive(&bbs_present(w, 0, &req2), NOW).await.unwrap();
 }

@@ -19,7 +19,10 @@ impl<S: Storage> Issuer<S> {
     ///
     /// # Errors
     /// [`IssuerError::InvalidInput`] for a bad suite list.
-    pub fn guardian_request(&self, suites: &[Suite]) -> Result<PresentationRequest, IssuerError> {
+    pub async fn guardian_request(
+        &self,
+        suites: &[Suite],
+    ) -> Result<PresentationRequest, IssuerError> {
         let now = self.now();
         let suites = suites_or_all(suites, self.groth16_setup)?;
         let request = self
@@ -34,6 +37,7 @@ impl<S: Storage> Issuer<S> {
             .map_err(|_| IssuerError::InvalidInput("cannot build the guardian request"))?;
         self.guardians
             .register(&request, unix_u64(now))
+            .await
             .map_err(|_| IssuerError::InvalidInput("cannot register the guardian request"))?;
         Ok(request)
     }

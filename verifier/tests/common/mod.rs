@@ -179,3 +179,9 @@ pub fn verifier(w: &World, cache: Arc<dyn ReplayCache>) -> Verifier {
     )
     .unwrap()
 }
+
+/// The status of request `id` at `now`, if known (the request itself dropped).
+#[allow(dead_code)] // not every test binary asks
+pub async fn status(v: &Verifier, id: &str, now: u64) -> Option<netid_verifier::RequestStatus> {
+    v.status(id, now).await.unwrap().map(|(_, s)| s)
+}
