@@ -13,7 +13,8 @@ use std::sync::Arc;
 use clap::Parser;
 use netid_issuer::evidence::{CodeSender, FileCodeSender, LogCodeSender, TrustedCardAuthorities};
 use netid_issuer::server::{build, dev_card_authority, Groth16Keys, IssuerOptions, KeySource};
-use netid_issuer::service::{router, shutdown_signal, AdminToken};
+use netid_issuer::service::{router, AdminToken};
+use netid_serve::{serve, shutdown_signal, ServeLimits};
 
 /// The netid issuer service.
 #[derive(Debug, Parser)]
@@ -22,6 +23,10 @@ struct Args {
     /// Address to listen on.
     #[arg(long, env = "NETID_ISSUER_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Connections served at once; more wait to be accepted. Every connection must send its
+    /// request head within 10 s.
+    #[arg(long, env = "NETID_ISSUER_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
     /// Database: `sqlite://PATH` (embedded default; created if missing, WAL) or
     /// `postgres://USER@HOST/DB` (several replicas may share it).
     #[arg(
@@ -133,8 +138,11 @@ async fn run(args: Args) -> Result<(), String> {
     tracing::info!(%addr, backend, "netid-issuer listening");
     // A line scripts and tests wait for.
     println!("listening on http://{addr}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let limits = ServeLimits {
+        max_connections: args.max_connections,
+        ..ServeLimits::default()
+    };
+    serve(listener, router(state), limits, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
 }

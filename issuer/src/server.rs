@@ -228,11 +228,11 @@ pub async fn spawn(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let limits = netid_serve::ServeLimits::default();
+        let _ = netid_serve::serve(listener, app, limits, async {
+            let _ = rx.await;
+        })
+        .await;
     });
     Ok(RunningIssuer {
         addr,

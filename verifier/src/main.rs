@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
+use netid_serve::{serve, shutdown_signal, ServeLimits};
 use netid_verifier::replay::RedisReplayCache;
 use netid_verifier::service::system_clock;
 use netid_verifier::store::connect_redis;
@@ -32,6 +33,10 @@ struct Args {
     /// Address to listen on.
     #[arg(long, env = "NETID_VERIFIER_LISTEN", default_value = "127.0.0.1:8090")]
     listen: String,
+    /// Connections served at once; more wait to be accepted. Every connection must send its
+    /// request head within 10 s.
+    #[arg(long, env = "NETID_VERIFIER_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
     /// The issuer's base URL (its metadata is fetched from `<URL>/v1/metadata`).
     #[arg(long, env = "NETID_VERIFIER_ISSUER")]
     issuer: String,
@@ -187,11 +192,11 @@ async fn run(args: Args) -> Result<(), String> {
     tracing::info!(%addr, "netid-verifier listening (operator page at /)");
     // A line scripts and tests wait for.
     println!("listening on http://{addr}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down: finishing requests in flight");
-        })
+    let limits = ServeLimits {
+        max_connections: args.max_connections,
+        ..ServeLimits::default()
+    };
+    serve(listener, router(state), limits, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
 }

@@ -1,0 +1,151 @@
+//! HTTP serving for the netid services: [`serve`] runs an axum `Router` on a listener the way
+//! a service exposed to hostile clients needs it.
+//!
+//! - **Header-read timeout**: a connection must deliver a complete request head within
+//!   [`ServeLimits::header_read_timeout`] (default 10 s), for the first request and for every
+//!   later one on a kept-alive connection; a client that trickles its headers (slowloris) is
+//!   disconnected. (`axum::serve` does not set hyper's timer, so hyper's own timeout never
+//!   fires there.) Bodies and handlers are bounded by each service's request timeout layer.
+//! - **Connection cap**: at most [`ServeLimits::max_connections`] connections are served at
+//!   once (default 1,024); further ones wait in the kernel's accept queue until one closes, so
+//!   memory and file descriptors stay bounded whatever the number of clients.
+//! - **Graceful shutdown**: when `shutdown` resolves, no new connection is accepted, idle ones
+//!   are closed, requests in flight finish (for at most [`ServeLimits::drain_timeout`]).
+//!
+//! HTTP/1.1 only: the services sit behind a TLS-terminating proxy, which speaks HTTP/2 to the
+//! clients if anyone does.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let limits = netid_serve::ServeLimits::default();
+//! netid_serve::serve(listener, app, limits, netid_serve::shutdown_signal()).await
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+
+/// Bounds on what clients can hold of a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// Time a connection has to send a complete request head.
+    pub header_read_timeout: Duration,
+    /// Time requests in flight get to finish after shutdown begins.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> ServeLimits {
+        ServeLimits {
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves `app` on `listener` under `limits` until `shutdown` resolves, then drains (see the
+/// crate docs).
+///
+/// # Errors
+/// Never for a failed `accept` (logged and retried after a pause: running out of file
+/// descriptors must not end the service); the `Result` is for callers' `?`.
+pub async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let max = limits.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(max));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let (stream, _peer) = tokio::select! {
+            () = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = http.serve_connection(TokioIo::new(stream), service);
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::pin!(conn);
+            let r = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().await
+                }
+            };
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    // Every connection task holds a slot until it ends.
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    if tokio::time::timeout(limits.drain_timeout, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: connections still open after the drain timeout; closing");
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the `shutdown` future a service binary passes to [`serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
