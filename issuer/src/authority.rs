@@ -86,7 +86,30 @@ pub struct IssuerSecrets {
     bbs_material: SecretKeyBytes,
     groth16: eddsa::SecretKey,
     registry: SigningKey,
+    fingerprints: [(&'static str, [u8; 32]); 5],
     epochs: Mutex<HashMap<(Suite, u64), Arc<EpochKey>>>,
+}
+
+/// The key files of an issuer, in the order [`IssuerSecrets::fingerprints`] lists them.
+pub const KEY_FILES: [&str; 5] = [
+    "netid.key",
+    "nym.key",
+    "bbs.key",
+    "groth16.key",
+    "registry.key",
+];
+
+/// `SHA-256("netid/v1/key-fingerprint" ‖ u8(len(name)) ‖ name ‖ key)`: names a secret key
+/// without revealing anything about it (the key is 256 bits of randomness).
+fn fingerprint(name: &str, key: &SecretKeyBytes) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::new()
+        .chain_update(b"netid/v1/key-fingerprint")
+        .chain_update([u8::try_from(name.len()).unwrap_or(u8::MAX)])
+        .chain_update(name.as_bytes())
+        .chain_update(key.expose_secret())
+        .finalize()
+        .into()
 }
 
 impl core::fmt::Debug for IssuerSecrets {
@@ -111,11 +134,11 @@ impl IssuerSecrets {
             }
             Ok(key)
         };
-        let netid = load("netid.key")?;
-        let nym = load("nym.key")?;
-        let bbs = load("bbs.key")?;
-        let groth16 = load("groth16.key")?;
-        let registry = load("registry.key")?;
+        let netid = load(KEY_FILES[0])?;
+        let nym = load(KEY_FILES[1])?;
+        let bbs = load(KEY_FILES[2])?;
+        let groth16 = load(KEY_FILES[3])?;
+        let registry = load(KEY_FILES[4])?;
         Ok((
             IssuerSecrets::from_keys(netid, nym, bbs, groth16, registry),
             created,
@@ -130,6 +153,13 @@ impl IssuerSecrets {
         groth16: SecretKeyBytes,
         registry: SecretKeyBytes,
     ) -> IssuerSecrets {
+        let fingerprints = [
+            (KEY_FILES[0], fingerprint(KEY_FILES[0], &netid)),
+            (KEY_FILES[1], fingerprint(KEY_FILES[1], &nym)),
+            (KEY_FILES[2], fingerprint(KEY_FILES[2], &bbs)),
+            (KEY_FILES[3], fingerprint(KEY_FILES[3], &groth16)),
+            (KEY_FILES[4], fingerprint(KEY_FILES[4], &registry)),
+        ];
         let netid_key = NetidKey::from_secret(netid);
         let phone = PhoneCodeKey::derive(&netid_key);
         let ticket =
@@ -142,6 +172,7 @@ impl IssuerSecrets {
             bbs_material: bbs,
             groth16: eddsa::SecretKey::from_bytes(*groth16.expose_secret()),
             registry: SigningKey::from_bytes(registry.expose_secret()),
+            fingerprints,
             epochs: Mutex::new(HashMap::new()),
         }
     }
@@ -156,6 +187,12 @@ impl IssuerSecrets {
             random_key(),
             random_key(),
         )
+    }
+
+    /// Each key file's name and the fingerprint of its key, as recorded in the database at the
+    /// first start (specs/issuer.md §10).
+    pub fn fingerprints(&self) -> &[(&'static str, [u8; 32]); 5] {
+        &self.fingerprints
     }
 
     /// The identity keys (网号, `id_hash`, nym).

@@ -124,6 +124,23 @@ pub enum IssuerError {
         #[source]
         source: Option<std::io::Error>,
     },
+    /// A key file is not the one whose fingerprint the database recorded: the replica's key
+    /// directory belongs to another issuer, or was empty and got fresh keys.
+    #[error(
+        "key file {key} does not match the key recorded in the database (another issuer's key \
+         directory, or an empty one that got new keys); refusing to start"
+    )]
+    ForeignKey {
+        /// The key file's name.
+        key: &'static str,
+    },
+    /// The database holds persons but no key fingerprints (it predates them): the operator
+    /// records them with `netid-issuer init`.
+    #[error(
+        "the database holds enrolments but no key fingerprints; run `netid-issuer init` with \
+         this database's key files to record them"
+    )]
+    KeysNotRecorded,
     /// The stored data contradicts the configured keys (e.g. the 网号 key was changed).
     #[error("stored data is inconsistent with the issuer keys: {0}")]
     KeyMismatch(&'static str),
@@ -189,7 +206,9 @@ impl IssuerError {
             IssuerError::InvalidInput(_) => "invalid_input",
             IssuerError::Core(_) => "invalid_value",
             IssuerError::Key { .. } => "key_error",
-            IssuerError::KeyMismatch(_) => "key_mismatch",
+            IssuerError::KeyMismatch(_)
+            | IssuerError::ForeignKey { .. }
+            | IssuerError::KeysNotRecorded => "key_mismatch",
             IssuerError::Exhausted(_) => "exhausted",
             IssuerError::Storage { .. } => "storage",
         }
@@ -203,6 +222,8 @@ impl IssuerError {
             IssuerError::CodeDelivery
                 | IssuerError::Key { .. }
                 | IssuerError::KeyMismatch(_)
+                | IssuerError::ForeignKey { .. }
+                | IssuerError::KeysNotRecorded
                 | IssuerError::Exhausted(_)
                 | IssuerError::Storage { .. }
         )

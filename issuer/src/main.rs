@@ -4,7 +4,12 @@
 //! NETID_ADMIN_TOKEN=$(openssl rand -hex 24) netid-issuer --listen 127.0.0.1:8080 \
 //!     --db sqlite://issuer.db --key-dir ./issuer-keys --card-authority <base64url key>
 //! netid-issuer --db postgres://netid@db.internal/netid ...   # the scale-out backend
+//! netid-issuer init --db postgres://netid@db.internal/netid --key-dir ./issuer-keys
 //! ```
+//!
+//! The first start against an empty database (or `netid-issuer init`) records the fingerprints
+//! of the key files in it; every later start, of any replica, checks its key files against them
+//! and refuses to start on a mismatch, naming the key.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +25,8 @@ use netid_serve::{serve, shutdown_signal, ServeLimits};
 #[derive(Debug, Parser)]
 #[command(name = "netid-issuer", version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "NETID_ISSUER_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -32,14 +39,16 @@ struct Args {
     #[arg(
         long,
         env = "NETID_ISSUER_DB",
-        default_value = "sqlite://netid-issuer.db"
+        default_value = "sqlite://netid-issuer.db",
+        global = true
     )]
     db: String,
     /// Directory of the issuer's secret key files (created with mode 0700, files 0600).
     #[arg(
         long,
         env = "NETID_ISSUER_KEY_DIR",
-        default_value = "netid-issuer-keys"
+        default_value = "netid-issuer-keys",
+        global = true
     )]
     key_dir: PathBuf,
     /// Directory of the Groth16 keys imported from a phase-2 ceremony (`netid-circuits
@@ -81,7 +90,29 @@ struct Args {
     credential_days: u32,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Creates the key files that are missing in --key-dir, and records the fingerprints of
+    /// all of them in the database (--db), or checks them against those recorded; prints them
+    /// and exits. Needed once for a database that holds enrolments from before fingerprints.
+    Init,
+}
+
+async fn init(args: &Args) -> Result<(), String> {
+    let now = netid_issuer::clock::Clock::now_unix(&netid_issuer::clock::SystemClock);
+    let fps = netid_issuer::server::init(&args.db, &args.key_dir, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (name, fp) in fps {
+        println!("{name} {}", hex::encode(fp));
+    }
+    Ok(())
+}
+
 async fn run(args: Args) -> Result<(), String> {
+    if matches!(args.command, Some(Command::Init)) {
+        return init(&args).await;
+    }
     let mut authorities = TrustedCardAuthorities::parse_list(&args.card_authorities.join(","))
         .map_err(|e| format!("--card-authority: {e}"))?;
     if args.trust_dev_card_authority {

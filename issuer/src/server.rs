@@ -14,7 +14,7 @@ use crate::evidence::{
     CardAuthority, CodeSender, FaceMatcher, SimulatedFaceMatcher, TrustedCardAuthorities,
 };
 use crate::service::{router, AdminToken, ServiceState};
-use crate::storage::AnyStorage;
+use crate::storage::{AnyStorage, Storage};
 use crate::{Issuer, IssuerConfig, IssuerError, IssuerParts};
 
 pub use netid_core::card::DEV_CARD_AUTHORITY_SEED;
@@ -122,6 +122,7 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
         }
         KeySource::Ephemeral => IssuerSecrets::generate(),
     };
+    check_key_fingerprints(&storage, &secrets, opts.clock.now_unix(), false).await?;
     let g16 = match opts.groth16.clone() {
         Groth16Keys::None => {
             tracing::info!(
@@ -151,6 +152,79 @@ pub async fn build(opts: IssuerOptions) -> Result<ServiceState<AnyStorage>, Issu
     )
     .await?;
     Ok(ServiceState::new(Arc::new(issuer), opts.admin_token))
+}
+
+/// Checks the issuer's keys against the fingerprints recorded in the database (specs/issuer.md
+/// §9), recording them when the database has none: at the first start against an empty
+/// database, or with `init` (`netid-issuer init`) also against one that holds enrolments from
+/// before fingerprints were recorded. Replicas starting at once on an empty database with
+/// different keys cannot both record theirs: one live fingerprint per key file, so the second
+/// finds the first's and refuses. Returns each key file's name and fingerprint.
+///
+/// # Errors
+/// [`IssuerError::ForeignKey`] naming the first key that does not match,
+/// [`IssuerError::KeysNotRecorded`], storage errors.
+pub async fn check_key_fingerprints<S: Storage>(
+    storage: &S,
+    secrets: &IssuerSecrets,
+    now: i64,
+    init: bool,
+) -> Result<Vec<(&'static str, [u8; 32])>, IssuerError> {
+    let live = |keys: Vec<crate::storage::IssuerKeyRecord>| {
+        keys.into_iter()
+            .filter(|k| k.retired_at.is_none())
+            .collect::<Vec<_>>()
+    };
+    let mut recorded = live(storage.issuer_keys().await?);
+    let ours = secrets.fingerprints();
+    let known = |recorded: &[crate::storage::IssuerKeyRecord]| {
+        recorded
+            .iter()
+            .any(|k| ours.iter().any(|(name, _)| k.purpose == *name))
+    };
+    if !known(&recorded) {
+        if !init && storage.count_persons().await? > 0 {
+            return Err(IssuerError::KeysNotRecorded);
+        }
+        for (name, fp) in ours {
+            // A replica recording different keys at the same moment wins or loses per key;
+            // the comparison below sorts it out.
+            if let Err(e) = storage.record_issuer_key(name, fp, now).await {
+                tracing::debug!(error = %e, key = name, "key fingerprint not recorded");
+            }
+        }
+        recorded = live(storage.issuer_keys().await?);
+        tracing::info!("issuer key fingerprints recorded in the database");
+    }
+    for (name, fp) in ours {
+        match recorded.iter().find(|k| k.purpose == *name) {
+            Some(k) if k.public_key.as_slice() == fp.as_slice() => {}
+            Some(_) => return Err(IssuerError::ForeignKey { key: name }),
+            None => {
+                storage.record_issuer_key(name, fp, now).await?;
+            }
+        }
+    }
+    Ok(ours.to_vec())
+}
+
+/// `netid-issuer init`: connects (and migrates) the database, loads the key files from `dir`
+/// (creating missing ones) and records their fingerprints, or checks them against those
+/// already recorded. Returns each key file's name and fingerprint.
+///
+/// # Errors
+/// As [`check_key_fingerprints`]; key file and storage errors.
+pub async fn init(
+    database_url: &str,
+    dir: &std::path::Path,
+    now: i64,
+) -> Result<Vec<(&'static str, [u8; 32])>, IssuerError> {
+    let storage = AnyStorage::connect(database_url).await?;
+    let (secrets, created) = IssuerSecrets::load_or_generate(dir)?;
+    if !created.is_empty() {
+        tracing::info!(dir = %dir.display(), files = ?created, "generated new issuer keys");
+    }
+    check_key_fingerprints(&storage, &secrets, now, true).await
 }
 
 /// Loads Groth16 keys off the async workers, logs their fingerprint (and a warning for

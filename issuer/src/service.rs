@@ -300,6 +300,10 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
         .route("/v1/admin/apps", post(register_app::<S>).get(apps::<S>))
         .route("/v1/admin/revocations", post(revoke::<S>))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            follow_revocations::<S>,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -310,6 +314,22 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// Before each request: catch up with revocations other replicas made (one indexed read; the
+/// tree is reloaded only when the database's revocation version moved). On a database error the
+/// request goes on with the state this replica has, and the error is logged.
+async fn follow_revocations<S: Storage>(
+    State(st): State<ServiceState<S>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !matches!(req.uri().path(), "/healthz" | "/openapi.json") {
+        if let Err(e) = st.issuer.sync_revocations().await {
+            tracing::warn!(error = %e, "cannot read the revocation version; serving the last one");
+        }
+    }
+    next.run(req).await
+}
 
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "ok"), (status = 503, body = ErrorBody)))]
 async fn healthz<S: Storage>(State(st): State<ServiceState<S>>) -> ApiResult<&'static str> {

@@ -926,3 +926,137 @@ async fn refresh_refusals_are_uniform_until_the_device_is_the_holders() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert!(v.to_string().contains("another wallet secret"), "{v}");
 }
+
+/// An issuer replica on `db` with the key files in `keys` (BBS suites only).
+async fn replica(
+    db: &str,
+    keys: &std::path::Path,
+) -> Result<
+    (
+        netid_issuer::service::ServiceState<netid_issuer::storage::AnyStorage>,
+        Arc<netid_issuer::evidence::phone::MemoryCodeSender>,
+    ),
+    netid_issuer::IssuerError,
+> {
+    use netid_issuer::server::{build, dev_card_authority, IssuerOptions, KeySource};
+    let sender = Arc::new(netid_issuer::evidence::phone::MemoryCodeSender::new());
+    let mut opts = IssuerOptions::new(
+        db,
+        KeySource::Dir(keys.to_owned()),
+        netid_issuer::evidence::TrustedCardAuthorities::new([dev_card_authority().verifying_key()]),
+        sender.clone(),
+    );
+    opts.admin_token = Some(netid_issuer::service::AdminToken::new(ADMIN.into()).unwrap());
+    Ok((build(opts).await?, sender))
+}
+
+/// Two replicas on one database (SQLite and PostgreSQL): a revocation on B is in A's metadata,
+/// a refresh accepted by A is refused as a replay by B; a replica whose key files are not the
+/// recorded ones refuses to start, naming the key; a database with enrolments but no recorded
+/// fingerprints needs `init`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_state_and_refuse_foreign_keys() {
+    for (db, _guard) in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let (a, sender) = replica(&db, &keys).await.unwrap();
+        let (b, _) = replica(&db, &keys).await.unwrap();
+        let (a, b) = (router(a), router(b));
+        let dev = device(61);
+        let (s, resp) = enrol(
+            &a,
+            &sender,
+            &card("丽", born(30), 61),
+            &dev,
+            &phone(61),
+            &[Suite::BbsSha256],
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{db}: {resp}");
+        let netid = resp["netid"].as_str().unwrap().to_owned();
+
+        // A refresh is single-use across replicas.
+        let body = serde_json::to_string(&refresh_request(&netid, &dev, &[Suite::BbsSha256], None))
+            .unwrap();
+        let (s, resp) = call(&a, "POST", "/v1/credentials", Some(&body), false).await;
+        assert_eq!(s, StatusCode::OK, "{db}: {resp}");
+        let (s, resp) = call(&b, "POST", "/v1/credentials", Some(&body), false).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{db}: {resp}");
+        assert!(
+            resp["message"].as_str().unwrap().contains("already used"),
+            "{resp}"
+        );
+
+        // A revocation on B moves A's metadata too.
+        let before = metadata(&a).await;
+        let (s, resp) = call(
+            &b,
+            "POST",
+            "/v1/admin/revocations",
+            Some(&json!({ "netid": netid }).to_string()),
+            true,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {resp}");
+        let after = metadata(&a).await;
+        assert_eq!(after.epoch, before.epoch + 1, "{db}");
+        let on_b = metadata(&b).await;
+        assert_eq!(
+            (&after.revocation_root, &after.bbs_sha256_public_key),
+            (&on_b.revocation_root, &on_b.bbs_sha256_public_key),
+            "{db}"
+        );
+        assert_ne!(after.revocation_root, before.revocation_root, "{db}");
+
+        // Foreign keys: an empty key directory gets fresh keys, which the database refuses.
+        let err = replica(&db, &dir.path().join("other")).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                netid_issuer::IssuerError::ForeignKey { key: "netid.key" }
+            ),
+            "{db}: {err}"
+        );
+        assert!(err.to_string().contains("netid.key"), "{err}");
+    }
+}
+
+/// A database that holds enrolments but no key fingerprints (made before they were recorded)
+/// is refused until `netid-issuer init` records them.
+#[tokio::test]
+async fn a_database_without_fingerprints_needs_init() {
+    let (db, _guard) = sqlite_url();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let (a, sender) = replica(&db, &keys).await.unwrap();
+    let app = router(a.clone());
+    let (s, resp) = enrol(
+        &app,
+        &sender,
+        &card("丽", born(30), 62),
+        &device(62),
+        &phone(62),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{resp}");
+    let storage = a.issuer().storage().clone();
+    let netid_issuer::storage::AnyStorage::Sqlite(sqlite) = &storage else {
+        unreachable!("a SQLite URL")
+    };
+    sqlx::query("DELETE FROM issuer_keys")
+        .execute(sqlite.pool())
+        .await
+        .unwrap();
+    drop((app, a));
+    let err = replica(&db, &keys).await.unwrap_err();
+    assert!(
+        matches!(err, netid_issuer::IssuerError::KeysNotRecorded),
+        "{err}"
+    );
+    let recorded = netid_issuer::server::init(&db, &keys, now()).await.unwrap();
+    assert_eq!(recorded.len(), 5);
+    replica(&db, &keys).await.unwrap();
+}

@@ -710,6 +710,86 @@ mod suite {
         assert_eq!(s.count_persons().await.unwrap(), 100);
         assert!(s.revoked_rev_indices().await.unwrap().is_empty());
     }
+
+    /// The state replicas share: the guardian verifier's requests, single-use values (one
+    /// winner among concurrent callers, reusable after expiry), the revocation version, and
+    /// one live fingerprint per key file.
+    pub async fn replica_state<S: Storage>(s: &S) {
+        let (h, other) = ([1u8; 32], [2u8; 32]);
+        assert_eq!(s.stored_request(&h).await.unwrap(), None);
+        s.save_request(&h, "{\"r\":1}", NOW + 100, NOW)
+            .await
+            .unwrap();
+        s.save_request(&other, "{}", NOW + 10, NOW).await.unwrap();
+        s.count_request_rejection(&h).await.unwrap();
+        s.count_request_rejection(&h).await.unwrap();
+        s.save_request_claims(&h, "{\"c\":2}").await.unwrap();
+        let r = s.stored_request(&h).await.unwrap().unwrap();
+        assert_eq!(
+            (r.request.as_str(), r.claims.as_deref(), r.rejections),
+            ("{\"r\":1}", Some("{\"c\":2}"), 2)
+        );
+        // Updates of unknown requests create nothing; saving again keeps the record.
+        s.count_request_rejection(&[3; 32]).await.unwrap();
+        s.save_request_claims(&[3; 32], "{}").await.unwrap();
+        assert_eq!(s.stored_request(&[3; 32]).await.unwrap(), None);
+        s.save_request(&h, "{}", NOW + 100, NOW).await.unwrap();
+        assert_eq!(s.stored_request(&h).await.unwrap().unwrap().rejections, 2);
+        // A later save forgets the requests whose time has passed.
+        s.save_request(&[4; 32], "{}", NOW + 200, NOW + 50)
+            .await
+            .unwrap();
+        assert_eq!(s.stored_request(&other).await.unwrap(), None);
+        assert!(s.stored_request(&h).await.unwrap().is_some());
+
+        // Single use: one winner among concurrent callers.
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let s = s.clone();
+            set.spawn(async move { s.use_once("refresh", b"sig", NOW + 60, NOW).await });
+        }
+        let mut wins = 0;
+        while let Some(r) = set.join_next().await {
+            wins += usize::from(r.unwrap().unwrap());
+        }
+        assert_eq!(wins, 1);
+        // Scopes are apart; an expired record can be used again.
+        assert!(s
+            .use_once("guardian-nonce", b"sig", NOW + 60, NOW)
+            .await
+            .unwrap());
+        assert!(!s
+            .use_once("refresh", b"sig", NOW + 120, NOW + 59)
+            .await
+            .unwrap());
+        assert!(s
+            .use_once("refresh", b"sig", NOW + 120, NOW + 60)
+            .await
+            .unwrap());
+        assert!(!s
+            .use_once("refresh", b"sig", NOW + 180, NOW + 61)
+            .await
+            .unwrap());
+
+        // The revocation version.
+        assert_eq!(s.revocation_version().await.unwrap(), 0);
+        assert_eq!(s.bump_revocation_version().await.unwrap(), 1);
+        assert_eq!(s.revocation_version().await.unwrap(), 1);
+
+        // One live fingerprint per key file: a second one is refused, until the first retires.
+        let k = s
+            .record_issuer_key("netid.key", &[7; 32], NOW)
+            .await
+            .unwrap();
+        assert!(s
+            .record_issuer_key("netid.key", &[8; 32], NOW)
+            .await
+            .is_err());
+        s.retire_issuer_key(k.id, NOW + 1).await.unwrap();
+        s.record_issuer_key("netid.key", &[8; 32], NOW + 2)
+            .await
+            .unwrap();
+    }
 }
 
 async fn sqlite_storage() -> (SqliteStorage, tempfile::TempDir) {
@@ -783,6 +863,7 @@ both_backends!(
     apps_and_keys,
     concurrent_enrolments_of_one_person,
     concurrent_enrolments_of_many_people,
+    replica_state,
 );
 
 #[tokio::test]

@@ -24,7 +24,7 @@ impl<S: Storage> Issuer<S> {
             .await
     }
 
-    /// Enrols a person from their evidence (specs/issuer.md §9.1). Checks, in order: the card
+    /// Enrols a person from their evidence (specs/issuer.md §1, §3). Checks, in order: the card
     /// (signature, trust, validity, ID number), the face, the device key's proof of possession,
     /// the phone code (consumed only when everything before passed), the minors rules (and the
     /// guardian's presentation), then stores the person and issues the credentials.

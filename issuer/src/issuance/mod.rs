@@ -1,4 +1,4 @@
-//! The issuer's flows over evidence, storage and keys (specs/issuer.md §9, specs/protocol.md):
+//! The issuer's flows over evidence, storage and keys (specs/issuer.md, specs/protocol.md):
 //! enrolment, guardian approval and permissions, refresh, app registration, revocation, and the
 //! published metadata.
 //!
@@ -21,13 +21,14 @@ use netid_core::{
     AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata, Suite,
     METADATA_VERSION,
 };
-use netid_verifier::{App, KeyPolicy, MemoryReplayCache, Verifier};
+use netid_verifier::{App, KeyPolicy, Verifier};
 
 use crate::authority::IssuerSecrets;
 use crate::clock::Clock;
 use crate::evidence::{
     CodeSender, FaceCheck, FaceMatcher, PhoneCodePolicy, PhoneVerifier, TrustedCardAuthorities,
 };
+use crate::storage::shared::{StorageNonces, StorageRequests};
 use crate::storage::Storage;
 use crate::IssuerError;
 
@@ -88,8 +89,13 @@ pub struct IssuerParts {
 struct RevState {
     tree: RevocationTree,
     epoch: u64,
+    /// The database's `rev_version` this state reflects.
+    version: u64,
     metadata: IssuerMetadata,
 }
+
+/// Domain label of the issuer app's key derivation (from the registry key).
+const ISSUER_APP_KEY_LABEL: &[u8] = b"netid/v1/issuer-app-key";
 
 /// An issuer: keys, evidence checks, storage and revocation state.
 pub struct Issuer<S: Storage> {
@@ -107,9 +113,6 @@ pub struct Issuer<S: Storage> {
     guardians: Verifier,
     rev: RwLock<RevState>,
     rev_write: tokio::sync::Mutex<()>,
-    /// Device signatures of accepted refreshes, by time seen: a refresh request is single-use
-    /// within its validity window (per process; specs/threat-model.md).
-    refreshes_seen: std::sync::Mutex<std::collections::HashMap<[u8; 64], i64>>,
 }
 
 impl<S: Storage> core::fmt::Debug for Issuer<S> {
@@ -173,9 +176,12 @@ impl<S: Storage> Issuer<S> {
             accept_dev_keys: groth16_setup == Groth16Setup::Development,
             groth16_vk_pin: None,
         };
-        let guardians =
-            Verifier::with_policy(metadata.clone(), Arc::new(MemoryReplayCache::new()), policy)
-                .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        // Its requests and answered nonces live in the database, shared by all replicas.
+        let nonces = Arc::new(StorageNonces::new(storage.clone(), parts.clock.clone()));
+        let guardians = Verifier::with_policy(metadata.clone(), nonces, policy)
+            .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?
+            .with_request_store(Arc::new(StorageRequests(storage.clone())));
+        let rev_version = storage.revocation_version().await?;
         Ok(Issuer {
             storage,
             secrets,
@@ -192,10 +198,10 @@ impl<S: Storage> Issuer<S> {
             rev: RwLock::new(RevState {
                 tree,
                 epoch,
+                version: rev_version,
                 metadata,
             }),
             rev_write: tokio::sync::Mutex::new(()),
-            refreshes_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -266,10 +272,16 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 }
 
 /// The certificate of the issuer's own app (asks guardians for their 网号 and age).
+/// The issuer's own app (guardian requests). Its key derives from the registry key, so every
+/// replica and every restart signs guardian requests with the same key.
 fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
-    use rand_core_06::{OsRng, RngCore};
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    OsRng.fill_bytes(&mut *seed);
+    use sha2::Digest as _;
+    let seed = zeroize::Zeroizing::new(<[u8; 32]>::from(
+        sha2::Sha256::new()
+            .chain_update(ISSUER_APP_KEY_LABEL)
+            .chain_update(secrets.registry().to_bytes())
+            .finalize(),
+    ));
     let key = ed25519_dalek::SigningKey::from_bytes(&seed);
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::Netid);

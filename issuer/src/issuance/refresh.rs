@@ -7,6 +7,9 @@ use subtle::ConstantTimeEq;
 use super::credentials::HolderBindingInput;
 use super::{suites_or_all, Issuer, TICKET_TTL_SECS};
 use crate::api::{refresh_pop_message, EnrolResponse, REFRESH_SKEW_SECS};
+
+/// The `used_once` scope of accepted refresh signatures.
+const REFRESH_SCOPE: &str = "refresh";
 use crate::clock::today;
 use crate::keys::hmac_parts;
 use crate::netid_number::NetidNumber;
@@ -132,15 +135,19 @@ impl<S: Storage> Issuer<S> {
             (None, None) => return Err(refused()),
         };
         // From here on the requester is the person's own device: it may learn why.
+        // Single use across all replicas: the signature is kept for as long as its timestamp
+        // could pass the skew check.
+        if !self
+            .storage
+            .use_once(
+                REFRESH_SCOPE,
+                &req.device_signature,
+                now.saturating_add(2 * REFRESH_SKEW_SECS),
+                now,
+            )
+            .await?
         {
-            let mut seen = self
-                .refreshes_seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen.retain(|_, at| now - *at <= 2 * REFRESH_SKEW_SECS);
-            if seen.insert(req.device_signature, now).is_some() {
-                return Err(IssuerError::NotAllowed("refresh request already used"));
-            }
+            return Err(IssuerError::NotAllowed("refresh request already used"));
         }
         match person.status {
             PersonStatus::Active => {}

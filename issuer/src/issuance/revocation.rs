@@ -1,6 +1,7 @@
 //! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials, moving the Groth16 tree and
 //! the BBS key epoch, and serving authentication paths.
 
+use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::presentation::fr_to_bytes;
 
 use super::{build_metadata, Issuer};
@@ -42,6 +43,7 @@ impl<S: Storage> Issuer<S> {
             return Ok(());
         }
         let _w = self.rev_write.lock().await;
+        let version = self.storage.bump_revocation_version().await?;
         let bump = replaced
             .iter()
             .any(|c| c.status == CredentialStatus::Revoked);
@@ -59,6 +61,11 @@ impl<S: Storage> Issuer<S> {
         if let Some(e) = epoch {
             rev.epoch = rev.epoch.max(e);
         }
+        // Only when no other replica changed the tree in between is this state the database's;
+        // otherwise the next sync reloads it.
+        if version == rev.version + 1 {
+            rev.version = version;
+        }
         rev.metadata = build_metadata(
             &self.secrets,
             &self.config,
@@ -73,6 +80,52 @@ impl<S: Storage> Issuer<S> {
         self.guardians
             .update_metadata(metadata)
             .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        Ok(())
+    }
+
+    /// Catches up with revocations and supersessions made by other replicas: when the
+    /// database's revocation version differs from this state's, the tree, the epoch and the
+    /// metadata are reloaded from the database.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn sync_revocations(&self) -> Result<(), IssuerError> {
+        if self.storage.revocation_version().await? == self.rev().version {
+            return Ok(());
+        }
+        let _w = self.rev_write.lock().await;
+        let version = self.storage.revocation_version().await?;
+        if version == self.rev().version {
+            return Ok(());
+        }
+        let revoked = self.storage.revoked_rev_indices().await?;
+        let epoch = self.storage.epoch().await?;
+        let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
+            .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
+        let metadata = build_metadata(
+            &self.secrets,
+            &self.config,
+            self.groth16_setup,
+            &self.vk_bytes,
+            &tree,
+            epoch,
+            self.now(),
+        )?;
+        {
+            let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
+            rev.tree = tree;
+            rev.epoch = rev.epoch.max(epoch);
+            rev.version = version;
+            rev.metadata = metadata.clone();
+        }
+        self.guardians
+            .update_metadata(metadata)
+            .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
+        tracing::info!(
+            version,
+            epoch,
+            "revocation state reloaded (another replica changed it)"
+        );
         Ok(())
     }
 

@@ -26,6 +26,7 @@ use crate::netid_number::NetidNumber;
 use crate::IssuerError;
 
 mod postgres;
+pub mod shared;
 mod sqlite;
 
 pub use postgres::PostgresStorage;
@@ -322,12 +323,23 @@ pub enum PhoneAttempt {
     Locked,
 }
 
+/// A stored request of the issuer's guardian verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRequest {
+    /// The signed request (JSON).
+    pub request: String,
+    /// The accepted presentation's claims (JSON), once accepted.
+    pub claims: Option<String>,
+    /// Rejected presentations so far.
+    pub rejections: u32,
+}
+
 /// Everything the issuer stores. Each method's writes are atomic (one transaction or one
 /// statement).
 ///
 /// Implementations: [`SqliteStorage`], [`PostgresStorage`], and [`AnyStorage`] (either, chosen
 /// from a URL). The futures are `Send` so a multi-threaded service can hold any of them.
-pub trait Storage: Send + Sync {
+pub trait Storage: Send + Sync + Clone + 'static {
     /// Enrols (or re-enrols) a person: inserts the person if its `id_hash` is new, otherwise
     /// updates names, document type and assurance (status and permissions of an existing active
     /// or suspended person are kept); records the applying guardian; issues the requested
@@ -521,6 +533,52 @@ pub trait Storage: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<(), IssuerError>> + Send;
 
+    /// Records a request of the issuer's guardian verifier (by request hash), kept until
+    /// `forget_at`; deletes the requests whose `forget_at` has passed.
+    fn save_request(
+        &self,
+        hash: &[u8; 32],
+        request: &str,
+        forget_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// A stored request, if known.
+    fn stored_request(
+        &self,
+        hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<StoredRequest>, IssuerError>> + Send;
+
+    /// Counts one rejected presentation on a stored request (nothing if unknown).
+    fn count_request_rejection(
+        &self,
+        hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// Records the claims of a stored request's accepted presentation (nothing if unknown).
+    fn save_request_claims(
+        &self,
+        hash: &[u8; 32],
+        claims: &str,
+    ) -> impl Future<Output = Result<(), IssuerError>> + Send;
+
+    /// Records `key` in `scope` until `expires_at`; `true` iff it was not recorded (or its
+    /// record had expired at `now`). Exactly one of concurrent calls with one key gets `true`,
+    /// across replicas. Expired records of the scope are deleted now and then.
+    fn use_once(
+        &self,
+        scope: &str,
+        key: &[u8],
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, IssuerError>> + Send;
+
+    /// The number of changes of the revocation tree so far (revocations and supersessions).
+    fn revocation_version(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
+    /// Counts one change of the revocation tree; returns the new count.
+    fn bump_revocation_version(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
     /// The current revocation epoch (starts at 0).
     fn epoch(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
 
@@ -609,6 +667,13 @@ delegate! {
     fn record_issuer_key(&self, purpose: &str, public_key: &[u8], now: i64) -> IssuerKeyRecord;
     fn issuer_keys(&self) -> Vec<IssuerKeyRecord>;
     fn retire_issuer_key(&self, id: i64, now: i64) -> ();
+    fn save_request(&self, hash: &[u8; 32], request: &str, forget_at: i64, now: i64) -> ();
+    fn stored_request(&self, hash: &[u8; 32]) -> Option<StoredRequest>;
+    fn count_request_rejection(&self, hash: &[u8; 32]) -> ();
+    fn save_request_claims(&self, hash: &[u8; 32], claims: &str) -> ();
+    fn use_once(&self, scope: &str, key: &[u8], expires_at: i64, now: i64) -> bool;
+    fn revocation_version(&self) -> u64;
+    fn bump_revocation_version(&self) -> u64;
     fn epoch(&self) -> u64;
     fn bump_epoch(&self) -> u64;
 }

@@ -13,6 +13,8 @@ use crate::IssuerError;
 type Db = sqlx::Postgres;
 type Store = PostgresStorage;
 const BEGIN_WRITE: &str = "BEGIN";
+/// The next revocation index + 1, from a sequence (no row lock held until commit).
+const NEXT_REV_INDEX: &str = "SELECT nextval('rev_index_seq')";
 
 // The same SQL source is compiled once per backend, on purpose (see sql.rs).
 #[allow(clippy::duplicate_mod)]

@@ -6,7 +6,7 @@
 use netid_core::{AppPolicy, AssuranceLevel, Date, DocType, Suite};
 use sqlx::Row as _;
 
-use super::{Db, Store, BEGIN_WRITE};
+use super::{Db, Store, BEGIN_WRITE, NEXT_REV_INDEX};
 use crate::evidence::phone::{ChallengeId, PhoneNumber};
 use crate::keys::IdHash;
 use crate::minors::{GuardianPerms, GuardianRelation};
@@ -14,7 +14,7 @@ use crate::netid_number::NetidNumber;
 use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
     EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
-    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, Storage,
+    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, Storage, StoredRequest,
 };
 use crate::IssuerError;
 
@@ -206,12 +206,10 @@ async fn issue_in_tx(
     .iter()
     .map(cred_from_row)
     .collect::<Result<Vec<_>, _>>()?;
-    let next: i64 = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'rev_index' RETURNING value",
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db_err(OP))?;
+    let next: i64 = sqlx::query_scalar(NEXT_REV_INDEX)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
     let rev_index = next
         .checked_sub(1)
         .and_then(|v| u32::try_from(v).ok())
@@ -872,6 +870,129 @@ impl Storage for Store {
             return Err(IssuerError::NotFound("issuer key"));
         }
         Ok(())
+    }
+
+    async fn save_request(
+        &self,
+        hash: &[u8; 32],
+        request: &str,
+        forget_at: i64,
+        now: i64,
+    ) -> Result<(), IssuerError> {
+        const OP: &str = "save_request";
+        sqlx::query("DELETE FROM verifier_requests WHERE forget_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err(OP))?;
+        sqlx::query(concat!(
+            "INSERT INTO verifier_requests (hash, request, claims, rejections, forget_at) ",
+            "VALUES ($1, $2, NULL, 0, $3) ON CONFLICT (hash) DO NOTHING"
+        ))
+        .bind(&hash[..])
+        .bind(request)
+        .bind(forget_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        Ok(())
+    }
+
+    async fn stored_request(&self, hash: &[u8; 32]) -> Result<Option<StoredRequest>, IssuerError> {
+        let row = sqlx::query(
+            "SELECT request, claims, rejections FROM verifier_requests WHERE hash = $1",
+        )
+        .bind(&hash[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("stored_request"))?;
+        row.map(|r| {
+            Ok(StoredRequest {
+                request: r.try_get("request").map_err(|_| corrupt("request"))?,
+                claims: r.try_get("claims").map_err(|_| corrupt("claims"))?,
+                rejections: u32::try_from(
+                    r.try_get::<i64, _>("rejections")
+                        .map_err(|_| corrupt("rejections"))?,
+                )
+                .unwrap_or(u32::MAX),
+            })
+        })
+        .transpose()
+    }
+
+    async fn count_request_rejection(&self, hash: &[u8; 32]) -> Result<(), IssuerError> {
+        sqlx::query("UPDATE verifier_requests SET rejections = rejections + 1 WHERE hash = $1")
+            .bind(&hash[..])
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("count_request_rejection"))?;
+        Ok(())
+    }
+
+    async fn save_request_claims(&self, hash: &[u8; 32], claims: &str) -> Result<(), IssuerError> {
+        sqlx::query("UPDATE verifier_requests SET claims = $2 WHERE hash = $1")
+            .bind(&hash[..])
+            .bind(claims)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("save_request_claims"))?;
+        Ok(())
+    }
+
+    async fn use_once(
+        &self,
+        scope: &str,
+        key: &[u8],
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, IssuerError> {
+        const OP: &str = "use_once";
+        // Expired records: this key's now, the whole scope's about once in 64 calls.
+        if key.first().is_some_and(|b| b % 64 == 0) {
+            sqlx::query("DELETE FROM used_once WHERE scope = $1 AND expires_at <= $2")
+                .bind(scope)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err(OP))?;
+        } else {
+            sqlx::query("DELETE FROM used_once WHERE scope = $1 AND key = $2 AND expires_at <= $3")
+                .bind(scope)
+                .bind(key)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err(OP))?;
+        }
+        let done = sqlx::query(concat!(
+            "INSERT INTO used_once (scope, key, expires_at) VALUES ($1, $2, $3) ",
+            "ON CONFLICT (scope, key) DO NOTHING"
+        ))
+        .bind(scope)
+        .bind(key)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revocation_version(&self) -> Result<u64, IssuerError> {
+        let v: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_version'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err("revocation_version"))?;
+        u64::try_from(v).map_err(|_| corrupt("rev_version"))
+    }
+
+    async fn bump_revocation_version(&self) -> Result<u64, IssuerError> {
+        let v: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + 1 WHERE name = 'rev_version' RETURNING value",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err("bump_revocation_version"))?;
+        u64::try_from(v).map_err(|_| corrupt("rev_version"))
     }
 
     async fn epoch(&self) -> Result<u64, IssuerError> {

@@ -17,6 +17,9 @@ type Db = sqlx::Sqlite;
 type Store = SqliteStorage;
 /// Takes the database write lock at the start of every write transaction.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// The next revocation index + 1 (SQLite serialises writers anyway).
+const NEXT_REV_INDEX: &str =
+    "UPDATE counters SET value = value + 1 WHERE name = 'rev_index' RETURNING value";
 
 // The same SQL source is compiled once per backend, on purpose (see sql.rs).
 #[allow(clippy::duplicate_mod)]

@@ -1,0 +1,35 @@
+-- State that several issuer replicas share (specs/issuer.md §10).
+
+-- Requests of the issuer's guardian verifier: a guardian request created on one replica is
+-- answered on any other. Rows are deleted once forget_at has passed.
+CREATE TABLE verifier_requests (
+    hash       BYTEA PRIMARY KEY CHECK (length(hash) = 32),
+    request    TEXT    NOT NULL,
+    claims     TEXT,
+    rejections BIGINT NOT NULL DEFAULT 0,
+    forget_at  BIGINT NOT NULL
+);
+CREATE INDEX verifier_requests_forget ON verifier_requests (forget_at);
+
+-- Single-use values by scope ('guardian-nonce': answered guardian requests; 'refresh': device
+-- signatures of accepted refreshes), kept until expires_at.
+CREATE TABLE used_once (
+    scope      TEXT    NOT NULL,
+    key        BYTEA NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX used_once_expiry ON used_once (expires_at);
+
+-- At most one live key per purpose: the fingerprints every replica's key files must match.
+CREATE UNIQUE INDEX issuer_keys_live ON issuer_keys (purpose) WHERE retired_at IS NULL;
+
+-- 'rev_version' counts changes of the revocation tree (revocations and supersessions): a replica
+-- that sees it move reloads the tree.
+INSERT INTO counters (name, value) VALUES ('rev_version', 0);
+
+-- Revocation indices from a sequence: issuing no longer locks one counter row until commit
+-- (which serialised all issuance across replicas). A rolled-back issuance leaves an unused
+-- index, which is harmless (its leaf stays 0).
+CREATE SEQUENCE rev_index_seq MINVALUE 1;
+SELECT setval('rev_index_seq', GREATEST(value, 1), value > 0) FROM counters WHERE name = 'rev_index';
