@@ -212,6 +212,24 @@ pub async fn connect_redis(url: &str) -> Result<ConnectionManager> {
         .map_err(store_error)
 }
 
+/// Runs a Redis command, once more when it failed on a broken connection: the first command
+/// after a Redis restart meets the old connection, and the connection manager reconnects for
+/// the second. Used for the request store, whose commands can be repeated; the replay cache's
+/// `SET NX` is not repeated (a lost reply would turn the repeat into a false replay).
+pub(crate) async fn retrying<T, F, Fut>(mut run: F) -> redis::RedisResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = redis::RedisResult<T>>,
+{
+    match run().await {
+        Err(e) if e.is_connection_dropped() || e.is_io_error() || e.is_connection_refusal() => {
+            tracing::info!(error = %e, "Redis connection lost; retrying once on a new one");
+            run().await
+        }
+        r => r,
+    }
+}
+
 fn store_error(e: redis::RedisError) -> VerifierError {
     VerifierError::Store(e.to_string())
 }
@@ -284,8 +302,7 @@ impl RequestStore for RedisRequestStore {
             let json =
                 serde_json::to_string(request).map_err(|e| VerifierError::Store(e.to_string()))?;
             let key = self.key(&hash);
-            let mut conn = self.conn.clone();
-            redis::pipe()
+            let pipe = redis::pipe()
                 .atomic()
                 .cmd("HSET")
                 .arg(&key)
@@ -298,24 +315,33 @@ impl RequestStore for RedisRequestStore {
                 .arg(&key)
                 .arg(millis(keep))
                 .ignore()
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(store_error)
+                .clone();
+            retrying(|| {
+                let mut conn = self.conn.clone();
+                let pipe = pipe.clone();
+                async move { pipe.query_async::<()>(&mut conn).await }
+            })
+            .await
+            .map_err(store_error)
         })
     }
 
     fn get(&self, hash: [u8; 32]) -> BoxFuture<'_, Result<Option<RequestRecord>>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
+            let cmd = redis::cmd("HMGET")
+                .arg(self.key(&hash))
+                .arg("request")
+                .arg("claims")
+                .arg("rejections")
+                .clone();
             let (request, claims, rejections): (Option<String>, Option<String>, Option<u32>) =
-                redis::cmd("HMGET")
-                    .arg(self.key(&hash))
-                    .arg("request")
-                    .arg("claims")
-                    .arg("rejections")
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(store_error)?;
+                retrying(|| {
+                    let mut conn = self.conn.clone();
+                    let cmd = cmd.clone();
+                    async move { cmd.query_async(&mut conn).await }
+                })
+                .await
+                .map_err(store_error)?;
             let Some(request) = request else {
                 return Ok(None);
             };
@@ -360,18 +386,22 @@ impl RedisRequestStore {
         value: &str,
         keep: Duration,
     ) -> Result<()> {
-        let mut conn = self.conn.clone();
-        redis::cmd("EVAL")
+        let cmd = redis::cmd("EVAL")
             .arg(UPDATE_SCRIPT)
             .arg(1)
             .arg(self.key(hash))
             .arg(field)
             .arg(value)
             .arg(millis(keep))
-            .query_async::<i64>(&mut conn)
-            .await
-            .map(drop)
-            .map_err(store_error)
+            .clone();
+        retrying(|| {
+            let mut conn = self.conn.clone();
+            let cmd = cmd.clone();
+            async move { cmd.query_async::<i64>(&mut conn).await }
+        })
+        .await
+        .map(drop)
+        .map_err(store_error)
     }
 }
 

@@ -43,7 +43,6 @@ impl<S: Storage> Issuer<S> {
             return Ok(());
         }
         let _w = self.rev_write.lock().await;
-        let version = self.storage.bump_revocation_version().await?;
         let bump = replaced
             .iter()
             .any(|c| c.status == CredentialStatus::Revoked);
@@ -52,6 +51,9 @@ impl<S: Storage> Issuer<S> {
         } else {
             None
         };
+        // Last, after every change it announces: a replica that sees the new version and
+        // reloads finds the new epoch too.
+        let version = self.storage.bump_revocation_version().await?;
         let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
         for c in replaced {
             rev.tree
