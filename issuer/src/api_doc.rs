@@ -239,6 +239,14 @@ fn error_response(description: &str) -> Value {
 }
 
 /// Adds the schemas, parameters and responses (see the module docs).
+/// Routes that count against rate limits (`issuance::RateLimits`).
+const RATE_LIMITED: [&str; 4] = [
+    "/v1/phone/challenges",
+    "/v1/enrolments",
+    "/v1/credentials",
+    "/v1/guardian/approvals",
+];
+
 pub(crate) fn complete(doc: &mut Value) {
     let schemas = &mut doc["components"]["schemas"];
     for (name, schema) in request_schemas() {
@@ -296,6 +304,13 @@ pub(crate) fn complete(doc: &mut Value) {
             }
             if path.starts_with("/v1/") && (has_body || has_params) {
                 add("422", "well-formed, but its content is refused");
+            }
+            if RATE_LIMITED.contains(&path.as_str()) {
+                add(
+                    "429",
+                    "a rate limit was reached (per client address, phone number or device); \
+                     the Retry-After header gives the seconds to wait",
+                );
             }
             add("408", "the request took longer than the timeout");
             add("500", "internal error");

@@ -141,6 +141,12 @@ pub enum IssuerError {
          this database's key files to record them"
     )]
     KeysNotRecorded,
+    /// A rate limit was reached; retry after this many seconds.
+    #[error("too many requests; retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the limit's window ends.
+        retry_after: u64,
+    },
     /// The stored data contradicts the configured keys (e.g. the 网号 key was changed).
     #[error("stored data is inconsistent with the issuer keys: {0}")]
     KeyMismatch(&'static str),
@@ -210,6 +216,7 @@ impl IssuerError {
             | IssuerError::ForeignKey { .. }
             | IssuerError::KeysNotRecorded => "key_mismatch",
             IssuerError::Exhausted(_) => "exhausted",
+            IssuerError::RateLimited { .. } => "rate_limited",
             IssuerError::Storage { .. } => "storage",
         }
     }

@@ -34,6 +34,12 @@ struct Args {
     /// request head within 10 s.
     #[arg(long, env = "NETID_ISSUER_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
+    /// Behind a proxy: the header in which it writes the client's address (e.g.
+    /// `x-forwarded-for`; its last entry counts). Per-client rate limits use it instead of the
+    /// peer address, which is the proxy's. Never set it without such a proxy: clients could
+    /// then claim any address.
+    #[arg(long, env = "NETID_ISSUER_CLIENT_IP_HEADER", value_name = "HEADER")]
+    client_ip_header: Option<String>,
     /// Database: `sqlite://PATH` (embedded default; created if missing, WAL) or
     /// `postgres://USER@HOST/DB` (several replicas may share it).
     #[arg(
@@ -160,7 +166,12 @@ async fn run(args: Args) -> Result<(), String> {
     opts.config.face_threshold = args.face_threshold;
     opts.config.credential_validity_days = args.credential_days;
     tracing::info!("loading keys and storage");
-    let state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
+    let mut state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
+    if let Some(h) = &args.client_ip_header {
+        let h = axum::http::HeaderName::try_from(h.as_str())
+            .map_err(|_| format!("--client-ip-header: {h:?} is not a header name"))?;
+        state = state.with_client_header(h);
+    }
     let backend = state.issuer().storage().backend();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -95,6 +95,7 @@ impl core::fmt::Debug for AdminToken {
 pub struct ServiceState<S: Storage = AnyStorage> {
     issuer: Arc<Issuer<S>>,
     admin: Option<Arc<AdminToken>>,
+    client_header: Option<Arc<axum::http::HeaderName>>,
 }
 
 impl<S: Storage> Clone for ServiceState<S> {
@@ -102,6 +103,7 @@ impl<S: Storage> Clone for ServiceState<S> {
         ServiceState {
             issuer: self.issuer.clone(),
             admin: self.admin.clone(),
+            client_header: self.client_header.clone(),
         }
     }
 }
@@ -121,7 +123,15 @@ impl<S: Storage> ServiceState<S> {
         ServiceState {
             issuer,
             admin: admin.map(Arc::new),
+            client_header: None,
         }
+    }
+
+    /// Behind a proxy: per-client limits count the address that the proxy writes in `header`
+    /// (e.g. `x-forwarded-for`; its last entry) instead of the peer's, which is the proxy.
+    pub fn with_client_header(mut self, header: axum::http::HeaderName) -> ServiceState<S> {
+        self.client_header = Some(Arc::new(header));
+        self
     }
 
     /// The issuer.
@@ -136,6 +146,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -144,6 +155,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -156,7 +168,8 @@ pub fn status_of(e: &IssuerError) -> StatusCode {
         IssuerError::NotAllowed(_)
         | IssuerError::MinorNeedsGuardian
         | IssuerError::GuardianApprovalRequired => StatusCode::FORBIDDEN,
-        IssuerError::PhoneCode(PhoneCodeError::TooManyAttempts) => StatusCode::TOO_MANY_REQUESTS,
+        IssuerError::PhoneCode(PhoneCodeError::TooManyAttempts)
+        | IssuerError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         IssuerError::PhoneCode(PhoneCodeError::Expired) => StatusCode::GONE,
         IssuerError::PhoneCode(PhoneCodeError::Reused) => StatusCode::CONFLICT,
         IssuerError::PhoneCode(PhoneCodeError::UnknownChallenge) => StatusCode::NOT_FOUND,
@@ -179,6 +192,12 @@ pub fn status_of(e: &IssuerError) -> StatusCode {
 impl From<IssuerError> for ApiError {
     fn from(e: IssuerError) -> ApiError {
         let status = status_of(&e);
+        if let IssuerError::RateLimited { retry_after } = e {
+            tracing::info!(retry_after, "rate limited");
+            let mut a = ApiError::new(status, e.code(), e.to_string());
+            a.retry_after = Some(retry_after);
+            return a;
+        }
         if e.is_client_error() {
             tracing::debug!(code = e.code(), "request refused");
             ApiError::new(status, e.code(), e.to_string())
@@ -196,14 +215,18 @@ impl From<IssuerError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut r = (
             self.status,
             Json(ErrorBody {
                 error: self.code.into(),
                 message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -315,6 +338,30 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// The client's address for per-client limits ([`netid_serve::client_addr`]): the peer, or
+/// behind a proxy the address in the header named by [`ServiceState::with_client_header`].
+/// `None` when unknown (a router called in process).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Storage> FromRequestParts<ServiceState<S>> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &ServiceState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(netid_serve::client_addr(
+            &parts.headers,
+            peer,
+            st.client_header.as_deref(),
+        )))
+    }
+}
+
 /// Before each request: catch up with revocations other replicas made (one indexed read; the
 /// tree is reloaded only when the database's revocation version moved). On a database error the
 /// request goes on with the state this replica has, and the error is logged.
@@ -401,8 +448,10 @@ async fn revocation_path<S: Storage>(
     responses((status = 201, body = PhoneStartResponse), (status = 400, body = ErrorBody)))]
 async fn phone_start<S: Storage>(
     State(st): State<ServiceState<S>>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<PhoneStartRequest>,
 ) -> ApiResult<(StatusCode, Json<PhoneStartResponse>)> {
+    st.issuer.check_client_phone(client.0).await?;
     let c = st.issuer.start_phone(&req.phone).await?;
     Ok((
         StatusCode::CREATED,
@@ -420,8 +469,10 @@ async fn phone_start<S: Storage>(
               (status = 422, description = "card, face or phone code refused", body = ErrorBody)))]
 async fn enrol<S: Storage>(
     State(st): State<ServiceState<S>>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<EnrolRequest>,
 ) -> ApiResult<(StatusCode, Json<EnrolResponse>)> {
+    st.issuer.check_client_write(client.0).await?;
     let r = st.issuer.enrol(&req).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -430,8 +481,10 @@ async fn enrol<S: Storage>(
     responses((status = 200, body = EnrolResponse), (status = 403, body = ErrorBody)))]
 async fn refresh<S: Storage>(
     State(st): State<ServiceState<S>>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<EnrolResponse>> {
+    st.issuer.check_client_write(client.0).await?;
     Ok(Json(st.issuer.refresh(&req).await?))
 }
 
@@ -466,8 +519,10 @@ async fn guardian_request<S: Storage>(
     responses((status = 200, body = WardInfo), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn approve<S: Storage>(
     State(st): State<ServiceState<S>>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> ApiResult<Json<WardInfo>> {
+    st.issuer.check_client_write(client.0).await?;
     Ok(Json(
         st.issuer
             .approve_minor(&req.minor_netid, &req.guardian)

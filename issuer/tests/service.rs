@@ -1060,3 +1060,107 @@ async fn a_database_without_fingerprints_needs_init() {
     assert_eq!(recorded.len(), 5);
     replica(&db, &keys).await.unwrap();
 }
+
+/// Rate limits over a real server (the peer address is known), shared by two replicas on one
+/// database: per phone number, per client address, per device for refresh; 429 with
+/// Retry-After; a stranger's refreshes for a 网号 do not use up its holder's budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_and_are_shared_by_replicas() {
+    use netid_issuer::issuance::RateLimits;
+    use netid_serve::Limit;
+    let (db, _dir) = sqlite_url();
+    let limits = RateLimits {
+        phone_per_number: Limit::per_hour(2),
+        phone_per_client: Limit::per_hour(4),
+        writes_per_client: Limit::per_hour(1000),
+        refresh_per_device: Limit::per_hour(1),
+    };
+    let start = |limits: RateLimits| {
+        let db = db.clone();
+        async move {
+            let sender = Arc::new(netid_issuer::evidence::phone::MemoryCodeSender::new());
+            let mut opts = netid_issuer::server::IssuerOptions::new(
+                db,
+                netid_issuer::server::KeySource::Dir(shared_key_dir()),
+                netid_issuer::evidence::TrustedCardAuthorities::new([
+                    netid_issuer::server::dev_card_authority().verifying_key(),
+                ]),
+                sender.clone(),
+            );
+            opts.config.rate_limits = limits;
+            let state = netid_issuer::server::build(opts).await.unwrap();
+            let server = netid_issuer::server::spawn(state, "127.0.0.1:0")
+                .await
+                .unwrap();
+            (server, sender)
+        }
+    };
+    let (a, sender) = start(limits.clone()).await;
+    let (b, _) = start(limits).await;
+    let challenge = |addr, ph: String| async move {
+        http_full(
+            addr,
+            "POST",
+            "/v1/phone/challenges",
+            &json!({ "phone": ph }).to_string(),
+        )
+        .await
+    };
+    // Per phone number, across replicas.
+    assert_eq!(challenge(a.addr, phone(71)).await.0, 201);
+    assert_eq!(challenge(b.addr, phone(71)).await.0, 201);
+    let (s, head, body) = challenge(a.addr, phone(71)).await;
+    assert_eq!(s, 429, "{body}");
+    assert!(body.contains("rate_limited"), "{body}");
+    let retry: u64 = head
+        .lines()
+        .find_map(|l| l.strip_prefix("retry-after: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    // Per client address: four challenges counted (the refused one too); the fifth is refused
+    // whatever the number.
+    assert_eq!(challenge(b.addr, phone(72)).await.0, 201);
+    assert_eq!(challenge(a.addr, phone(73)).await.0, 429);
+
+    // Refresh: one per hour per 网号 and device.
+    let dev = device(74);
+    let app = router(a.state.clone());
+    let (s, resp) = enrol(
+        &app,
+        &sender,
+        &card("丽", born(30), 74),
+        &dev,
+        &phone(74),
+        &[Suite::BbsSha256],
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{resp}");
+    let netid = resp["netid"].as_str().unwrap().to_owned();
+    // A stranger's self-signed requests for that 网号 are refused as before, uncounted.
+    for _ in 0..3 {
+        let body = serde_json::to_string(&signed_refresh(&netid, &device(75))).unwrap();
+        assert_eq!(http(b.addr, "POST", "/v1/credentials", &body).await.0, 403);
+    }
+    let refresh = || {
+        serde_json::to_string(&refresh_request(&netid, &dev, &[Suite::BbsSha256], None)).unwrap()
+    };
+    let (s, body) = http(b.addr, "POST", "/v1/credentials", &refresh()).await;
+    assert_eq!(s, 200, "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new timestamp
+    let (s, body) = http(a.addr, "POST", "/v1/credentials", &refresh()).await;
+    assert_eq!(s, 429, "{body}");
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// One key directory for the replicas of a test binary.
+fn shared_key_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .join("keys")
+}

@@ -12,6 +12,11 @@
 //! - **Graceful shutdown**: when `shutdown` resolves, no new connection is accepted, idle ones
 //!   are closed, requests in flight finish (for at most [`ServeLimits::drain_timeout`]).
 //!
+//! - **Client addresses**: every request carries its peer address as
+//!   `axum::extract::ConnectInfo<SocketAddr>`; [`client_addr`] picks the address a per-client
+//!   limit counts (the peer's, or behind a trusted proxy the one its header names), and
+//!   [`Limit`] describes such a limit.
+//!
 //! HTTP/1.1 only: the services sit behind a TLS-terminating proxy, which speaks HTTP/2 to the
 //! clients if anyone does.
 //!
@@ -27,8 +32,12 @@
 #![forbid(unsafe_code)]
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderName};
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -84,7 +93,7 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -96,7 +105,15 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // The peer address, for per-client limits (`client_addr`).
+        let app = app.clone();
+        let service = TowerToHyperService::new(tower::util::MapRequest::new(
+            app,
+            move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            },
+        ));
         let conn = http.serve_connection(TokioIo::new(stream), service);
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
@@ -148,4 +165,97 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The client address of a request, for per-client limits: with `trusted_header` (set when the
+/// service sits behind a proxy that writes it, e.g. `x-forwarded-for`), the last address in that
+/// header (the one the nearest proxy appended; earlier ones are the client's own claims);
+/// otherwise the peer address [`serve`] recorded. `None` when neither is there.
+pub fn client_addr(
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    trusted_header: Option<&HeaderName>,
+) -> Option<IpAddr> {
+    if let Some(h) = trusted_header {
+        return headers
+            .get_all(h)
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+    }
+    peer.map(|ConnectInfo(a)| a.ip())
+}
+
+/// A rate limit: at most `count` events per fixed `window` and subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Events allowed per window.
+    pub count: u64,
+    /// The window length.
+    pub window: Duration,
+}
+
+impl Limit {
+    /// `count` per `window`.
+    pub const fn new(count: u64, window: Duration) -> Limit {
+        Limit { count, window }
+    }
+
+    /// `count` per minute.
+    pub const fn per_minute(count: u64) -> Limit {
+        Limit::new(count, Duration::from_secs(60))
+    }
+
+    /// `count` per hour.
+    pub const fn per_hour(count: u64) -> Limit {
+        Limit::new(count, Duration::from_secs(3600))
+    }
+
+    /// The window holding Unix second `now`: its start and the seconds until its end.
+    pub fn window_at(&self, now: u64) -> (u64, u64) {
+        let w = self.window.as_secs().max(1);
+        let start = now - now % w;
+        (start, start + w - now)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_addr_from_peer_or_trusted_header() {
+        let peer = ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5000)));
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "1.2.3.4, 9.9.9.9".parse().unwrap());
+        let xff = HeaderName::from_static("x-forwarded-for");
+        // Without a trusted header the client's own claims are ignored.
+        assert_eq!(
+            client_addr(&h, Some(&peer), None),
+            Some(IpAddr::from([10, 0, 0, 1]))
+        );
+        // With it, the address the nearest proxy appended.
+        assert_eq!(
+            client_addr(&h, Some(&peer), Some(&xff)),
+            Some(IpAddr::from([9, 9, 9, 9]))
+        );
+        h.append("x-forwarded-for", "5.6.7.8".parse().unwrap());
+        assert_eq!(
+            client_addr(&h, None, Some(&xff)),
+            Some(IpAddr::from([5, 6, 7, 8]))
+        );
+        assert_eq!(client_addr(&HeaderMap::new(), None, Some(&xff)), None);
+        assert_eq!(client_addr(&HeaderMap::new(), None, None), None);
+    }
+
+    #[test]
+    fn fixed_windows() {
+        let l = Limit::per_minute(3);
+        assert_eq!(l.window_at(120), (120, 60));
+        assert_eq!(l.window_at(179), (120, 1));
+        assert_eq!(Limit::per_hour(1).window_at(3601), (3600, 3599));
+    }
 }

@@ -21,6 +21,16 @@ CREATE TABLE used_once (
 );
 CREATE INDEX used_once_expiry ON used_once (expires_at);
 
+-- Rate-limit counters, shared by all replicas: one row per limit and subject (the subject
+-- hashed: no phone number or address in clear), counting the events of the window that starts
+-- at window_start.
+CREATE TABLE rate_limits (
+    key          TEXT    PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    count        BIGINT NOT NULL
+);
+CREATE INDEX rate_limits_window ON rate_limits (window_start);
+
 -- At most one live key per purpose: the fingerprints every replica's key files must match.
 CREATE UNIQUE INDEX issuer_keys_live ON issuer_keys (purpose) WHERE retired_at IS NULL;
 

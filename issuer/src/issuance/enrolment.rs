@@ -19,6 +19,12 @@ impl<S: Storage> Issuer<S> {
     /// [`IssuerError::InvalidPhoneNumber`], storage and delivery errors.
     pub async fn start_phone(&self, phone: &str) -> Result<PhoneChallenge, IssuerError> {
         let phone = PhoneNumber::parse(phone)?;
+        self.rate_check(
+            "phone",
+            phone.as_str().as_bytes(),
+            self.config.rate_limits.phone_per_number,
+        )
+        .await?;
         self.phone
             .start(&self.storage, &*self.sender, &phone, self.now())
             .await

@@ -35,11 +35,13 @@ use crate::IssuerError;
 pub(crate) mod credentials;
 mod enrolment;
 mod guardians;
+mod limits;
 mod refresh;
 mod registry;
 mod revocation;
 
 /// App id under which the issuer asks guardians for presentations.
+pub use limits::RateLimits;
 pub use netid_core::ISSUER_APP_ID;
 /// Lifetime of an enrolment ticket, seconds.
 pub const TICKET_TTL_SECS: i64 = 30 * 86_400;
@@ -58,6 +60,8 @@ pub struct IssuerConfig {
     pub face_threshold: f32,
     /// Phone-code lifetime and attempt limit.
     pub phone_policy: PhoneCodePolicy,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
 }
 
 impl Default for IssuerConfig {
@@ -67,6 +71,7 @@ impl Default for IssuerConfig {
             credential_validity_days: 365,
             face_threshold: crate::evidence::face::DEFAULT_FACE_THRESHOLD,
             phone_policy: PhoneCodePolicy::default(),
+            rate_limits: RateLimits::default(),
         }
     }
 }

@@ -149,6 +149,16 @@ impl<S: Storage> Issuer<S> {
         {
             return Err(IssuerError::NotAllowed("refresh request already used"));
         }
+        // Counted once fresh and the holder's own: neither strangers nor replays of a captured
+        // request use up the holder's budget.
+        let mut subject = netid.as_str().as_bytes().to_vec();
+        subject.extend_from_slice(&req.device_key);
+        self.rate_check(
+            "refresh",
+            &subject,
+            self.config.rate_limits.refresh_per_device,
+        )
+        .await?;
         match person.status {
             PersonStatus::Active => {}
             PersonStatus::PendingGuardianApproval => {

@@ -573,6 +573,16 @@ pub trait Storage: Send + Sync + Clone + 'static {
         now: i64,
     ) -> impl Future<Output = Result<bool, IssuerError>> + Send;
 
+    /// Counts one event for rate-limit `key` in the window starting at `window_start` (a later
+    /// window restarts the count); returns the window's count including this event. With
+    /// `purge_before`, first deletes the counters of windows that started before it.
+    fn rate_hit(
+        &self,
+        key: &str,
+        window_start: i64,
+        purge_before: Option<i64>,
+    ) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
     /// The number of changes of the revocation tree so far (revocations and supersessions).
     fn revocation_version(&self) -> impl Future<Output = Result<u64, IssuerError>> + Send;
 
@@ -672,6 +682,7 @@ delegate! {
     fn count_request_rejection(&self, hash: &[u8; 32]) -> ();
     fn save_request_claims(&self, hash: &[u8; 32], claims: &str) -> ();
     fn use_once(&self, scope: &str, key: &[u8], expires_at: i64, now: i64) -> bool;
+    fn rate_hit(&self, key: &str, window_start: i64, purge_before: Option<i64>) -> u64;
     fn revocation_version(&self) -> u64;
     fn bump_revocation_version(&self) -> u64;
     fn epoch(&self) -> u64;

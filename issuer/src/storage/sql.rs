@@ -977,6 +977,36 @@ impl Storage for Store {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn rate_hit(
+        &self,
+        key: &str,
+        window_start: i64,
+        purge_before: Option<i64>,
+    ) -> Result<u64, IssuerError> {
+        const OP: &str = "rate_hit";
+        if let Some(before) = purge_before {
+            sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err(OP))?;
+        }
+        let count: i64 = sqlx::query_scalar(concat!(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) ",
+            "ON CONFLICT (key) DO UPDATE SET ",
+            "count = CASE WHEN rate_limits.window_start = excluded.window_start ",
+            "THEN rate_limits.count + 1 ELSE 1 END, ",
+            "window_start = excluded.window_start ",
+            "RETURNING count"
+        ))
+        .bind(key)
+        .bind(window_start)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        u64::try_from(count).map_err(|_| corrupt("rate_limits.count"))
+    }
+
     async fn revocation_version(&self) -> Result<u64, IssuerError> {
         let v: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_version'")
             .fetch_one(&self.pool)

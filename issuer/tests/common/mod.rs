@@ -471,8 +471,19 @@ pub fn adult_request(app: &App, today: Date, now: u64, suites: &[Suite]) -> Pres
     b.build(now).unwrap()
 }
 
-/// Minimal HTTP/1.1 over a fresh TCP connection (for the real-server tests).
+/// Minimal HTTP/1.1 over a fresh TCP connection (for the real-server tests): status and body.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let (status, _, body) = http_full(addr, method, path, body).await;
+    (status, body)
+}
+
+/// As [`http`], with the response head (status line and headers) too.
+pub async fn http_full(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let req = format!(
@@ -488,9 +499,6 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u1
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
