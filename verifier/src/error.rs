@@ -27,6 +27,12 @@ pub enum VerifierError {
     /// one).
     #[error("request closed after too many rejected presentations")]
     Closed,
+    /// A rate limit was reached (per app or client address); retry after this many seconds.
+    #[error("too many requests; retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the limit's window ends.
+        retry_after: u64,
+    },
     /// Every verification slot is busy and the queue is full; retry shortly.
     #[error("busy, retry shortly")]
     Busy,

@@ -66,7 +66,10 @@ pub use issuer::fetch_metadata;
 pub use replay::{MemoryReplayCache, RedisReplayCache, ReplayCache};
 pub use request::{App, RequestBuilder, DEFAULT_TTL};
 pub use service::{router, ServiceState};
-pub use store::{MemoryRequestStore, RedisRequestStore, RequestRecord, RequestStore};
+pub use store::{
+    MemoryRateCounter, MemoryRequestStore, RateCounter, RedisRateCounter, RedisRequestStore,
+    RequestRecord, RequestStore,
+};
 pub use verify::{
     request_id, IssuerKeys, KeyPolicy, Pseudonym, RequestStatus, VerifiedClaims, Verifier,
     VerifyLimits, MAX_REJECTIONS,

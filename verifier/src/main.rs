@@ -20,10 +20,12 @@ use ed25519_dalek::SigningKey;
 use netid_serve::{serve, shutdown_signal, ServeLimits};
 use netid_verifier::replay::RedisReplayCache;
 use netid_verifier::service::system_clock;
+use netid_verifier::service::RateLimits;
 use netid_verifier::store::connect_redis;
 use netid_verifier::{
-    fetch_metadata, router, App, KeyPolicy, MemoryReplayCache, MemoryRequestStore,
-    RedisRequestStore, ReplayCache, RequestStore, ServiceState, Verifier,
+    fetch_metadata, router, App, KeyPolicy, MemoryRateCounter, MemoryReplayCache,
+    MemoryRequestStore, RateCounter, RedisRateCounter, RedisRequestStore, ReplayCache,
+    RequestStore, ServiceState, Verifier,
 };
 
 /// The netid verifier service.
@@ -37,6 +39,12 @@ struct Args {
     /// request head within 10 s.
     #[arg(long, env = "NETID_VERIFIER_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
+    /// Behind a proxy: the header in which it writes the client's address (e.g.
+    /// `x-forwarded-for`; its last entry counts). Per-client rate limits use it instead of the
+    /// peer address, which is the proxy's. Never set it without such a proxy: clients could
+    /// then claim any address.
+    #[arg(long, env = "NETID_VERIFIER_CLIENT_IP_HEADER", value_name = "HEADER")]
+    client_ip_header: Option<String>,
     /// The issuer's base URL (its metadata is fetched from `<URL>/v1/metadata`).
     #[arg(long, env = "NETID_VERIFIER_ISSUER")]
     issuer: String,
@@ -95,29 +103,38 @@ fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let (replay, requests): (Arc<dyn ReplayCache>, Arc<dyn RequestStore>) =
-        if args.store == "memory" {
-            (
-                Arc::new(MemoryReplayCache::new()),
-                Arc::new(MemoryRequestStore::new()),
-            )
-        } else if args.store.starts_with("redis://") || args.store.starts_with("rediss://") {
-            let conn = connect_redis(&args.store)
-                .await
-                .map_err(|e| format!("--store: {e}"))?;
-            (
-                Arc::new(RedisReplayCache::from_connection(
-                    conn.clone(),
-                    RedisReplayCache::DEFAULT_PREFIX,
-                )),
-                Arc::new(RedisRequestStore::from_connection(
-                    conn,
-                    RedisRequestStore::DEFAULT_PREFIX,
-                )),
-            )
-        } else {
-            return Err("--store must be `memory` or a redis:// URL".into());
-        };
+    type Shared = (
+        Arc<dyn ReplayCache>,
+        Arc<dyn RequestStore>,
+        Arc<dyn RateCounter>,
+    );
+    let (replay, requests, counter): Shared = if args.store == "memory" {
+        (
+            Arc::new(MemoryReplayCache::new()),
+            Arc::new(MemoryRequestStore::new()),
+            Arc::new(MemoryRateCounter::new()),
+        )
+    } else if args.store.starts_with("redis://") || args.store.starts_with("rediss://") {
+        let conn = connect_redis(&args.store)
+            .await
+            .map_err(|e| format!("--store: {e}"))?;
+        (
+            Arc::new(RedisReplayCache::from_connection(
+                conn.clone(),
+                RedisReplayCache::DEFAULT_PREFIX,
+            )),
+            Arc::new(RedisRequestStore::from_connection(
+                conn.clone(),
+                RedisRequestStore::DEFAULT_PREFIX,
+            )),
+            Arc::new(RedisRateCounter::from_connection(
+                conn,
+                RedisRateCounter::DEFAULT_PREFIX,
+            )),
+        )
+    } else {
+        return Err("--store must be `memory` or a redis:// URL".into());
+    };
     let metadata = fetch_metadata(&args.issuer)
         .await
         .map_err(|e| e.to_string())?;
@@ -181,7 +198,13 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }
     });
-    let mut state = ServiceState::new(verifier, apps, system_clock());
+    let mut state = ServiceState::new(verifier, apps, system_clock())
+        .with_rate_limits(RateLimits::default(), counter);
+    if let Some(h) = &args.client_ip_header {
+        let h = axum::http::HeaderName::try_from(h.as_str())
+            .map_err(|_| format!("--client-ip-header: {h:?} is not a header name"))?;
+        state = state.with_client_header(h);
+    }
     if let Some(u) = &args.public_url {
         state = state.with_public_url(u);
     }

@@ -58,8 +58,15 @@ use netid_core::{
     AppPolicy, AssuranceLevel, AttributeSet, Date, Presentation, PresentationRequest, Suite,
 };
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::HeaderName;
+use netid_serve::Limit;
+
 use crate::error::VerifierError;
 use crate::request::{App, DEFAULT_TTL};
+use crate::store::{MemoryRateCounter, RateCounter};
 use crate::verify::{RequestStatus, VerifiedClaims, Verifier};
 
 /// Largest accepted request body.
@@ -81,13 +88,39 @@ pub fn system_clock() -> Clock {
     })
 }
 
-/// The service's state: the verifier, the apps it creates requests for, the clock.
+/// The verifier service's rate limits; a limit reached answers `429 rate_limited` with
+/// `Retry-After`. Generous per address (carrier-grade NAT puts many people behind one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests created per app (anyone may ask the service to create one).
+    pub requests_per_app: Limit,
+    /// Requests created per client address.
+    pub requests_per_client: Limit,
+    /// Presentations received per client address.
+    pub presentations_per_client: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits {
+            requests_per_app: Limit::per_minute(60_000),
+            requests_per_client: Limit::per_minute(600),
+            presentations_per_client: Limit::per_minute(6_000),
+        }
+    }
+}
+
+/// The service's state: the verifier, the apps it creates requests for, the clock, the rate
+/// limits and their counters.
 #[derive(Clone)]
 pub struct ServiceState {
     verifier: Arc<Verifier>,
     apps: Arc<HashMap<String, App>>,
     clock: Clock,
     public_url: Option<Arc<str>>,
+    limits: RateLimits,
+    counter: Arc<dyn RateCounter>,
+    client_header: Option<Arc<HeaderName>>,
 }
 
 impl std::fmt::Debug for ServiceState {
@@ -111,7 +144,50 @@ impl ServiceState {
             ),
             clock,
             public_url: None,
+            limits: RateLimits::default(),
+            counter: Arc::new(MemoryRateCounter::new()),
+            client_header: None,
         }
+    }
+
+    /// Rate limits counted in `counter` (the default: [`RateLimits::default`] in memory; a
+    /// [`RedisRateCounter`](crate::store::RedisRateCounter) shares the counts between replicas).
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits, counter: Arc<dyn RateCounter>) -> Self {
+        self.limits = limits;
+        self.counter = counter;
+        self
+    }
+
+    /// Behind a proxy: per-client limits count the address it writes in `header` (e.g.
+    /// `x-forwarded-for`; its last entry) instead of the peer's, which is the proxy.
+    #[must_use]
+    pub fn with_client_header(mut self, header: HeaderName) -> ServiceState {
+        self.client_header = Some(Arc::new(header));
+        self
+    }
+
+    /// Counts one event against `limit` for `scope` and `subject`.
+    async fn limit(&self, scope: &str, subject: &str, limit: Limit) -> Result<(), VerifierError> {
+        let (start, left) = limit.window_at((self.clock)());
+        let n = self
+            .counter
+            .hit(&format!("{scope}:{subject}"), start, limit.window)
+            .await?;
+        if n > limit.count {
+            return Err(VerifierError::RateLimited { retry_after: left });
+        }
+        Ok(())
+    }
+
+    /// The client address of a request (peer, or the trusted proxy header's).
+    fn client(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<&ConnectInfo<SocketAddr>>,
+    ) -> Option<String> {
+        netid_serve::client_addr(headers, peer, self.client_header.as_deref())
+            .map(|a| a.to_string())
     }
 
     /// Sets the service's public base URL (e.g. `https://verify.shop.example`), used in the
@@ -244,17 +320,35 @@ fn page(body: &'static str, content_type: &'static str) -> Response {
 
 /// An error response.
 #[derive(Debug)]
-struct ApiError(StatusCode, &'static str, String);
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+#[allow(non_snake_case)] // reads like the tuple constructor it replaced
+fn ApiError(status: StatusCode, code: &'static str, message: String) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message,
+        retry_after: None,
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({ "error": self.1, "message": self.2 }));
-        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+        let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
+        if let Some(s) = self.retry_after {
+            return (self.status, [(header::RETRY_AFTER, s.to_string())], body).into_response();
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // Verification slots free up within milliseconds; a Redis connection is re-established
             // by the next command.
-            return (self.0, [(header::RETRY_AFTER, "1")], body).into_response();
+            return (self.status, [(header::RETRY_AFTER, "1")], body).into_response();
         }
-        (self.0, body).into_response()
+        (self.status, body).into_response()
     }
 }
 
@@ -267,6 +361,11 @@ impl From<VerifierError> for ApiError {
             VerifierError::Expired => (StatusCode::GONE, "expired"),
             VerifierError::Closed => (StatusCode::GONE, "closed"),
             VerifierError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            VerifierError::RateLimited { retry_after } => {
+                let mut a = ApiError(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string());
+                a.retry_after = Some(*retry_after);
+                return a;
+            }
             VerifierError::InvalidRequest(_) | VerifierError::InvalidApp(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
             }
@@ -321,8 +420,15 @@ where
 
 async fn create_request(
     State(state): State<ServiceState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CreateRequest>,
 ) -> Result<(StatusCode, Json<CreatedRequest>), ApiError> {
+    if let Some(c) = state.client(&headers, peer.as_deref()) {
+        state
+            .limit("requests-client", &c, state.limits.requests_per_client)
+            .await?;
+    }
     // Well-formed (the extractor checked the schema) but not acceptable: 422.
     let bad = |m: &str| {
         ApiError(
@@ -337,6 +443,9 @@ async fn create_request(
         None => None,
     }
     .ok_or_else(|| bad("unknown app id"))?;
+    state
+        .limit("requests-app", app.app_id(), state.limits.requests_per_app)
+        .await?;
     let now = (state.clock)();
     let today = Date::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX), UTC_OFFSET_SECONDS)
         .map_err(|_| bad("clock out of range"))?;
@@ -479,8 +588,19 @@ async fn request_status(
 
 async fn receive_presentation(
     State(state): State<ServiceState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     ApiJson(presentation): ApiJson<Presentation>,
 ) -> Result<Json<VerifiedClaims>, ApiError> {
+    if let Some(c) = state.client(&headers, peer.as_deref()) {
+        state
+            .limit(
+                "presentations-client",
+                &c,
+                state.limits.presentations_per_client,
+            )
+            .await?;
+    }
     let now = (state.clock)();
     let claims = state.verifier.receive(&presentation, now).await?;
     Ok(Json(claims))
@@ -522,13 +642,15 @@ pub fn openapi() -> serde_json::Value {
                 "responses": {
                     "201": json("id and signed request"),
                     "400": err.clone(), "413": err.clone(), "415": err.clone(),
-                    "422": err.clone()
+                    "422": err.clone(),
+                    "429": {"description": "rate limit reached (per app or client address); Retry-After gives the seconds to wait", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "503": err.clone()
                 }
             }},
             "/v1/requests/{id}": {"get": {
                 "summary": "a request and its status: pending, verified (with claims), rejected (presentations naming it were rejected; still answerable until expiry), expired",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": {"200": json("request and status"), "404": err.clone()}
+                "responses": {"200": json("request and status"), "404": err.clone(), "503": err.clone()}
             }},
             "/v1/requests/{id}/qr.svg": {"get": {
                 "summary": "the request's QR code for the wallet",
@@ -536,7 +658,7 @@ pub fn openapi() -> serde_json::Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                     "200": {"description": "QR code", "content": {"image/svg+xml": {}}},
-                    "400": err.clone(), "404": err.clone()
+                    "400": err.clone(), "404": err.clone(), "503": err.clone()
                 }
             }},
             "/v1/presentations": {"post": {
@@ -545,7 +667,9 @@ pub fn openapi() -> serde_json::Value {
                 "responses": {
                     "200": json("the verified claims"),
                     "400": err.clone(), "404": err.clone(), "409": err.clone(), "410": err.clone(),
-                    "413": err.clone(), "415": err.clone(), "422": err.clone(), "503": err
+                    "413": err.clone(), "415": err.clone(), "422": err.clone(),
+                    "429": {"description": "rate limit reached (per client address); Retry-After gives the seconds to wait", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "503": err
                 }
             }}
         },
@@ -555,7 +679,7 @@ pub fn openapi() -> serde_json::Value {
                 "required": ["error", "message"],
                 "properties": {
                     "error": {"type": "string", "enum": [
-                        "rejected", "replayed", "unknown_request", "expired", "closed", "busy",
+                        "rejected", "replayed", "unknown_request", "expired", "closed", "busy", "rate_limited",
                         "invalid_request", "unavailable", "malformed_json", "body_too_large"
                     ]},
                     "message": {"type": "string"}

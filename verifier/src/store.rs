@@ -528,6 +528,40 @@ mod tests {
         assert_eq!(a.get(short).await.unwrap(), None);
     }
 
+    /// Counts per key and window; a new window starts again at one.
+    async fn counts(a: &dyn RateCounter, b: &dyn RateCounter) {
+        let w = Duration::from_secs(60);
+        assert_eq!(a.hit("k", 120, w).await.unwrap(), 1);
+        assert_eq!(b.hit("k", 120, w).await.unwrap(), 2);
+        assert_eq!(a.hit("other", 120, w).await.unwrap(), 1);
+        assert_eq!(b.hit("k", 180, w).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn memory_rate_counter() {
+        let c = MemoryRateCounter::new();
+        counts(&c, &c).await;
+    }
+
+    #[tokio::test]
+    async fn redis_rate_counter_is_shared_and_expires() {
+        let prefix = unique_prefix("rate");
+        let a =
+            RedisRateCounter::from_connection(connect_redis(&redis_url()).await.unwrap(), &prefix);
+        let b =
+            RedisRateCounter::from_connection(connect_redis(&redis_url()).await.unwrap(), &prefix);
+        counts(&a, &b).await;
+        assert_eq!(
+            a.hit("short", 1, Duration::from_millis(100)).await.unwrap(),
+            1
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(
+            b.hit("short", 1, Duration::from_millis(100)).await.unwrap(),
+            1
+        );
+    }
+
     #[tokio::test]
     async fn redis_unreachable_is_a_store_error() {
         assert!(matches!(
@@ -535,5 +569,121 @@ mod tests {
             Err(VerifierError::Store(_))
         ));
         assert!(RedisRequestStore::connect("not a url", "x").await.is_err());
+    }
+}
+
+/// Counters for rate limits: events per key in fixed windows, shared by the replicas that share
+/// the store.
+pub trait RateCounter: Send + Sync + 'static {
+    /// Counts one event for `key` in the window that starts at Unix second `window_start` and
+    /// lasts `window`; returns the window's count including this event.
+    ///
+    /// # Errors
+    /// [`VerifierError::Store`].
+    fn hit<'a>(
+        &'a self,
+        key: &'a str,
+        window_start: u64,
+        window: Duration,
+    ) -> BoxFuture<'a, Result<u64>>;
+}
+
+/// Windows a [`MemoryRateCounter`] tracks before it forgets the oldest (bounded memory).
+const MEMORY_COUNTER_CAPACITY: usize = 100_000;
+
+/// In-process [`RateCounter`], bounded: at capacity, the counters of past windows are dropped,
+/// and if that frees nothing, all of them (a flood of distinct keys resets the counts rather
+/// than growing memory).
+#[derive(Debug, Default)]
+pub struct MemoryRateCounter {
+    inner: Mutex<HashMap<String, (u64, u64)>>,
+}
+
+impl MemoryRateCounter {
+    /// No counts yet.
+    pub fn new() -> MemoryRateCounter {
+        MemoryRateCounter::default()
+    }
+}
+
+impl RateCounter for MemoryRateCounter {
+    fn hit<'a>(
+        &'a self,
+        key: &'a str,
+        window_start: u64,
+        _window: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MEMORY_COUNTER_CAPACITY && !map.contains_key(key) {
+            map.retain(|_, (start, _)| *start >= window_start);
+            if map.len() >= MEMORY_COUNTER_CAPACITY {
+                map.clear();
+            }
+        }
+        let e = map.entry(key.to_owned()).or_insert((window_start, 0));
+        if e.0 != window_start {
+            *e = (window_start, 0);
+        }
+        e.1 += 1;
+        let n = e.1;
+        Box::pin(async move { Ok(n) })
+    }
+}
+
+/// [`RateCounter`] in Redis: `INCR <prefix><key>:<window start>` with an expiry of one window.
+#[derive(Clone)]
+pub struct RedisRateCounter {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisRateCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisRateCounter")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisRateCounter {
+    /// Default key prefix.
+    pub const DEFAULT_PREFIX: &'static str = "netid:verifier:rate:";
+
+    /// Counters on an existing connection.
+    pub fn from_connection(conn: ConnectionManager, prefix: &str) -> RedisRateCounter {
+        RedisRateCounter {
+            conn,
+            prefix: prefix.to_owned(),
+        }
+    }
+}
+
+impl RateCounter for RedisRateCounter {
+    fn hit<'a>(
+        &'a self,
+        key: &'a str,
+        window_start: u64,
+        window: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let k = format!("{}{key}:{window_start}", self.prefix);
+            let pipe = redis::pipe()
+                .atomic()
+                .cmd("INCR")
+                .arg(&k)
+                .cmd("PEXPIRE")
+                .arg(&k)
+                .arg(millis(window))
+                .ignore()
+                .clone();
+            let (n,): (u64,) = retrying(|| {
+                let mut conn = self.conn.clone();
+                let pipe = pipe.clone();
+                async move { pipe.query_async(&mut conn).await }
+            })
+            .await
+            .map_err(store_error)?;
+            Ok(n)
+        })
     }
 }

@@ -473,3 +473,119 @@ async fn page_apps_qr_and_rejected_status() {
     let (_, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
     assert_eq!(body["status"], "verified");
 }
+
+/// A request from client address `ip` (as `netid_serve::serve` records the peer), with an
+/// optional `x-forwarded-for`; status, `Retry-After` and body.
+async fn call_from(
+    app: &axum::Router,
+    ip: [u8; 4],
+    forwarded: Option<&str>,
+    uri: &str,
+    body: String,
+) -> (StatusCode, Option<String>, serde_json::Value) {
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req.body(Body::from(body)).unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 4000,
+        ))));
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, retry, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// Requests per client address and per app, presentations per client address: 429 with
+/// Retry-After beyond the limit; behind a proxy the trusted header's address counts.
+#[tokio::test]
+async fn rate_limits_per_client_and_app() {
+    use netid_serve::Limit;
+    use netid_verifier::service::RateLimits;
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    let limits = RateLimits {
+        requests_per_app: Limit::per_minute(3),
+        requests_per_client: Limit::per_minute(2),
+        presentations_per_client: Limit::per_minute(1),
+    };
+    let counter = Arc::new(netid_verifier::MemoryRateCounter::new());
+    let state = ServiceState::new(v, vec![shop], Arc::new(|| NOW))
+        .with_rate_limits(limits, counter.clone());
+    let r = router(state.clone());
+    let create = serde_json::json!({"age_at_least": 18, "suites": ["bbs-sha256"]}).to_string();
+    let a = [192, 0, 2, 1];
+    let (s, _, b1) = call_from(&r, a, None, "/v1/requests", create.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{b1}");
+    let (s, _, _) = call_from(&r, a, None, "/v1/requests", create.clone()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, retry, body) = call_from(&r, a, None, "/v1/requests", create.clone()).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], "rate_limited");
+    let retry: u64 = retry.unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Another client may still create one; then the app's limit (3) is reached for everyone.
+    let (s, _, _) = call_from(&r, [192, 0, 2, 2], None, "/v1/requests", create.clone()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, body) = call_from(&r, [192, 0, 2, 3], None, "/v1/requests", create.clone()).await;
+    assert_eq!(
+        (s, &body["error"]),
+        (StatusCode::TOO_MANY_REQUESTS, &"rate_limited".into())
+    );
+
+    // Presentations per client: one, then 429 (unverified).
+    let created: CreatedRequest = serde_json::from_value(b1).unwrap();
+    let pj = serde_json::to_string(&bbs_present(w, 0, &created.request)).unwrap();
+    let (s, _, body) = call_from(&r, a, None, "/v1/presentations", pj.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, _, _) = call_from(&r, a, None, "/v1/presentations", pj.clone()).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+
+    // Behind a proxy (all peers are the proxy), the forwarded address counts; a client's own
+    // claims before the proxy's entry do not.
+    let behind = router(
+        state
+            .with_rate_limits(limits, Arc::new(netid_verifier::MemoryRateCounter::new()))
+            .with_client_header(axum::http::HeaderName::from_static("x-forwarded-for")),
+    );
+    let proxy = [10, 0, 0, 1];
+    let (s, _, body) = call_from(
+        &behind,
+        proxy,
+        Some("198.51.100.7"),
+        "/v1/presentations",
+        pj.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}"); // counted, verified: a replay
+    let (s, _, _) = call_from(
+        &behind,
+        proxy,
+        Some("1.1.1.1, 198.51.100.7"),
+        "/v1/presentations",
+        pj.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let (s, _, _) = call_from(
+        &behind,
+        proxy,
+        Some("198.51.100.8"),
+        "/v1/presentations",
+        pj,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
