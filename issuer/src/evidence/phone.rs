@@ -418,7 +418,7 @@ impl PhoneVerifier {
         now: i64,
     ) -> Result<PhoneChallenge, IssuerError>
     where
-        S: Storage + ?Sized,
+        S: Storage,
         C: CodeSender + ?Sized,
     {
         let id = ChallengeId::generate();
@@ -450,7 +450,7 @@ impl PhoneVerifier {
     /// [`IssuerError::Storage`].
     pub async fn purge_expired<S>(&self, storage: &S, now: i64) -> Result<u64, IssuerError>
     where
-        S: Storage + ?Sized,
+        S: Storage,
     {
         use std::sync::atomic::Ordering;
         let last = self.last_purge.load(Ordering::Relaxed);
@@ -484,7 +484,7 @@ impl PhoneVerifier {
         now: i64,
     ) -> Result<ConfirmedPhone, IssuerError>
     where
-        S: Storage + ?Sized,
+        S: Storage,
     {
         let code = OneTimeCode::parse(code)?;
         let rec = match storage.attempt_phone_challenge(id, now).await? {
