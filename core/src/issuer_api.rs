@@ -314,6 +314,17 @@ pub struct PermissionsRequest {
     pub presentation: Presentation,
 }
 
+/// `POST /v1/guardian/unlink`: the guardian who presents stops being the minor's guardian.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnlinkRequest {
+    /// The minor's 网号.
+    pub minor_netid: String,
+    /// The guardian's presentation.
+    #[schema(value_type = Object)]
+    pub presentation: Presentation,
+}
+
 /// Answer of `GET /v1/guardian/request`: the request a guardian's wallet answers.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
 pub struct GuardianRequestResponse {

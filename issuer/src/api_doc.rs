@@ -194,6 +194,16 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "UnlinkRequest",
+            object(
+                &["minor_netid", "presentation"],
+                json!({
+                    "minor_netid": {"type": "string"},
+                    "presentation": r("Presentation"),
+                }),
+            ),
+        ),
+        (
             "PermissionsRequest",
             object(
                 &["minor_netid", "categories", "presentation"],
@@ -240,11 +250,12 @@ fn error_response(description: &str) -> Value {
 
 /// Adds the schemas, parameters and responses (see the module docs).
 /// Routes that count against rate limits (`issuance::RateLimits`).
-const RATE_LIMITED: [&str; 4] = [
+const RATE_LIMITED: [&str; 5] = [
     "/v1/phone/challenges",
     "/v1/enrolments",
     "/v1/credentials",
     "/v1/guardian/approvals",
+    "/v1/guardian/unlink",
 ];
 
 pub(crate) fn complete(doc: &mut Value) {

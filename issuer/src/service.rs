@@ -16,6 +16,7 @@
 //! | `POST /v1/guardian/approvals` | [`ApproveRequest`] | [`WardInfo`] |
 //! | `POST /v1/guardian/wards` | [`WardsRequest`] | list of [`WardInfo`] |
 //! | `POST /v1/guardian/permissions` | [`PermissionsRequest`] | [`WardInfo`] |
+//! | `POST /v1/guardian/unlink` | [`UnlinkRequest`] | `204` |
 //! | `POST /v1/admin/apps` (admin) | [`RegisterAppRequest`] | `201` [`RegisterAppResponse`] |
 //! | `GET /v1/admin/apps` (admin) | | list of [`AppInfo`] |
 //! | `POST /v1/admin/revocations` (admin) | [`RevokeRequest`] | [`RevokeResponse`] |
@@ -48,7 +49,7 @@ use crate::api::{
     AppInfo, ApproveRequest, EnrolRequest, EnrolResponse, ErrorBody, GuardianRequestResponse,
     MetadataSchema, PermissionsRequest, PhoneStartRequest, PhoneStartResponse, RefreshRequest,
     RegisterAppRequest, RegisterAppResponse, RevocationPath, RevokeRequest, RevokeResponse,
-    WardInfo, WardsRequest,
+    UnlinkRequest, WardInfo, WardsRequest,
 };
 use crate::storage::{AnyStorage, Storage};
 use crate::{Issuer, IssuerError, PhoneCodeError};
@@ -320,6 +321,7 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
         .route("/v1/guardian/approvals", post(approve::<S>))
         .route("/v1/guardian/wards", post(wards::<S>))
         .route("/v1/guardian/permissions", post(permissions::<S>))
+        .route("/v1/guardian/unlink", post(unlink::<S>))
         .route("/v1/admin/apps", post(register_app::<S>).get(apps::<S>))
         .route("/v1/admin/revocations", post(revoke::<S>))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
@@ -552,6 +554,21 @@ async fn permissions<S: Storage>(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/guardian/unlink", request_body = UnlinkRequest,
+    responses((status = 204, description = "the presenter is no longer the minor's guardian"),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn unlink<S: Storage>(
+    State(st): State<ServiceState<S>>,
+    client: ClientAddr,
+    ApiJson(req): ApiJson<UnlinkRequest>,
+) -> ApiResult<StatusCode> {
+    st.issuer.check_client_write(client.0).await?;
+    st.issuer
+        .unlink_guardian(&req.minor_netid, &req.presentation)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/v1/admin/apps", request_body = RegisterAppRequest,
     security(("admin_token" = [])),
     responses((status = 201, body = RegisterAppResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -588,7 +605,7 @@ async fn revoke<S: Storage>(
 #[openapi(
     info(title = "netid-issuer", description = "The netid issuer: enrolment, guardians, issuance for both proof suites, app registry, revocation. See specs/api/issuer.md and specs/protocol.md."),
     paths(healthz, metadata, digits, revocation_path, phone_start, enrol, refresh,
-          guardian_request, approve, wards, permissions, register_app, apps, revoke),
+          guardian_request, approve, wards, permissions, unlink, register_app, apps, revoke),
     components(schemas(ErrorBody)),
     modifiers(&AdminSecurity)
 )]

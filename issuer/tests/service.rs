@@ -627,6 +627,61 @@ async fn minors_and_guardians() {
     assert_eq!(child["status"], "active");
     assert_eq!(child["credentials"].as_array().unwrap().len(), 1);
 
+    // A stranger with the child's card (and a passing face check) cannot re-enrol the child
+    // and become their guardian; the guardian can, from a new device.
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &card("小明", born(10), 35),
+        &device(36),
+        &phone(36),
+        &suites,
+        Some(proof(credential(&stranger, Suite::BbsSha256)).await),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["error"], "not_allowed", "{v}");
+    let body = json!({ "presentation": proof(credential(&stranger, Suite::BbsSha256)).await.presentation });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/wards",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v.as_array().unwrap().is_empty(),
+        "the stranger became a guardian: {v}"
+    );
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &card("小明", born(10), 35),
+        &device(37),
+        &phone(37),
+        &suites,
+        Some(proof(credential(&g, Suite::BbsSha256)).await),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["netid"], child["netid"]);
+    // That revoked the child's old device: a new BBS epoch, so the adults refresh.
+    let renew = |cred: serde_json::Value, dev: ed25519_dalek::SigningKey| {
+        let app = app.clone();
+        async move {
+            let netid = cred["netid"].as_str().unwrap().to_owned();
+            let r = refresh_request(&netid, &dev, &[Suite::BbsSha256], None);
+            let body = serde_json::to_string(&r).unwrap();
+            let (s, v) = call(&app, "POST", "/v1/credentials", Some(&body), false).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let g = renew(g, g_dev.clone()).await;
+    let stranger = renew(stranger, device(33)).await;
+
     // The guardian lists the wards and sets permissions.
     let body =
         json!({ "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation });
@@ -668,6 +723,62 @@ async fn minors_and_guardians() {
     )
     .await;
     assert!(s.is_client_error(), "{s} {v}");
+
+    // Unlinking: the stranger is no guardian to unlink; the guardian unlinks from the child
+    // and then may no longer set the child's permissions; a second unlink is refused.
+    let unlink = |who: serde_json::Value| {
+        let app = app.clone();
+        let netid = child["netid"].clone();
+        async move {
+            let body = json!({ "minor_netid": netid, "presentation": who });
+            call(
+                &app,
+                "POST",
+                "/v1/guardian/unlink",
+                Some(&body.to_string()),
+                false,
+            )
+            .await
+        }
+    };
+    let as_json = |p: GuardianProof| serde_json::to_value(p.presentation).unwrap();
+    let (s, v) = unlink(as_json(
+        proof(credential(&stranger, Suite::BbsSha256)).await,
+    ))
+    .await;
+    assert_eq!(
+        (s, &v["error"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"invalid_guardian".into())
+    );
+    let (s, v) = unlink(as_json(proof(credential(&g, Suite::BbsSha256)).await)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let body =
+        json!({ "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/wards",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 1, "only the teen is left: {v}");
+    let body = json!({
+        "minor_netid": child["netid"], "categories": ["education"],
+        "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation,
+    });
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/guardian/permissions",
+        Some(&body.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = unlink(as_json(proof(credential(&g, Suite::BbsSha256)).await)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// 100 concurrent enrolments of one person over a real server: one 网号, one live credential.

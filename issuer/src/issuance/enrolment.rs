@@ -68,11 +68,14 @@ impl<S: Storage> Issuer<S> {
             Some(g) => Some(self.guardian_from(g, card.birthdate(), None, today).await?),
             None => None,
         };
+        let ids = self.secrets.identity().derive(card.id_number());
+        if let Some(g) = &guardian {
+            self.check_guardian_link(&ids.id_hash, g).await?;
+        }
         self.phone
             .confirm(&self.storage, &challenge, &req.phone.code, now)
             .await?;
 
-        let ids = self.secrets.identity().derive(card.id_number());
         let group = age_group(card.birthdate(), today)?;
         let status = match decision {
             EnrolmentDecision::Issue => PersonStatus::Active,
@@ -191,6 +194,33 @@ impl<S: Storage> Issuer<S> {
             credentials,
             ticket,
         })
+    }
+}
+
+impl<S: Storage> Issuer<S> {
+    /// A guardian's enrolment of a minor links the guardian only at the minor's first
+    /// enrolment, or when the guardian already is one of theirs (a new device), or when the
+    /// minor awaits approval with no guardian yet (as `approve_minor` allows). Otherwise anyone
+    /// holding a child's card data and passing the face check could re-enrol the child and
+    /// become a permanent guardian.
+    async fn check_guardian_link(
+        &self,
+        id_hash: &crate::keys::IdHash,
+        guardian: &crate::storage::PersonRecord,
+    ) -> Result<(), IssuerError> {
+        let Some(minor) = self.storage.person_by_id_hash(id_hash).await? else {
+            return Ok(());
+        };
+        let links = self.storage.guardians_of(minor.id).await?;
+        if links.iter().any(|l| l.guardian == guardian.id)
+            || (links.is_empty() && minor.status == PersonStatus::PendingGuardianApproval)
+        {
+            return Ok(());
+        }
+        Err(IssuerError::NotAllowed(
+            "this minor is enrolled with another guardian; only an existing guardian can \
+             enrol them again",
+        ))
     }
 }
 

@@ -142,6 +142,35 @@ impl<S: Storage> Issuer<S> {
         Ok(out)
     }
 
+    /// The guardian who presents stops being the minor's guardian (a link made in error, a
+    /// change of custody). The minor's permission bits stay as they are; other guardians keep
+    /// theirs.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidGuardian`] (the presentation, or not this minor's guardian),
+    /// [`IssuerError::NotFound`].
+    pub async fn unlink_guardian(
+        &self,
+        minor_netid: &str,
+        presentation: &Presentation,
+    ) -> Result<(), IssuerError> {
+        let g = self.verified_guardian(presentation).await?;
+        let minor = self
+            .storage
+            .person_by_netid(&NetidNumber::parse(minor_netid)?)
+            .await?
+            .ok_or(IssuerError::NotFound("minor"))?;
+        if !self.storage.remove_guardian(g.id, minor.id).await? {
+            return Err(IssuerError::InvalidGuardian("not a guardian of this minor"));
+        }
+        tracing::info!(
+            minor = minor.id.0,
+            guardian = g.id.0,
+            "guardian link removed"
+        );
+        Ok(())
+    }
+
     /// Sets the app categories a ward may use (signed into the ward's next credential).
     ///
     /// # Errors

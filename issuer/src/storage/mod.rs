@@ -457,6 +457,13 @@ pub trait Storage: Send + Sync + Clone + 'static {
         guardian: PersonId,
     ) -> impl Future<Output = Result<Vec<GuardianLink>, IssuerError>> + Send;
 
+    /// Removes the guardian relation (guardian, minor); `true` iff it existed.
+    fn remove_guardian(
+        &self,
+        guardian: PersonId,
+        minor: PersonId,
+    ) -> impl Future<Output = Result<bool, IssuerError>> + Send;
+
     /// A guardian sets a minor's permission bits; [`IssuerError::InvalidGuardian`] unless the
     /// relation is recorded. Returns the updated minor (refresh the credential afterwards).
     fn set_guardian_perms(
@@ -666,6 +673,7 @@ delegate! {
     fn guardians_of(&self, minor: PersonId) -> Vec<GuardianLink>;
     fn wards_of(&self, guardian: PersonId) -> Vec<GuardianLink>;
     fn set_guardian_perms(&self, minor: PersonId, guardian: PersonId, perms: GuardianPerms, now: i64) -> PersonRecord;
+    fn remove_guardian(&self, guardian: PersonId, minor: PersonId) -> bool;
     fn create_phone_challenge(&self, challenge: &NewPhoneChallenge) -> ();
     fn attempt_phone_challenge(&self, id: &ChallengeId, now: i64) -> PhoneAttempt;
     fn consume_phone_challenge(&self, id: &ChallengeId, now: i64) -> bool;

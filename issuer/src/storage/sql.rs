@@ -620,6 +620,20 @@ impl Storage for Store {
         .collect()
     }
 
+    async fn remove_guardian(
+        &self,
+        guardian: PersonId,
+        minor: PersonId,
+    ) -> Result<bool, IssuerError> {
+        let done = sqlx::query("DELETE FROM guardians WHERE guardian_id = $1 AND minor_id = $2")
+            .bind(guardian.0)
+            .bind(minor.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("remove_guardian"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn set_guardian_perms(
         &self,
         minor: PersonId,
