@@ -490,6 +490,15 @@ async fn re_enrolment_on_a_new_device_revokes_the_old_credential() {
     verifier.verify(&req, &p_new, n).await.unwrap();
 }
 
+/// `POST path` with a JSON body through the router (no admin token).
+async fn post(
+    app: &axum::Router,
+    path: &str,
+    body: &serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    call(app, "POST", path, Some(&body.to_string()), false).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minors_and_guardians() {
     let (db, _dir) = sqlite_url();
@@ -565,26 +574,12 @@ async fn minors_and_guardians() {
 
     // The guardian approves (any adult may approve a pending enrolment; the link is stored).
     let body = json!({ "minor_netid": teen_netid, "guardian": proof(credential(&g, Suite::BbsSha256)).await });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/approvals",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/approvals", &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "active");
     // Once active, a stranger cannot attach themselves as guardian.
     let body = json!({ "minor_netid": teen_netid, "guardian": proof(credential(&stranger, Suite::BbsSha256)).await });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/approvals",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/approvals", &body).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
     // The teen collects the credential with the ticket.
@@ -642,14 +637,7 @@ async fn minors_and_guardians() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["error"], "not_allowed", "{v}");
     let body = json!({ "presentation": proof(credential(&stranger, Suite::BbsSha256)).await.presentation });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/wards",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/wards", &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(
         v.as_array().unwrap().is_empty(),
@@ -685,28 +673,14 @@ async fn minors_and_guardians() {
     // The guardian lists the wards and sets permissions.
     let body =
         json!({ "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/wards",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/wards", &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
     let body = json!({
         "minor_netid": child["netid"], "categories": ["education"],
         "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation,
     });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/permissions",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/permissions", &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["categories"], json!(["education"]));
     // The stranger may not.
@@ -714,14 +688,7 @@ async fn minors_and_guardians() {
         "minor_netid": child["netid"], "categories": ["games"],
         "presentation": proof(credential(&stranger, Suite::BbsSha256)).await.presentation,
     });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/permissions",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/permissions", &body).await;
     assert!(s.is_client_error(), "{s} {v}");
 
     // Unlinking: the stranger is no guardian to unlink; the guardian unlinks from the child
@@ -731,14 +698,7 @@ async fn minors_and_guardians() {
         let netid = child["netid"].clone();
         async move {
             let body = json!({ "minor_netid": netid, "presentation": who });
-            call(
-                &app,
-                "POST",
-                "/v1/guardian/unlink",
-                Some(&body.to_string()),
-                false,
-            )
-            .await
+            post(&app, "/v1/guardian/unlink", &body).await
         }
     };
     let as_json = |p: GuardianProof| serde_json::to_value(p.presentation).unwrap();
@@ -754,28 +714,14 @@ async fn minors_and_guardians() {
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let body =
         json!({ "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/wards",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/wards", &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v.as_array().unwrap().len(), 1, "only the teen is left: {v}");
     let body = json!({
         "minor_netid": child["netid"], "categories": ["education"],
         "presentation": proof(credential(&g, Suite::BbsSha256)).await.presentation,
     });
-    let (s, v) = call(
-        &app,
-        "POST",
-        "/v1/guardian/permissions",
-        Some(&body.to_string()),
-        false,
-    )
-    .await;
+    let (s, v) = post(&app, "/v1/guardian/permissions", &body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, _) = unlink(as_json(proof(credential(&g, Suite::BbsSha256)).await)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -42,6 +42,14 @@ impl<S: Storage> Issuer<S> {
         Ok(request)
     }
 
+    /// The person with 网号 `netid` (a guardian route's minor).
+    async fn minor(&self, netid: &str) -> Result<PersonRecord, IssuerError> {
+        self.storage
+            .person_by_netid(&NetidNumber::parse(netid)?)
+            .await?
+            .ok_or(IssuerError::NotFound("minor"))
+    }
+
     /// Verifies a guardian's presentation and returns the guardian's record.
     pub(super) async fn verified_guardian(
         &self,
@@ -95,11 +103,7 @@ impl<S: Storage> Issuer<S> {
     ) -> Result<WardInfo, IssuerError> {
         let now = self.now();
         let today = today(now)?;
-        let minor = self
-            .storage
-            .person_by_netid(&NetidNumber::parse(minor_netid)?)
-            .await?
-            .ok_or(IssuerError::NotFound("minor"))?;
+        let minor = self.minor(minor_netid).await?;
         let g = self
             .guardian_from(proof, minor.birthdate, Some(minor.id), today)
             .await?;
@@ -155,11 +159,7 @@ impl<S: Storage> Issuer<S> {
         presentation: &Presentation,
     ) -> Result<(), IssuerError> {
         let g = self.verified_guardian(presentation).await?;
-        let minor = self
-            .storage
-            .person_by_netid(&NetidNumber::parse(minor_netid)?)
-            .await?
-            .ok_or(IssuerError::NotFound("minor"))?;
+        let minor = self.minor(minor_netid).await?;
         if !self.storage.remove_guardian(g.id, minor.id).await? {
             return Err(IssuerError::InvalidGuardian("not a guardian of this minor"));
         }
@@ -184,11 +184,7 @@ impl<S: Storage> Issuer<S> {
         let now = self.now();
         let perms = GuardianPerms::from_names(categories.iter().map(String::as_str))?;
         let g = self.verified_guardian(presentation).await?;
-        let minor = self
-            .storage
-            .person_by_netid(&NetidNumber::parse(minor_netid)?)
-            .await?
-            .ok_or(IssuerError::NotFound("minor"))?;
+        let minor = self.minor(minor_netid).await?;
         let link = self
             .storage
             .guardians_of(minor.id)
