@@ -298,16 +298,7 @@ fn commands_over_http_with_refusals() {
     // A 15-year-old: pending, the guardian approves with the CLI, the teen collects, and
     // "over 18" is refused by the teen's wallet.
     let teen_card = dir.path().join("teen-card.json");
-    let today = netid_core::Date::from_unix_seconds(
-        i64::try_from(netid_holder::cli::ops::now()).unwrap(),
-        8 * 3600,
-    )
-    .unwrap();
-    let birth = today
-        .checked_sub_years(15)
-        .unwrap()
-        .checked_sub_days(10)
-        .unwrap();
+    let birth = common::birthdate_aged(15);
     teen.ok(&[
         "card-sample",
         "--name",

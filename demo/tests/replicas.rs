@@ -311,16 +311,7 @@ fn two_issuers_and_two_verifiers_behave_as_one() {
         dir: root,
     };
     teen.ok(&ia, &["init"]);
-    let today = netid_core::Date::from_unix_seconds(
-        i64::try_from(netid_holder::cli::ops::now()).unwrap(),
-        8 * 3600,
-    )
-    .unwrap();
-    let birth = today
-        .checked_sub_years(15)
-        .unwrap()
-        .checked_sub_days(10)
-        .unwrap();
+    let birth = common::birthdate_aged(15);
     let teen_card = teen.card("小明", &birth.to_string(), "2");
     let t = teen.enroll(&ia, &out_a, &teen_card, "+8613800138002");
     assert!(t.contains("guardian"), "{t}");

@@ -85,3 +85,16 @@ pub fn start_service(mut cmd: Command, log: &std::path::Path) -> Service {
         child,
     }
 }
+
+/// A birthdate `years` old (and ten days) today, in China Standard Time as the wallet sees it.
+pub fn birthdate_aged(years: u32) -> netid_core::Date {
+    netid_core::Date::from_unix_seconds(
+        i64::try_from(netid_holder::cli::ops::now()).unwrap(),
+        8 * 3600,
+    )
+    .unwrap()
+    .checked_sub_years(years)
+    .unwrap()
+    .checked_sub_days(10)
+    .unwrap()
+}

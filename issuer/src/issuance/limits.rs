@@ -76,32 +76,30 @@ impl<S: Storage> Issuer<S> {
     /// # Errors
     /// As [`Issuer::rate_check`].
     pub async fn check_client_write(&self, client: Option<IpAddr>) -> Result<(), IssuerError> {
-        match client {
-            Some(ip) => {
-                self.rate_check(
-                    "client-write",
-                    ip.to_string().as_bytes(),
-                    self.config.rate_limits.writes_per_client,
-                )
-                .await
-            }
-            None => Ok(()),
-        }
+        let limit = self.config.rate_limits.writes_per_client;
+        self.check_client("client-write", client, limit).await
     }
 
-    /// Counts one phone challenge from `client` (when known).
+    /// Counts one phone challenge from `client` (when known) against
+    /// [`RateLimits::phone_per_client`].
     ///
     /// # Errors
     /// As [`Issuer::rate_check`].
     pub async fn check_client_phone(&self, client: Option<IpAddr>) -> Result<(), IssuerError> {
+        let limit = self.config.rate_limits.phone_per_client;
+        self.check_client("client-phone", client, limit).await
+    }
+
+    async fn check_client(
+        &self,
+        scope: &str,
+        client: Option<IpAddr>,
+        limit: Limit,
+    ) -> Result<(), IssuerError> {
         match client {
             Some(ip) => {
-                self.rate_check(
-                    "client-phone",
-                    ip.to_string().as_bytes(),
-                    self.config.rate_limits.phone_per_client,
-                )
-                .await
+                self.rate_check(scope, ip.to_string().as_bytes(), limit)
+                    .await
             }
             None => Ok(()),
         }

@@ -144,10 +144,7 @@ impl<S: Storage> Issuer<S> {
         config: IssuerConfig,
         parts: IssuerParts,
     ) -> Result<Issuer<S>, IssuerError> {
-        let revoked = storage.revoked_rev_indices().await?;
-        let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
-            .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
-        let epoch = storage.epoch().await?;
+        let (tree, epoch) = stored_revocations(&storage).await?;
         let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
             None => (Vec::new(), Groth16Setup::None),
             Some(vk) => (
@@ -277,6 +274,15 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 }
 
 /// The certificate of the issuer's own app (asks guardians for their 网号 and age).
+/// The revocation tree rebuilt from the stored credential states, and the stored epoch (at start,
+/// and when another replica changed them).
+async fn stored_revocations<S: Storage>(storage: &S) -> Result<(RevocationTree, u64), IssuerError> {
+    let revoked = storage.revoked_rev_indices().await?;
+    let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
+        .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
+    Ok((tree, storage.epoch().await?))
+}
+
 /// The issuer's own app (guardian requests). Its key derives from the registry key, so every
 /// replica and every restart signs guardian requests with the same key.
 fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {

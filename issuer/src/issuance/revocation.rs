@@ -1,10 +1,9 @@
 //! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials, moving the Groth16 tree and
 //! the BBS key epoch, and serving authentication paths.
 
-use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::presentation::fr_to_bytes;
 
-use super::{build_metadata, Issuer};
+use super::{build_metadata, stored_revocations, Issuer};
 use crate::api::{RevocationPath, RevokeResponse};
 use crate::netid_number::NetidNumber;
 use crate::storage::{CredentialRecord, CredentialStatus, PersonStatus, Storage};
@@ -100,10 +99,7 @@ impl<S: Storage> Issuer<S> {
         if version == self.rev().version {
             return Ok(());
         }
-        let revoked = self.storage.revoked_rev_indices().await?;
-        let epoch = self.storage.epoch().await?;
-        let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
-            .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
+        let (tree, epoch) = stored_revocations(&self.storage).await?;
         let metadata = build_metadata(
             &self.secrets,
             &self.config,
