@@ -49,6 +49,7 @@ fn request(suite: Suite) -> PresentationRequest {
         },
         suites: vec![suite],
         app_certificate: Vec::new().into(),
+        response_uri: None,
         signature: Vec::new().into(),
     }
 }

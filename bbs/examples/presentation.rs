@@ -32,6 +32,7 @@ fn request(app_id: &str, today: Date) -> PresentationRequest {
         },
         suites: vec![Suite::BbsSha256],
         app_certificate: Vec::new().into(),
+        response_uri: None,
         signature: Vec::new().into(),
     }
 }

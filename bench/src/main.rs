@@ -89,7 +89,7 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8091")]
         listen: String,
-        /// Directory to write `app.cert` and `app.key` into.
+        /// Directory to write `app.cert`, `app.key` and `app.apikey` into.
         #[arg(long, default_value = "netid-bench-app")]
         out: PathBuf,
         /// Directory of the cached Groth16 development keys.
@@ -226,10 +226,13 @@ fn serve_issuer(listen: &str, out: &std::path::Path, key_dir: &std::path::Path) 
     std::fs::create_dir_all(out).map_err(io(out.display().to_string()))?;
     let cert = out.join("app.cert");
     let key = out.join("app.key");
-    std::fs::write(&cert, world::app_certificate()?.to_bytes())
-        .map_err(io(cert.display().to_string()))?;
+    let api_key = out.join("app.apikey");
+    let app_cert = world::app_certificate()?;
+    std::fs::write(&cert, app_cert.to_bytes()).map_err(io(cert.display().to_string()))?;
     std::fs::write(&key, hex::encode(world::APP_KEY_SEED))
         .map_err(io(key.display().to_string()))?;
+    std::fs::write(&api_key, world::api_key(&app_cert.app_id)?.expose_secret())
+        .map_err(io(api_key.display().to_string()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -239,11 +242,13 @@ fn serve_issuer(listen: &str, out: &std::path::Path, key_dir: &std::path::Path) 
             .await
             .map_err(io(format!("listen {listen}")))?;
         println!(
-            "benchmark issuer metadata at http://{listen}/v1/metadata; app certificate and key in {}\n\
-             start the verifier with: netid-verifier --issuer http://{listen} --app-cert {} --app-key {}",
+            "benchmark issuer metadata at http://{listen}/v1/metadata; app certificate and keys in {}\n\
+             start the verifier with: netid-verifier --issuer http://{listen} --app-cert {} --app-key {} \
+             --app-api-key-file {} --accept-dev-keys",
             out.display(),
             cert.display(),
-            key.display()
+            key.display(),
+            api_key.display()
         );
         let app = axum::Router::new().route(
             "/v1/metadata",

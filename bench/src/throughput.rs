@@ -13,7 +13,7 @@
 //! Without a URL the service is started in-process ([`netid_verifier::router`]) on
 //! `127.0.0.1:0`, trusting the deterministic issuer of [`crate::world`]. An external
 //! `netid-verifier` must trust the same issuer and app: `netid-bench serve-issuer` serves that
-//! metadata and writes the app certificate and key (see `bench/README.md`).
+//! metadata and writes the app certificate, key and API key (see `bench/README.md`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -179,15 +179,18 @@ async fn post(
     target: &Target,
     path: &str,
     body: Bytes,
+    bearer: Option<&str>,
 ) -> Result<(StatusCode, Bytes)> {
     sender.ready().await.map_err(http_err)?;
-    let req = Request::builder()
+    let mut req = Request::builder()
         .method(Method::POST)
         .uri(path)
         .header(header::HOST, &target.host)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(body))
-        .map_err(http_err)?;
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(b) = bearer {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {b}"));
+    }
+    let req = req.body(Full::new(body)).map_err(http_err)?;
     let resp = sender.send_request(req).await.map_err(http_err)?;
     let status = resp.status();
     let body = resp
@@ -255,7 +258,12 @@ pub async fn start_in_process(w: &World) -> Result<SocketAddr> {
         Arc::new(MemoryReplayCache::new()),
         netid_verifier::KeyPolicy::development(),
     )?;
-    let state = ServiceState::new(Arc::new(verifier), world::apps()?, system_clock());
+    let apps = world::apps()?;
+    let ids: Vec<String> = apps.iter().map(|a| a.app_id().to_owned()).collect();
+    let mut state = ServiceState::new(Arc::new(verifier), apps, system_clock());
+    for id in ids {
+        state = state.with_api_key(&id, &world::api_key(&id)?)?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| BenchError::Io {
@@ -309,10 +317,16 @@ pub fn run(
         let started = Instant::now();
         let mut sender = rt.block_on(connect(&target))?;
         let create = create_body(suite)?;
+        let key = world::api_key(&world::app_id(suite.core()))?;
         let mut bodies = Vec::with_capacity(config.count);
         while bodies.len() < config.count && (bodies.is_empty() || started.elapsed() < bound) {
-            let (status, body) =
-                rt.block_on(post(&mut sender, &target, "/v1/requests", create.clone()))?;
+            let (status, body) = rt.block_on(post(
+                &mut sender,
+                &target,
+                "/v1/requests",
+                create.clone(),
+                Some(key.expose_secret()),
+            ))?;
             if status != StatusCode::CREATED {
                 return Err(BenchError::Http(format!(
                     "POST /v1/requests answered {status}: {}",
@@ -367,7 +381,7 @@ async fn load(
                 let next = queue.lock().ok().and_then(|mut q| q.pop());
                 let Some(body) = next else { break };
                 let t = Instant::now();
-                match post(&mut sender, &target, "/v1/presentations", body).await {
+                match post(&mut sender, &target, "/v1/presentations", body, None).await {
                     Ok((StatusCode::OK, _)) => latencies.push(t.elapsed().as_secs_f64() * 1e3),
                     Ok(_) => errors += 1,
                     Err(_) => {

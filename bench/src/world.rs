@@ -188,6 +188,7 @@ pub fn request(statement: Statement, suite: Suite, nonce: [u8; 32]) -> Result<Pr
         statements: statements(statement, today()?),
         suites: vec![suite],
         app_certificate: Vec::new().into(),
+        response_uri: None,
         signature: Vec::new().into(),
     })
 }
@@ -245,6 +246,14 @@ pub fn app() -> Result<App> {
         &app_certificate()?.to_bytes(),
         SigningKey::from_bytes(&APP_KEY_SEED),
     )?)
+}
+
+/// The API key of benchmark app `app_id` for the verifier's app-facing routes (deterministic,
+/// derived from a public label: benchmarks only, like every key here).
+pub fn api_key(app_id: &str) -> Result<netid_verifier::ApiKey> {
+    Ok(netid_verifier::ApiKey::new(&format!(
+        "netid-bench-public-api-key-of-{app_id}"
+    ))?)
 }
 
 /// The three benchmark apps, one per pseudonym suite ([`app_id`]).

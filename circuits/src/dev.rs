@@ -66,6 +66,7 @@ pub fn adult_request(app_id: &str, today: Date, nonce: [u8; 32]) -> Presentation
         },
         suites: vec![Suite::Groth16],
         app_certificate: Vec::new().into(),
+        response_uri: None,
         signature: Vec::new().into(),
     }
 }

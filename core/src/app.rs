@@ -428,6 +428,7 @@ mod tests {
             statements,
             suites: vec![Suite::Groth16],
             app_certificate: cert.to_bytes().into(),
+            response_uri: None,
             signature: Vec::new().into(),
         };
         sign_request(&mut req, &app);

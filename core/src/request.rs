@@ -16,6 +16,8 @@ pub const MAX_APP_ID_LEN: usize = 128;
 pub const MAX_APP_CERTIFICATE_LEN: usize = 8192;
 /// Longest request signature in bytes.
 pub const MAX_SIGNATURE_LEN: usize = 1024;
+/// Longest `response_uri` in bytes.
+pub const MAX_RESPONSE_URI_LEN: usize = 512;
 
 /// A proof suite.
 #[derive(
@@ -239,6 +241,7 @@ impl Statements {
 ///     statements,
 ///     suites: vec![Suite::BbsSha256, Suite::Groth16],
 ///     app_certificate: vec![1, 2, 3].into(),
+///     response_uri: Some("https://verify.shop.example/v1/presentations".into()),
 ///     signature: vec![].into(),
 /// };
 /// request.validate(netid_core::Audience::App)?;
@@ -266,8 +269,44 @@ pub struct PresentationRequest {
     pub suites: Vec<Suite>,
     /// The app certificate issued by the platform's app registry (opaque here).
     pub app_certificate: Bytes,
+    /// Where the wallet posts its answer (an absolute `https://` or `http://` URL, at most
+    /// [`MAX_RESPONSE_URI_LEN`] bytes of printable ASCII, no fragment). It is signed: a wallet
+    /// posts the answer there and nowhere else, so whoever relays the request (a QR code, a
+    /// web page) cannot redirect the presentation. Absent: the request is answered in-band by
+    /// the party that handed it over (the issuer's guardian request); a wallet never posts such
+    /// a request's answer on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_uri: Option<String>,
     /// The app's signature over [`signing_bytes`](Self::signing_bytes) (opaque here).
     pub signature: Bytes,
+}
+
+/// Checks a `response_uri`: 1..=[`MAX_RESPONSE_URI_LEN`] bytes of printable ASCII, `https://`
+/// or `http://` followed by a host, no fragment.
+fn check_response_uri(uri: &str) -> Result<(), CoreError> {
+    if uri.is_empty() || uri.len() > MAX_RESPONSE_URI_LEN {
+        return Err(CoreError::InvalidRequest(
+            "response_uri must be 1..=512 bytes",
+        ));
+    }
+    if !uri.bytes().all(|b| b.is_ascii_graphic()) || uri.contains('#') {
+        return Err(CoreError::InvalidRequest(
+            "response_uri must be printable ASCII without a fragment",
+        ));
+    }
+    let rest = uri
+        .strip_prefix("https://")
+        .or_else(|| uri.strip_prefix("http://"))
+        .ok_or(CoreError::InvalidRequest(
+            "response_uri must be an https:// or http:// URL",
+        ))?;
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err(CoreError::InvalidRequest(
+            "response_uri must name a host (and no user)",
+        ));
+    }
+    Ok(())
 }
 
 impl PresentationRequest {
@@ -313,6 +352,9 @@ impl PresentationRequest {
                 "signature longer than 1024 bytes",
             ));
         }
+        if let Some(uri) = &self.response_uri {
+            check_response_uri(uri)?;
+        }
         self.statements.validate(audience)
     }
 
@@ -332,6 +374,8 @@ impl PresentationRequest {
     /// ‖ statements (Statements::to_bytes)
     /// ‖ u8(len(suites)) ‖ suite codes (one byte each, in order)
     /// ‖ u32_be(len(app_certificate)) ‖ app_certificate
+    /// ‖ 0x00                                            (no response_uri)
+    ///   or 0x01 ‖ u32_be(len(response_uri)) ‖ response_uri
     /// ```
     pub fn signing_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
@@ -345,7 +389,9 @@ impl PresentationRequest {
                 + 1
                 + self.suites.len()
                 + 4
-                + self.app_certificate.len(),
+                + self.app_certificate.len()
+                + 5
+                + self.response_uri.as_ref().map_or(0, String::len),
         );
         put_len_prefixed(&mut out, dst::REQUEST);
         out.extend_from_slice(&self.version.to_be_bytes());
@@ -357,6 +403,13 @@ impl PresentationRequest {
         out.push(u8::try_from(self.suites.len()).unwrap_or(u8::MAX));
         out.extend(self.suites.iter().map(|s| s.code()));
         put_len_prefixed(&mut out, &self.app_certificate);
+        match &self.response_uri {
+            None => out.push(0),
+            Some(uri) => {
+                out.push(1);
+                put_len_prefixed(&mut out, uri.as_bytes());
+            }
+        }
         out
     }
 

@@ -25,6 +25,7 @@ fn request() -> PresentationRequest {
         },
         suites: vec![Suite::Groth16],
         app_certificate: vec![1, 2, 3].into(),
+        response_uri: Some("https://verify.shop.example/v1/presentations".into()),
         signature: vec![9; 64].into(),
     }
 }
@@ -51,8 +52,8 @@ fn presentation(r: &PresentationRequest) -> Presentation {
 }
 
 /// Test vector, also in specs/credential.md (computed independently from the spec's text).
-const SIGNING_BYTES_HEX: &str = "000000106e657469642f76312f7265717565737400010000000f636e2e6578616d706c652e73686f7007070707070707070707070707070707070707070707070707070707070707070000000069a381800000b4000112010202040101010300000003010203";
-const REQUEST_HASH_HEX: &str = "8ad76695097cf31f77f796197125ae28fbd1a4e4756cef9173c7a183ad0e9213";
+const SIGNING_BYTES_HEX: &str = "000000106e657469642f76312f7265717565737400010000000f636e2e6578616d706c652e73686f7007070707070707070707070707070707070707070707070707070707070707070000000069a381800000b4000112010202040101010300000003010203010000002c68747470733a2f2f7665726966792e73686f702e6578616d706c652f76312f70726573656e746174696f6e73";
+const REQUEST_HASH_HEX: &str = "73eb0e07b9e6516145cb8e8cd2456bebff03a8cabbd87cf1515b9e20ae246b23";
 
 #[test]
 fn request_vector() {
@@ -85,6 +86,7 @@ fn request_json() {
         },
         "suites": ["groth16"],
         "app_certificate": "AQID",
+        "response_uri": "https://verify.shop.example/v1/presentations",
         "signature": b64::encode([9; 64]),
     });
     assert_eq!(v, expected);
@@ -118,6 +120,7 @@ fn request_json_rejects() {
         ("signature", "AQID==".into()),
         ("suites", serde_json::json!(["bbs"])),
         ("expires_at", (-1).into()),
+        ("response_uri", 1.into()),
         ("unknown", 1.into()),
     ];
     for (field, value) in cases {
@@ -186,6 +189,38 @@ fn request_validation() {
         check(&|r| r.signature = vec![0; 1025].into()),
         Err(CoreError::InvalidRequest(_))
     ));
+    for bad in [
+        "",
+        "ftp://verify.example/x",
+        "verify.example/v1/presentations",
+        "https://",
+        "https:///v1/presentations",
+        "https://user@verify.example/",
+        "https://verify.example/v1/presentations#frag",
+        "https://verify.example/a b",
+        "https://verify.example/\u{7f}",
+    ] {
+        assert!(
+            matches!(
+                check(&|r| r.response_uri = Some(bad.into())),
+                Err(CoreError::InvalidRequest(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    let long = format!("https://v.example/{}", "a".repeat(512));
+    assert!(check(&|r| r.response_uri = Some(long.clone())).is_err());
+    for good in [
+        "http://127.0.0.1:8090/v1/presentations",
+        "https://v.example",
+        "https://v.example?x=1",
+    ] {
+        assert!(
+            check(&|r| r.response_uri = Some(good.into())).is_ok(),
+            "{good}"
+        );
+    }
+    assert!(check(&|r| r.response_uri = None).is_ok());
     assert!(matches!(
         check(&|r| r.statements.age_at_least = Some(0)),
         Err(CoreError::InvalidStatements(_))
@@ -246,6 +281,8 @@ fn every_field_is_bound() {
         Box::new(|r| r.suites.push(Suite::BbsShake256)),
         Box::new(|r| r.suites.insert(0, Suite::BbsShake256)),
         Box::new(|r| r.app_certificate = vec![1, 2].into()),
+        Box::new(|r| r.response_uri = None),
+        Box::new(|r| r.response_uri = Some("https://evil.example/v1/presentations".into())),
         Box::new(|r| r.version = 2),
     ];
     for (i, f) in variants.iter().enumerate() {
@@ -416,17 +453,21 @@ fn any_request() -> impl Strategy<Value = PresentationRequest> {
         proptest::sample::subsequence(Suite::ALL.to_vec(), 0..=3).prop_shuffle(),
         proptest::collection::vec(any::<u8>(), 0..100),
         proptest::collection::vec(any::<u8>(), 0..100),
+        proptest::option::of("https?://[!-~]{0,30}"),
     )
         .prop_map(
-            |(app_id, nonce, expires_at, statements, suites, cert, sig)| PresentationRequest {
-                version: 1,
-                app_id,
-                nonce: Nonce::new(nonce),
-                expires_at,
-                statements,
-                suites,
-                app_certificate: cert.into(),
-                signature: sig.into(),
+            |(app_id, nonce, expires_at, statements, suites, cert, sig, response_uri)| {
+                PresentationRequest {
+                    version: 1,
+                    app_id,
+                    nonce: Nonce::new(nonce),
+                    expires_at,
+                    statements,
+                    suites,
+                    app_certificate: cert.into(),
+                    response_uri,
+                    signature: sig.into(),
+                }
             },
         )
 }

@@ -38,7 +38,7 @@ use netid_issuer::server::{
 };
 use netid_issuer::service::AdminToken;
 use netid_verifier::service::{system_clock, CreateRequest, CreatedRequest};
-use netid_verifier::{App, MemoryReplayCache, ServiceState, Verifier};
+use netid_verifier::{ApiKey, App, MemoryReplayCache, ServiceState, Verifier};
 use serde_json::json;
 
 use netid_circuits::gadgets::eddsa;
@@ -81,6 +81,9 @@ pub struct Services {
     pub apps: Vec<App>,
     /// The apps' request-signing keys, in [`DEMO_APPS`] order (tests forge requests with them).
     pub app_keys: Vec<SigningKey>,
+    /// The apps' API keys for the verifier's app-facing routes, in [`DEMO_APPS`] order (fresh
+    /// random ones each start).
+    pub api_keys: Vec<ApiKey>,
     /// Temporary directory (database, wallets) when the services own it.
     pub dir: PathBuf,
     _issuer: RunningIssuer,
@@ -182,7 +185,17 @@ impl Services {
             )
             .map_err(|e| err(format!("verifier: {e}")))?,
         );
-        let state = ServiceState::new(verifier.clone(), apps.clone(), system_clock());
+        let mut state = ServiceState::new(verifier.clone(), apps.clone(), system_clock());
+        let mut api_keys = Vec::new();
+        for (id, _, _) in DEMO_APPS {
+            let mut raw = [0u8; 24];
+            rand_core_06::RngCore::fill_bytes(&mut rand_core_06::OsRng, &mut raw);
+            let key = ApiKey::new(&hex::encode(raw)).map_err(|e| err(e.to_string()))?;
+            state = state
+                .with_api_key(id, &key)
+                .map_err(|e| err(e.to_string()))?;
+            api_keys.push(key);
+        }
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .map_err(|e| err(format!("verifier listen: {e}")))?;
@@ -200,6 +213,7 @@ impl Services {
             codes,
             apps,
             app_keys,
+            api_keys,
             dir,
             _issuer: issuer,
             _tmp: Some(tmp),
@@ -242,9 +256,17 @@ impl Services {
             ..CreateRequest::default()
         };
         let body = serde_json::to_string(&body).map_err(|e| err(e.to_string()))?;
-        let created: CreatedRequest =
-            http::post_json(&format!("{}/v1/requests", self.verifier_url), &body, None)?
-                .json("creating a request")?;
+        let key = DEMO_APPS
+            .iter()
+            .position(|(id, _, _)| *id == app_id)
+            .and_then(|i| self.api_keys.get(i))
+            .ok_or_else(|| err(format!("{app_id:?} is not a demo app")))?;
+        let created: CreatedRequest = http::post_json(
+            &format!("{}/v1/requests", self.verifier_url),
+            &body,
+            Some(key.expose_secret()),
+        )?
+        .json("creating a request")?;
         Ok(format!("{}/v1/requests/{}", self.verifier_url, created.id))
     }
 
@@ -331,11 +353,11 @@ fn copied_credentials(svc: &Services, victim: &FileWallet) -> CliResult<()> {
             .find(|c| c.suite() == suite)
             .ok_or_else(|| err(format!("no {} credential to copy", suite.name())))?;
         let url = svc.request_url(DEMO_APPS[0].0, 18, &[suite], false)?;
-        let loaded = ops::load_request(&url)?;
-        let target = loaded.verifier.clone().unwrap_or_default();
-        let p = thief_presentation(&meta, rec, thief.holder_secret(), &loaded.request)?;
+        let request = ops::load_request(&url)?;
+        let target = request.response_uri.clone().unwrap_or_default();
+        let p = thief_presentation(&meta, rec, thief.holder_secret(), &request)?;
         let json = serde_json::to_string(&p).map_err(|e| err(e.to_string()))?;
-        let r = http::post_json(&format!("{target}/v1/presentations"), &json, None)?;
+        let r = http::post_json(&target, &json, None)?;
         println!(
             "   [{} → {}, the copy with the thief's secret] {}",
             suite.name(),
@@ -581,11 +603,7 @@ pub fn run() -> CliResult<()> {
     step(6, "重放 / a replayed presentation");
     let last = last.ok_or_else(|| err("no presentation to replay"))?;
     let target = last.sent_to.clone().unwrap_or_default();
-    let r = http::post_json(
-        &format!("{target}/v1/presentations"),
-        &last.presentation,
-        None,
-    )?;
+    let r = http::post_json(&target, &last.presentation, None)?;
     println!("   {}", r.error_text());
     check(r.status == 409, "the replay is rejected (409)")?;
 

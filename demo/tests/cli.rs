@@ -260,32 +260,33 @@ fn commands_over_http_with_refusals() {
     assert!(h.contains(shop.0) && h.contains("groth16"), "{h}");
 
     // A request asking for an attribute the certificate does not allow (signed by the app key).
-    let loaded = netid_holder::cli::ops::load_request(&url).unwrap();
-    let mut req: PresentationRequest = loaded.request.clone();
+    let loaded: PresentationRequest = netid_holder::cli::ops::load_request(&url).unwrap();
+    let mut req = loaded.clone();
     req.statements.disclose.insert(Attribute::GivenName);
     netid_core::sign_request(&mut req, &svc.app_keys[0]);
     let f = dir.path().join("greedy.json");
     std::fs::write(&f, serde_json::to_string(&req).unwrap()).unwrap();
-    let t = adult.fails(&[
-        "present",
-        f.to_str().unwrap(),
-        "--yes",
-        "--verifier",
-        &svc.verifier_url,
-    ]);
+    let t = adult.fails(&["present", f.to_str().unwrap(), "--yes"]);
     assert!(t.contains("refused"), "{t}");
 
     // A request not signed by the registered app (re-signed with another key).
-    let mut req = loaded.request.clone();
+    let mut req = loaded.clone();
     netid_core::sign_request(&mut req, &ed25519_dalek::SigningKey::from_bytes(&[9; 32]));
-    let t = adult.fails(&[
-        "present",
-        &serde_json::to_string(&req).unwrap(),
-        "--yes",
-        "--verifier",
-        &svc.verifier_url,
-    ]);
+    let t = adult.fails(&["present", &serde_json::to_string(&req).unwrap(), "--yes"]);
     assert!(t.contains("refused") && t.contains("signature"), "{t}");
+
+    // A relay that rewrites where the answer goes breaks the app's signature: refused before
+    // anything is proved or sent.
+    let mut req = loaded.clone();
+    req.response_uri = Some("http://127.0.0.1:9/v1/presentations".into());
+    let t = adult.fails(&["present", &serde_json::to_string(&req).unwrap(), "--yes"]);
+    assert!(t.contains("refused") && t.contains("signature"), "{t}");
+    // A request that names no response_uri (signed so by the app) is not sent anywhere.
+    let mut req = loaded.clone();
+    req.response_uri = None;
+    netid_core::sign_request(&mut req, &svc.app_keys[0]);
+    let t = adult.fails(&["present", &serde_json::to_string(&req).unwrap(), "--yes"]);
+    assert!(t.contains("refused") && t.contains("response_uri"), "{t}");
 
     // https is refused clearly.
     let t = adult.fails(&[

@@ -16,6 +16,8 @@ use std::process::Command;
 use std::time::Duration;
 
 const ADMIN_TOKEN: &str = "contract-test-admin-token-0123456789";
+/// The verifier app's API key (its backend's credential for creating requests and reading results).
+const APP_API_KEY: &str = "contract-test-app-api-key-0123456789";
 /// Generated cases per operation (the README's command uses the default, more).
 const MAX_EXAMPLES: &str = "60";
 
@@ -32,7 +34,7 @@ fn schemathesis() -> Option<PathBuf> {
 
 /// Runs schemathesis over `url`'s document; the transcript on failure. schemathesis' own
 /// internal errors (not a finding about the service) are retried once.
-fn run(st: &Path, url: &str, dir: &Path) -> Result<(), String> {
+fn run(st: &Path, url: &str, bearer: &str, dir: &Path) -> Result<(), String> {
     let config =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/schemathesis/schemathesis.toml");
     let mut last = String::new();
@@ -49,7 +51,7 @@ fn run(st: &Path, url: &str, dir: &Path) -> Result<(), String> {
                 "--max-examples",
                 MAX_EXAMPLES,
             ])
-            .args(["-H", &format!("Authorization: Bearer {ADMIN_TOKEN}")])
+            .args(["-H", &format!("Authorization: Bearer {bearer}")])
             .current_dir(dir)
             .output()
             .unwrap();
@@ -145,15 +147,21 @@ fn schemathesis_finds_no_failure_in_either_document() {
         .arg("--app-cert")
         .arg(root.join("shop.cert"))
         .arg("--app-key")
-        .arg(&key);
+        .arg(&key)
+        .arg("--app-api-key-file")
+        .arg(root.join("shop.apikey"));
+    std::fs::write(root.join("shop.apikey"), APP_API_KEY).unwrap();
     verifier.env("RUST_LOG", "warn");
     let verifier = common::start_service(verifier, &root.join("verifier.log"));
     let verifier_url = verifier.url.clone();
     std::thread::sleep(Duration::from_millis(100));
 
     let mut failures = Vec::new();
-    for (name, url) in [("issuer", &issuer_url), ("verifier", &verifier_url)] {
-        if let Err(transcript) = run(&st, url, root) {
+    for (name, url, bearer) in [
+        ("issuer", &issuer_url, ADMIN_TOKEN),
+        ("verifier", &verifier_url, APP_API_KEY),
+    ] {
+        if let Err(transcript) = run(&st, url, bearer, root) {
             failures.push(format!("=== {name} ===\n{transcript}"));
         }
     }

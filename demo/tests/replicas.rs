@@ -196,11 +196,18 @@ fn issuer_cmd(db: &str, keys: &Path, outbox: &Path) -> Command {
     c
 }
 
-fn verifier_cmd(issuer: &str, store: &str, dir: &Path) -> Command {
+/// The app's API key (what its backend sends to create requests and read results).
+const API_KEY: &str = "replica-test-api-key-0123456789abcdef";
+
+/// A verifier on `port` whose public URL, where wallets post their answers, is
+/// `http://127.0.0.1:<public_port>`.
+fn verifier_cmd(issuer: &str, store: &str, dir: &Path, port: u16, public_port: u16) -> Command {
     let mut c = Command::new(common::bin("netid-verifier"));
     c.args([
         "--listen",
-        "127.0.0.1:0",
+        &format!("127.0.0.1:{port}"),
+        "--public-url",
+        &format!("http://127.0.0.1:{public_port}"),
         "--issuer",
         issuer,
         "--store",
@@ -211,6 +218,8 @@ fn verifier_cmd(issuer: &str, store: &str, dir: &Path) -> Command {
     .arg(dir.join("shop.cert"))
     .arg("--app-key")
     .arg(dir.join("shop.key"))
+    .arg("--app-api-key-file")
+    .arg(dir.join("shop.apikey"))
     .env_remove("RUST_LOG");
     c
 }
@@ -223,7 +232,7 @@ fn create_request(verifier: &str, patience: Duration) -> String {
         let r = http::post_json(
             &format!("{verifier}/v1/requests"),
             r#"{"age_at_least":18,"not_expired":true}"#,
-            None,
+            Some(API_KEY),
         )
         .unwrap();
         if r.ok() {
@@ -239,8 +248,9 @@ fn create_request(verifier: &str, patience: Duration) -> String {
     }
 }
 
+/// The request's result, as the app reads it.
 fn status(verifier: &str, id: &str) -> serde_json::Value {
-    let r = http::get(&format!("{verifier}/v1/requests/{id}")).unwrap();
+    let r = http::get_authorized(&format!("{verifier}/v1/requests/{id}/result"), API_KEY).unwrap();
     assert!(r.ok(), "{}", r.text());
     r.json("request status").unwrap()
 }
@@ -277,16 +287,28 @@ fn two_issuers_and_two_verifiers_behave_as_one() {
     let v: serde_json::Value = r.json("registered app").unwrap();
     std::fs::write(root.join("shop.cert"), v["certificate"].as_str().unwrap()).unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    std::fs::write(root.join("shop.apikey"), format!("{API_KEY}\n")).unwrap();
+
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, port_a, port_b) = (free_port(), free_port(), free_port());
     let redis = Redis::start(port);
-    let verifier_a =
-        common::start_service(verifier_cmd(&ia, &redis.url(), root), &root.join("va.log"));
-    let verifier_b =
-        common::start_service(verifier_cmd(&ib, &redis.url(), root), &root.join("vb.log"));
+    // A stand-in for the load balancer in front of the replicas: each replica's public URL is
+    // the other replica, so a wallet that fetched a request from one (its QR code) posts the
+    // answer, to the request's signed response_uri, on the other.
+    let verifier_a = common::start_service(
+        verifier_cmd(&ia, &redis.url(), root, port_a, port_b),
+        &root.join("va.log"),
+    );
+    let verifier_b = common::start_service(
+        verifier_cmd(&ib, &redis.url(), root, port_b, port_a),
+        &root.join("vb.log"),
+    );
     let (va, vb) = (verifier_a.url.clone(), verifier_b.url.clone());
 
     // Enrol on issuer A.
@@ -295,11 +317,19 @@ fn two_issuers_and_two_verifiers_behave_as_one() {
     let t = adult.enroll(&ia, &out_a, &card, "+8613800138001");
     let adult_netid = netid_of(&t);
 
-    // A request created on verifier A, answered on verifier B, its result read on A.
+    // A request created on verifier A, fetched from A, answered on verifier B (its
+    // response_uri), its result read on A.
     let id = create_request(&va, Duration::ZERO);
-    adult.ok(
+    let t = adult.ok(
         &ia,
-        &["present", &format!("{vb}/v1/requests/{id}"), "--yes"],
+        &["present", &format!("{va}/v1/requests/{id}"), "--yes"],
+    );
+    assert!(t.contains(&format!("{vb}/v1/presentations")), "{t}");
+    assert!(
+        std::fs::read_to_string(root.join("vb.log"))
+            .unwrap_or_default()
+            .contains("presentation accepted"),
+        "verifier B did not verify it"
     );
     let s = status(&va, &id);
     assert_eq!(s["status"], "verified", "{s}");

@@ -7,6 +7,9 @@
 //   node browser_verifier.mjs <page-url> [--app <app_id>] [--suites bbs-sha256,groth16]
 //                             [--expect rejected,verified] [--timeout-ms 60000]
 //
+// The app's API key, typed into the page, is read from $NETID_APP_API_KEY (not an argument:
+// process lists are public).
+//
 // Chromium: $NETID_CHROMIUM or /usr/bin/chromium (Debian package `chromium`).
 import { chromium } from "playwright-core";
 
@@ -55,6 +58,7 @@ try {
   await page.goto(url, { timeout: left() });
   await page.waitForSelector("#app option", { state: "attached", timeout: left() });
   if (opt.app) await page.selectOption("#app", opt.app);
+  await page.fill("#api-key", process.env.NETID_APP_API_KEY || "");
   if (opt.suites) {
     for (const box of await page.$$('input[name="suite"]')) {
       const want = opt.suites.includes(await box.getAttribute("value"));

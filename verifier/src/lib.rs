@@ -53,6 +53,7 @@
 //! # }
 //! ```
 
+pub mod auth;
 mod error;
 pub mod issuer;
 pub mod replay;
@@ -61,6 +62,7 @@ pub mod service;
 pub mod store;
 pub mod verify;
 
+pub use auth::ApiKey;
 pub use error::{Result, VerifierError};
 pub use issuer::fetch_metadata;
 pub use replay::{MemoryReplayCache, RedisReplayCache, ReplayCache};

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! netid-verifier --listen 127.0.0.1:8090 --issuer http://127.0.0.1:8080 \
-//!     --store redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key
+//!     --store redis://127.0.0.1:6379 --app-cert shop.cert --app-key shop.key \
+//!     --app-api-key-file shop.apikey --public-url https://verify.shop.example
 //! ```
 //!
 //! Groth16 presentations are verified only under ceremony keys unless `--accept-dev-keys` is
@@ -23,7 +24,7 @@ use netid_verifier::service::system_clock;
 use netid_verifier::service::RateLimits;
 use netid_verifier::store::connect_redis;
 use netid_verifier::{
-    fetch_metadata, router, App, KeyPolicy, MemoryRateCounter, MemoryReplayCache,
+    fetch_metadata, router, ApiKey, App, KeyPolicy, MemoryRateCounter, MemoryReplayCache,
     MemoryRequestStore, RateCounter, RedisRateCounter, RedisRequestStore, ReplayCache,
     RequestStore, ServiceState, Verifier,
 };
@@ -59,13 +60,29 @@ struct Args {
     store: String,
     /// App certificate file: the canonical bytes, or the base64url text that the issuer's
     /// `POST /v1/admin/apps` returns in `certificate`.
-    #[arg(long, env = "NETID_VERIFIER_APP_CERT", requires = "app_key")]
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_APP_CERT",
+        requires = "app_key",
+        requires = "app_api_key_file"
+    )]
     app_cert: Option<PathBuf>,
     /// App signing key file (32-byte Ed25519 seed, hex).
     #[arg(long, env = "NETID_VERIFIER_APP_KEY", requires = "app_cert")]
     app_key: Option<PathBuf>,
+    /// File holding the app's API key (at least 32 printable characters, e.g. 24 random bytes
+    /// in hex): the app's backend sends it as `Authorization: Bearer …` to create requests and
+    /// read their results. Every replica loads the same one.
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_APP_API_KEY_FILE",
+        requires = "app_cert",
+        value_name = "FILE"
+    )]
+    app_api_key_file: Option<PathBuf>,
     /// Public base URL of this service (e.g. `https://verify.shop.example`), put in the
-    /// requests' QR codes; default `http://<Host header>`.
+    /// requests' QR codes and, signed, in their `response_uri` (where wallets post); default
+    /// `http://<Host header>` of the app's call. Set it with replicas and behind a proxy.
     #[arg(long, env = "NETID_VERIFIER_PUBLIC_URL")]
     public_url: Option<String>,
     /// Seconds between metadata refreshes.
@@ -176,10 +193,16 @@ async fn run(args: Args) -> Result<(), String> {
             ),
         }
     }
-    let apps = match (&args.app_cert, &args.app_key) {
-        (Some(c), Some(k)) => vec![load_app(c, k)?],
-        _ => Vec::new(),
+    let (apps, api_key) = match (&args.app_cert, &args.app_key, &args.app_api_key_file) {
+        (Some(c), Some(k), Some(f)) => {
+            let app = load_app(c, k)?;
+            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let key = ApiKey::new(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+            (vec![app], Some(key))
+        }
+        _ => (Vec::new(), None),
     };
+    let app_ids: Vec<String> = apps.iter().map(|a| a.app_id().to_owned()).collect();
     // Keep the revocation root and keys fresh.
     let (v, issuer, every) = (
         verifier.clone(),
@@ -200,6 +223,9 @@ async fn run(args: Args) -> Result<(), String> {
     });
     let mut state = ServiceState::new(verifier, apps, system_clock())
         .with_rate_limits(RateLimits::default(), counter);
+    if let (Some(id), Some(key)) = (app_ids.first(), &api_key) {
+        state = state.with_api_key(id, key).map_err(|e| e.to_string())?;
+    }
     if let Some(h) = &args.client_ip_header {
         let h = axum::http::HeaderName::try_from(h.as_str())
             .map_err(|_| format!("--client-ip-header: {h:?} is not a header name"))?;

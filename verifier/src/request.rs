@@ -79,6 +79,7 @@ impl App {
             statements: Statements::new(today),
             suites: None,
             ttl: DEFAULT_TTL,
+            response_uri: None,
         }
     }
 }
@@ -91,6 +92,7 @@ pub struct RequestBuilder<'a> {
     statements: Statements,
     suites: Option<Vec<Suite>>,
     ttl: Duration,
+    response_uri: Option<String>,
 }
 
 impl RequestBuilder<'_> {
@@ -152,6 +154,13 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Where the wallet must post its presentation (signed into the request; the wallet posts
+    /// nowhere else). Without it the request is answered in-band (specs/credential.md §10.2).
+    pub fn response_uri(mut self, uri: impl Into<String>) -> Self {
+        self.response_uri = Some(uri.into());
+        self
+    }
+
     /// Builds and signs the request at Unix time `now` with a fresh random nonce.
     ///
     /// # Errors
@@ -177,6 +186,7 @@ impl RequestBuilder<'_> {
             statements: self.statements,
             suites,
             app_certificate: self.app.certificate_bytes.clone().into(),
+            response_uri: self.response_uri,
             signature: Vec::new().into(),
         };
         policy

@@ -8,10 +8,17 @@
 //! | `GET /healthz` | | `200 ok` |
 //! | `GET /openapi.json` | | the OpenAPI 3.1 document of these routes |
 //! | `GET /v1/apps` | | `200` list of [`AppInfo`]: the configured apps' public certificate data |
-//! | `POST /v1/requests` | [`CreateRequest`] | `201` [`CreatedRequest`] (id and signed request) |
-//! | `GET /v1/requests/{id}` | | `200` [`RequestView`] (request and status) or `404` |
+//! | `POST /v1/requests` 🔑 | [`CreateRequest`] | `201` [`CreatedRequest`] (id and signed request) |
+//! | `GET /v1/requests/{id}/result` 🔑 | | `200` [`RequestView`] (request and status) or `404` |
+//! | `GET /v1/requests/{id}` | | `200` [`WalletView`] (the signed request only) or `404` |
 //! | `GET /v1/requests/{id}/qr.svg` | | `200` the request's QR code (SVG) or `404` |
 //! | `POST /v1/presentations` | a `Presentation` | `200` [`VerifiedClaims`] or an error |
+//!
+//! 🔑 App-facing: `Authorization: Bearer <the app's API key>` ([`crate::auth`]), else
+//! `401 unauthorized`. A request is created for the app the key names (a body's `app_id`
+//! naming another app is `403 forbidden`), and only that app reads its result (any other
+//! app gets `404`, as for an unknown id). The other routes are the wallet's and the public's:
+//! they show the signed request, never its status or claims.
 //!
 //! A request's status is `pending`, `verified` (with the claims), `rejected` (presentations
 //! naming it were rejected; it stays answerable until it expires or its
@@ -25,24 +32,27 @@
 //! code any phone camera reads — not the signed request itself (several hundred bytes with the
 //! app certificate, a dense code). The wallet fetches that URL, takes `request` from the answer
 //! and checks it as it checks every request (app certificate signed by the issuer's app registry,
-//! request signed by the certified app key, not expired), so the URL needs no trust of its own;
-//! it posts its presentation to `POST /v1/presentations` under the same base URL. The base URL
-//! is [`ServiceState::with_public_url`] when set (set it behind a reverse proxy), else
-//! `http://<Host header>`.
+//! request signed by the certified app key, not expired), so the URL needs no trust of its own.
+//! It posts its presentation to the request's signed `response_uri`,
+//! `<base URL>/v1/presentations`, and nowhere else: a QR code or page that relays the request
+//! cannot redirect the answer. The base URL is [`ServiceState::with_public_url`] when set (set
+//! it behind a reverse proxy and with replicas), else `http://<Host header>` of the app's
+//! `POST /v1/requests`.
 //!
 //! ## The page
 //!
 //! `GET /` and its two static files are embedded in the binary (no CDN, no external fetches)
 //! and served with a strict `Content-Security-Policy` (same origin only, no inline script). The
-//! page lists the apps allowed to ask for an age proof, creates the request with
-//! `POST /v1/requests` (`age_at_least: 18`, the chosen suites, the pseudonym when the app may
-//! ask it), shows the QR code and the request id, and polls `GET /v1/requests/{id}` every
-//! second until the request is verified or expired. It shows nothing but the proven claims
+//! page lists the apps allowed to ask for an age proof, takes the operator's API key for the
+//! chosen app (kept in the page's memory only), creates the request with `POST /v1/requests`
+//! (`age_at_least: 18`, the chosen suites, the pseudonym when the app may ask it), shows the QR
+//! code and the request id, and polls `GET /v1/requests/{id}/result` every second until the
+//! request is verified or expired. It shows nothing but the proven claims
 //! (statements, disclosed attributes, the per-app pseudonym).
 //!
 //! Errors are JSON `{"error": "<code>", "message": "<text>"}` with codes `rejected` (422),
 //! `replayed` (409), `unknown_request` (404), `expired` (410), `invalid_request` (400),
-//! `unavailable` (503). Bodies are limited to 64 KiB. Responses and logs carry only what
+//! `unauthorized` (401), `forbidden` (403), `unavailable` (503). Bodies are limited to 64 KiB. Responses and logs carry only what
 //! [`VerifiedClaims`] holds.
 
 use std::collections::HashMap;
@@ -64,6 +74,7 @@ use axum::extract::ConnectInfo;
 use axum::http::HeaderName;
 use netid_serve::Limit;
 
+use crate::auth::{ApiKey, ApiKeys};
 use crate::error::VerifierError;
 use crate::request::{App, DEFAULT_TTL};
 use crate::store::{MemoryRateCounter, RateCounter};
@@ -121,6 +132,7 @@ pub struct ServiceState {
     limits: RateLimits,
     counter: Arc<dyn RateCounter>,
     client_header: Option<Arc<HeaderName>>,
+    api_keys: Arc<ApiKeys>,
 }
 
 impl std::fmt::Debug for ServiceState {
@@ -128,6 +140,7 @@ impl std::fmt::Debug for ServiceState {
         f.debug_struct("ServiceState")
             .field("apps", &self.apps.keys().collect::<Vec<_>>())
             .field("public_url", &self.public_url)
+            .field("api_keys", &self.api_keys)
             .finish_non_exhaustive()
     }
 }
@@ -147,7 +160,24 @@ impl ServiceState {
             limits: RateLimits::default(),
             counter: Arc::new(MemoryRateCounter::new()),
             client_header: None,
+            api_keys: Arc::default(),
         }
+    }
+
+    /// Sets the API key with which `app_id` uses the app-facing routes (an app without one
+    /// cannot create requests).
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidApp`] for an app the service does not run, or a key another app
+    /// already has.
+    pub fn with_api_key(mut self, app_id: &str, key: &ApiKey) -> Result<Self, VerifierError> {
+        if !self.apps.contains_key(app_id) {
+            return Err(VerifierError::InvalidApp(format!(
+                "API key for {app_id:?}, an app this service does not run"
+            )));
+        }
+        Arc::make_mut(&mut self.api_keys).insert(app_id, key)?;
+        Ok(self)
     }
 
     /// Rate limits counted in `counter` (the default: [`RateLimits::default`] in memory; a
@@ -208,7 +238,8 @@ impl ServiceState {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
-    /// The app asking; may be omitted when the service serves exactly one app.
+    /// The app asking; may be omitted (the app the API key names). Naming another app than
+    /// the key's is `403 forbidden`.
     #[serde(default)]
     pub app_id: Option<String>,
     /// Minimum age.
@@ -243,7 +274,16 @@ pub struct CreatedRequest {
     pub request: PresentationRequest,
 }
 
-/// Answer of `GET /v1/requests/{id}`.
+/// Answer of `GET /v1/requests/{id}` (the wallet's view: the signed request, no status).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WalletView {
+    /// The request's id.
+    pub id: String,
+    /// The signed request.
+    pub request: PresentationRequest,
+}
+
+/// Answer of `GET /v1/requests/{id}/result` (the creating app's view).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RequestView {
     /// The request's id.
@@ -289,7 +329,8 @@ pub fn router(state: ServiceState) -> Router {
         .route("/openapi.json", get(|| async { Json(openapi()) }))
         .route("/v1/apps", get(list_apps))
         .route("/v1/requests", post(create_request))
-        .route("/v1/requests/{id}", get(request_status))
+        .route("/v1/requests/{id}", get(wallet_request))
+        .route("/v1/requests/{id}/result", get(request_result))
         .route("/v1/requests/{id}/qr.svg", get(request_qr))
         .route("/v1/presentations", post(receive_presentation))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -340,6 +381,14 @@ fn ApiError(status: StatusCode, code: &'static str, message: String) -> ApiError
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
+        if self.status == StatusCode::UNAUTHORIZED {
+            return (
+                self.status,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"netid-verifier\"")],
+                body,
+            )
+                .into_response();
+        }
         if let Some(s) = self.retry_after {
             return (self.status, [(header::RETRY_AFTER, s.to_string())], body).into_response();
         }
@@ -418,17 +467,47 @@ where
     }
 }
 
+/// The app an app-facing call authenticates as (`Authorization: Bearer <API key>`).
+struct AppCaller(String);
+
+impl axum::extract::FromRequestParts<ServiceState> for AppCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &ServiceState,
+    ) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim);
+        match presented.and_then(|k| state.api_keys.app_of(k)) {
+            Some(app) => Ok(AppCaller(app.to_owned())),
+            None => Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this route needs `Authorization: Bearer <the app's API key>`".into(),
+            )),
+        }
+    }
+}
+
 async fn create_request(
     State(state): State<ServiceState>,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
+    caller: Result<AppCaller, ApiError>,
     ApiJson(body): ApiJson<CreateRequest>,
 ) -> Result<(StatusCode, Json<CreatedRequest>), ApiError> {
+    // Counted before the key is checked: key guessing is limited too.
     if let Some(c) = state.client(&headers, peer.as_deref()) {
         state
             .limit("requests-client", &c, state.limits.requests_per_client)
             .await?;
     }
+    let AppCaller(caller) = caller?;
     // Well-formed (the extractor checked the schema) but not acceptable: 422.
     let bad = |m: &str| {
         ApiError(
@@ -437,12 +516,17 @@ async fn create_request(
             m.to_owned(),
         )
     };
-    let app = match &body.app_id {
-        Some(id) => state.apps.get(id),
-        None if state.apps.len() == 1 => state.apps.values().next(),
-        None => None,
+    if body.app_id.as_ref().is_some_and(|id| *id != caller) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the API key is another app's".into(),
+        ));
     }
-    .ok_or_else(|| bad("unknown app id"))?;
+    let app = state
+        .apps
+        .get(&caller)
+        .ok_or_else(|| bad("unknown app id"))?;
     state
         .limit("requests-app", app.app_id(), state.limits.requests_per_app)
         .await?;
@@ -453,7 +537,12 @@ async fn create_request(
     if ttl > Duration::from_secs(3600) {
         return Err(bad("ttl_seconds must be at most 3600"));
     }
-    let mut b = app.request(today).disclose_all(body.disclose).ttl(ttl);
+    let response_uri = format!("{}/v1/presentations", base_url(&state, &headers)?);
+    let mut b = app
+        .request(today)
+        .disclose_all(body.disclose)
+        .ttl(ttl)
+        .response_uri(response_uri);
     if let Some(n) = body.age_at_least {
         b = b.age_at_least(n);
     }
@@ -569,8 +658,17 @@ async fn request_qr(
         .into_response())
 }
 
-async fn request_status(
+async fn wallet_request(
     State(state): State<ServiceState>,
+    Path(id): Path<String>,
+) -> Result<Json<WalletView>, ApiError> {
+    let request = state.verifier.request(&id).await?.ok_or_else(not_found)?;
+    Ok(Json(WalletView { id, request }))
+}
+
+async fn request_result(
+    State(state): State<ServiceState>,
+    AppCaller(caller): AppCaller,
     Path(id): Path<String>,
 ) -> Result<Json<RequestView>, ApiError> {
     let now = (state.clock)();
@@ -578,6 +676,8 @@ async fn request_status(
         .verifier
         .status(&id, now)
         .await?
+        // Another app's request looks like an unknown one.
+        .filter(|(r, _)| r.app_id == caller)
         .ok_or_else(not_found)?;
     Ok(Json(RequestView {
         id,
@@ -637,24 +737,38 @@ pub fn openapi() -> serde_json::Value {
                 "responses": {"200": json("list of apps")}
             }},
             "/v1/requests": {"post": {
-                "summary": "create a signed presentation request",
+                "summary": "create a signed presentation request (the app's backend; needs the app's API key)",
+                "security": [{"apiKey": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateRequest"}}}},
                 "responses": {
                     "201": json("id and signed request"),
-                    "400": err.clone(), "413": err.clone(), "415": err.clone(),
+                    "400": err.clone(),
+                    "401": {"description": "no or unknown API key", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "403": err.clone(), "413": err.clone(), "415": err.clone(),
                     "422": err.clone(),
                     "429": {"description": "rate limit reached (per app or client address); Retry-After gives the seconds to wait", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "503": err.clone()
                 }
             }},
             "/v1/requests/{id}": {"get": {
-                "summary": "a request and its status: pending, verified (with claims), rejected (presentations naming it were rejected; still answerable until expiry), expired",
+                "summary": "the signed request, for the wallet (no status: the creating app reads that at /result)",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": {"200": json("request and status"), "404": err.clone(), "503": err.clone()}
+                "responses": {"200": json("id and signed request"), "404": err.clone(), "503": err.clone()}
+            }},
+            "/v1/requests/{id}/result": {"get": {
+                "summary": "a request and its status, for the app that created it: pending, verified (with claims), rejected (presentations naming it were rejected; still answerable until expiry), expired",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": json("request and status"),
+                    "401": {"description": "no or unknown API key", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "404": {"description": "unknown, forgotten, or another app's request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "503": err.clone()
+                }
             }},
             "/v1/requests/{id}/qr.svg": {"get": {
                 "summary": "the request's QR code for the wallet",
-                "description": "An SVG QR code (error correction M) holding the absolute URL of GET /v1/requests/{id}, built from the service's configured public URL or else http://<Host header>. The wallet fetches that URL, checks the signed request it gets, and posts its presentation to POST /v1/presentations under the same base URL.",
+                "description": "An SVG QR code (error correction M) holding the absolute URL of GET /v1/requests/{id}, built from the service's configured public URL or else http://<Host header>. The wallet fetches that URL, checks the signed request it gets, and posts its presentation to the request's signed response_uri, nowhere else.",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                     "200": {"description": "QR code", "content": {"image/svg+xml": {}}},
@@ -673,14 +787,17 @@ pub fn openapi() -> serde_json::Value {
                 }
             }}
         },
-        "components": {"schemas": {
+        "components": {
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "the app's API key (netid-verifier --app-api-key-file)"}},
+        "schemas": {
             "Error": {
                 "type": "object",
                 "required": ["error", "message"],
                 "properties": {
                     "error": {"type": "string", "enum": [
                         "rejected", "replayed", "unknown_request", "expired", "closed", "busy", "rate_limited",
-                        "invalid_request", "unavailable", "malformed_json", "body_too_large"
+                        "invalid_request", "unauthorized", "forbidden", "unavailable", "malformed_json",
+                        "body_too_large"
                     ]},
                     "message": {"type": "string"}
                 }

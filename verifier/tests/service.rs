@@ -10,22 +10,40 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
 use netid_core::{Presentation, Suite};
-use netid_verifier::service::{CreatedRequest, ServiceState};
+use netid_verifier::service::CreatedRequest;
 use netid_verifier::{router, MemoryReplayCache};
 use tower::ServiceExt as _;
 
+/// A call as shop.example's backend (its API key; Host `verifier.test`).
 async fn call(
     app: &axum::Router,
     method: &str,
     uri: &str,
     body: Option<String>,
 ) -> (StatusCode, serde_json::Value) {
-    let req = Request::builder()
+    call_as(app, Some("shop.example"), method, uri, body).await
+}
+
+/// A call with `app_id`'s API key, or none.
+async fn call_as(
+    app: &axum::Router,
+    app_id: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: Option<String>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder()
         .method(method)
         .uri(uri)
-        .header("content-type", "application/json")
-        .body(body.map_or_else(Body::empty, Body::from))
-        .unwrap();
+        .header("host", "verifier.test")
+        .header("content-type", "application/json");
+    if let Some(id) = app_id {
+        req = req.header(
+            "authorization",
+            format!("Bearer {}", api_key(id).expose_secret()),
+        );
+    }
+    let req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
@@ -42,7 +60,7 @@ async fn create_present_poll_replay() {
     let shop = app(&w.registry, "shop.example", 2);
     let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
     // Pin the clock to a date the sample credential satisfies.
-    let state = ServiceState::new(v, vec![shop], Arc::new(|| NOW));
+    let state = keyed_state(v, vec![shop], Arc::new(|| NOW));
     let r = router(state);
 
     let (s, body) = call(&r, "GET", "/healthz", None).await;
@@ -58,7 +76,13 @@ async fn create_present_poll_replay() {
     let (s, body) = call(&r, "POST", "/v1/requests", Some(create.to_string())).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let created: CreatedRequest = serde_json::from_value(body).unwrap();
-    let (s, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    let (s, body) = call(
+        &r,
+        "GET",
+        &format!("/v1/requests/{}/result", created.id),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["status"], "pending");
 
@@ -76,7 +100,13 @@ async fn create_present_poll_replay() {
         "{text}"
     );
 
-    let (s, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    let (s, body) = call(
+        &r,
+        "GET",
+        &format!("/v1/requests/{}/result", created.id),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["status"], "verified");
     assert_eq!(body["claims"]["app_id"], "shop.example");
@@ -99,7 +129,7 @@ async fn busy_and_closed_answers() {
             queued: 0,
         },
     );
-    let r = router(ServiceState::new(
+    let r = router(keyed_state(
         Arc::new(v),
         vec![shop.clone()],
         Arc::new(|| NOW),
@@ -168,8 +198,8 @@ async fn refuses_bad_input() {
     let w = world();
     let shop = app(&w.registry, "shop.example", 2);
     let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
-    let r = router(ServiceState::new(v, vec![shop], Arc::new(|| NOW)));
-    // Asking beyond the certificate; unknown app; unknown request; malformed and oversized bodies.
+    let r = router(keyed_state(v, vec![shop], Arc::new(|| NOW)));
+    // Asking beyond the certificate; another app than the key's; unknown request; malformed and oversized bodies.
     let (s, body) = call(
         &r,
         "POST",
@@ -188,7 +218,7 @@ async fn refuses_bad_input() {
         Some(r#"{"app_id":"nope"}"#.into()),
     )
     .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = call(
         &r,
         "GET",
@@ -254,7 +284,7 @@ async fn refuses_bad_input() {
 async fn openapi_document() {
     let w = world();
     let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
-    let r = router(ServiceState::new(v, vec![], Arc::new(|| NOW)));
+    let r = router(keyed_state(v, vec![], Arc::new(|| NOW)));
     let (s, body) = call(&r, "GET", "/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["openapi"], "3.1.0");
@@ -268,6 +298,7 @@ async fn openapi_document() {
         "/v1/apps",
         "/v1/requests",
         "/v1/requests/{id}",
+        "/v1/requests/{id}/result",
         "/v1/requests/{id}/qr.svg",
         "/v1/presentations",
     ];
@@ -276,9 +307,12 @@ async fn openapi_document() {
     }
     let documented = body["paths"].as_object().unwrap();
     assert_eq!(documented.len(), routes.len(), "{:?}", documented.keys());
-    // With no app configured, creating a request is refused.
-    let (s, _) = call(&r, "POST", "/v1/requests", Some("{}".into())).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // With no app configured, no key is valid: creating a request is refused.
+    let (s, body) = call(&r, "POST", "/v1/requests", Some("{}".into())).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
 }
 
 /// Over a real listener: a stand-in issuer serves its metadata, the verifier fetches it, and a
@@ -313,7 +347,7 @@ async fn real_listeners_fetch_metadata_and_verify() {
     v.register(&req, NOW).await.unwrap();
     let vl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let vaddr = vl.local_addr().unwrap();
-    let r = router(ServiceState::new(v, vec![shop], Arc::new(|| NOW)));
+    let r = router(keyed_state(v, vec![shop], Arc::new(|| NOW)));
     tokio::spawn(async move { axum::serve(vl, r).await.unwrap() });
 
     let p = serde_json::to_string(&bbs_present(w, 1, &req)).unwrap();
@@ -356,11 +390,7 @@ async fn page_apps_qr_and_rejected_status() {
     let shop = app(&w.registry, "shop.example", 2);
     let game = app(&w.registry, "game.example", 3);
     let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
-    let r = router(ServiceState::new(
-        v.clone(),
-        vec![shop, game],
-        Arc::new(|| NOW),
-    ));
+    let r = router(keyed_state(v.clone(), vec![shop, game], Arc::new(|| NOW)));
 
     for (path, ty) in [
         ("/", "text/html"),
@@ -400,15 +430,6 @@ async fn page_apps_qr_and_rejected_status() {
     assert_eq!(apps[1]["policy"]["age"], true);
     assert!(!apps.to_string().contains("key"), "{apps}");
 
-    // Two apps: the app id is required.
-    let (s, _) = call(
-        &r,
-        "POST",
-        "/v1/requests",
-        Some(r#"{"age_at_least":18}"#.into()),
-    )
-    .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let create =
         r#"{"app_id":"shop.example","age_at_least":18,"pseudonym":true,"suites":["bbs-sha256"]}"#;
     let (s, body) = call(&r, "POST", "/v1/requests", Some(create.into())).await;
@@ -431,7 +452,7 @@ async fn page_apps_qr_and_rejected_status() {
     let resp = get_raw(&r, &qr, None).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let rp = router(
-        ServiceState::new(v.clone(), vec![], Arc::new(|| NOW))
+        keyed_state(v.clone(), vec![], Arc::new(|| NOW))
             .with_public_url("https://verify.shop.example/"),
     );
     assert_eq!(get_raw(&rp, &qr, None).await.status(), StatusCode::OK);
@@ -456,7 +477,13 @@ async fn page_apps_qr_and_rejected_status() {
         (s, body["error"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("rejected"))
     );
-    let (_, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    let (_, body) = call(
+        &r,
+        "GET",
+        &format!("/v1/requests/{}/result", created.id),
+        None,
+    )
+    .await;
     assert_eq!(
         (body["status"].as_str(), body["attempts"].as_u64()),
         (Some("rejected"), Some(1))
@@ -470,7 +497,13 @@ async fn page_apps_qr_and_rejected_status() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (_, body) = call(&r, "GET", &format!("/v1/requests/{}", created.id), None).await;
+    let (_, body) = call(
+        &r,
+        "GET",
+        &format!("/v1/requests/{}/result", created.id),
+        None,
+    )
+    .await;
     assert_eq!(body["status"], "verified");
 }
 
@@ -486,6 +519,11 @@ async fn call_from(
     let mut req = Request::builder()
         .method("POST")
         .uri(uri)
+        .header("host", "verifier.test")
+        .header(
+            "authorization",
+            format!("Bearer {}", api_key("shop.example").expose_secret()),
+        )
         .header("content-type", "application/json");
     if let Some(f) = forwarded {
         req = req.header("x-forwarded-for", f);
@@ -522,8 +560,8 @@ async fn rate_limits_per_client_and_app() {
         presentations_per_client: Limit::per_minute(1),
     };
     let counter = Arc::new(netid_verifier::MemoryRateCounter::new());
-    let state = ServiceState::new(v, vec![shop], Arc::new(|| NOW))
-        .with_rate_limits(limits, counter.clone());
+    let state =
+        keyed_state(v, vec![shop], Arc::new(|| NOW)).with_rate_limits(limits, counter.clone());
     let r = router(state.clone());
     let create = serde_json::json!({"age_at_least": 18, "suites": ["bbs-sha256"]}).to_string();
     let a = [192, 0, 2, 1];
@@ -588,4 +626,129 @@ async fn rate_limits_per_client_and_app() {
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
+}
+
+/// The app-facing routes need the app's API key: creating without one (or with a wrong one) is
+/// 401, naming another app than the key's is 403, only the creating app reads the result (any
+/// other gets 404, as for an unknown id); the wallet's view holds the signed request and no
+/// status; the request names its `response_uri`, signed.
+#[tokio::test]
+async fn app_credentials_guard_requests_and_results() {
+    let w = world();
+    let shop = app(&w.registry, "shop.example", 2);
+    let game = app(&w.registry, "game.example", 3);
+    let v = Arc::new(verifier(w, Arc::new(MemoryReplayCache::new())));
+    let r = router(keyed_state(v, vec![shop, game], Arc::new(|| NOW)));
+    let create = r#"{"age_at_least":18,"suites":["bbs-sha256"]}"#;
+
+    let (s, body) = call_as(&r, None, "POST", "/v1/requests", Some(create.into())).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/requests")
+        .header("host", "verifier.test")
+        .header("content-type", "application/json")
+        .header(
+            "authorization",
+            "Bearer test-api-key-of-shop.example-0123456789abcdeX",
+        )
+        .body(Body::from(create))
+        .unwrap();
+    let resp = r.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    // game.example's key cannot create shop.example's requests.
+    let (s, body) = call_as(
+        &r,
+        Some("game.example"),
+        "POST",
+        "/v1/requests",
+        Some(r#"{"app_id":"shop.example","age_at_least":18}"#.into()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    // The key names the app.
+    let (s, body) = call(&r, "POST", "/v1/requests", Some(create.into())).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let created: CreatedRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(created.request.app_id, "shop.example");
+    // The answer goes to this service, and that is signed: a relay that rewrites it breaks the
+    // app's signature.
+    assert_eq!(
+        created.request.response_uri.as_deref(),
+        Some("http://verifier.test/v1/presentations")
+    );
+    let registry = w.registry.verifying_key();
+    netid_core::verify_request(&created.request, &registry, NOW).unwrap();
+    let mut moved = created.request.clone();
+    moved.response_uri = Some("http://relay.example/v1/presentations".into());
+    assert!(netid_core::verify_request(&moved, &registry, NOW).is_err());
+
+    // The wallet's view: the signed request, no status, no key needed.
+    let wallet = format!("/v1/requests/{}", created.id);
+    let (s, body) = call_as(&r, None, "GET", &wallet, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["id"], created.id.as_str());
+    assert!(
+        body["request"].is_object() && body.get("status").is_none(),
+        "{body}"
+    );
+
+    // The result: the creating app only.
+    let result = format!("/v1/requests/{}/result", created.id);
+    let (s, _) = call_as(&r, None, "GET", &result, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, body) = call_as(&r, Some("game.example"), "GET", &result, None).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_request"))
+    );
+    let p = bbs_present(w, 0, &created.request);
+    let (s, _) = call_as(
+        &r,
+        None,
+        "POST",
+        "/v1/presentations",
+        Some(serde_json::to_string(&p).unwrap()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = call(&r, "GET", &result, None).await;
+    assert_eq!(
+        (s, body["status"].as_str()),
+        (StatusCode::OK, Some("verified"))
+    );
+    let (_, body) = call_as(&r, None, "GET", &wallet, None).await;
+    assert!(
+        body.get("claims").is_none() && body.get("status").is_none(),
+        "{body}"
+    );
+
+    // A configured public URL is the response_uri whatever the Host header says.
+    let w2 = world();
+    let v2 = Arc::new(verifier(w2, Arc::new(MemoryReplayCache::new())));
+    let rp = router(
+        keyed_state(
+            v2,
+            vec![app(&w2.registry, "shop.example", 2)],
+            Arc::new(|| NOW),
+        )
+        .with_public_url("https://verify.shop.example/"),
+    );
+    let (s, body) = call(&rp, "POST", "/v1/requests", Some(create.into())).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["request"]["response_uri"],
+        "https://verify.shop.example/v1/presentations"
+    );
 }

@@ -109,6 +109,7 @@ fn request(app_id: &str, nonce: u8) -> PresentationRequest {
         },
         suites: vec![Suite::BbsSha256],
         app_certificate: Vec::new().into(),
+        response_uri: None,
         signature: Vec::new().into(),
     }
 }

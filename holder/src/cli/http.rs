@@ -97,6 +97,14 @@ pub fn get(url: &str) -> Result<Response, CliError> {
     request("GET", url, None, None)
 }
 
+/// `GET url` with a bearer token (an app reading its request's result).
+///
+/// # Errors
+/// Connection and protocol errors (not HTTP error statuses).
+pub fn get_authorized(url: &str, bearer: &str) -> Result<Response, CliError> {
+    request("GET", url, None, Some(bearer))
+}
+
 /// `POST url` with a JSON body, optionally with a bearer token.
 ///
 /// # Errors

@@ -135,15 +135,13 @@ pub enum Command {
         /// Consent without asking.
         #[arg(long)]
         yes: bool,
-        /// Print the presentation JSON instead of sending it.
+        /// Print the presentation JSON instead of sending it (it is sent only to the URL the
+        /// app signed into the request, its `response_uri`).
         #[arg(long)]
         print: bool,
         /// Use this suite (default: the first the request accepts that the wallet holds).
         #[arg(long)]
         suite: Option<String>,
-        /// Where to send it (default: the base URL of the request URL).
-        #[arg(long)]
-        verifier: Option<String>,
     },
     /// Ask the issuer for fresh credentials for this device (also: collect them after a guardian approved).
     Refresh,
@@ -340,14 +338,12 @@ pub fn run(cli: Cli) -> CliResult<()> {
             yes,
             print,
             suite,
-            verifier,
         } => {
             let suite = suite.as_deref().map(parse_suite).transpose()?;
             let mut w = open(&path)?;
             let opts = ops::PresentOptions {
                 suite,
                 print,
-                verifier,
                 issuer_fallback: Some(issuer),
             };
             let mut consent = || -> CliResult<bool> {

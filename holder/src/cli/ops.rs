@@ -819,36 +819,24 @@ pub fn history(w: &FileWallet) -> CliResult<()> {
     Ok(())
 }
 
-/// A request to answer and where its answer goes.
-#[derive(Debug, Clone)]
-pub struct LoadedRequest {
-    /// The request.
-    pub request: PresentationRequest,
-    /// The verifier's base URL when the request came from a URL of `GET /v1/requests/{id}`.
-    pub verifier: Option<String>,
-}
-
-/// Reads a request: a verifier URL of `GET /v1/requests/{id}`, a file, or JSON text (a bare
-/// request or an object with a `request` field).
+/// Reads a request: a verifier URL of `GET /v1/requests/{id}` (what its QR code holds), a file,
+/// or JSON text (a bare request or an object with a `request` field). Where the request came
+/// from says nothing about where its answer goes: that is the request's signed `response_uri`.
 ///
 /// # Errors
 /// Unreachable, unreadable or malformed.
-pub fn load_request(src: &str) -> CliResult<LoadedRequest> {
+pub fn load_request(src: &str) -> CliResult<PresentationRequest> {
     let src = src.trim();
-    let (text, verifier) = if src.starts_with("http://") || src.starts_with("https://") {
+    let text = if src.starts_with("http://") || src.starts_with("https://") {
         let r = http::get(src)?;
         if !r.ok() {
             return Err(err(format!("fetching the request: {}", r.error_text())));
         }
-        let base = src.split_once("/v1/requests/").map(|(b, _)| b.to_owned());
-        (r.text(), base)
+        r.text()
     } else if !src.starts_with('{') && Path::new(src).exists() {
-        (
-            std::fs::read_to_string(src).map_err(|e| err(format!("reading {src}: {e}")))?,
-            None,
-        )
+        std::fs::read_to_string(src).map_err(|e| err(format!("reading {src}: {e}")))?
     } else {
-        (src.to_owned(), None)
+        src.to_owned()
     };
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| err(format!("the request is not JSON: {e}")))?;
@@ -857,9 +845,7 @@ pub fn load_request(src: &str) -> CliResult<LoadedRequest> {
     } else {
         v
     };
-    let request: PresentationRequest = serde_json::from_value(inner)
-        .map_err(|e| err(format!("malformed presentation request: {e}")))?;
-    Ok(LoadedRequest { request, verifier })
+    serde_json::from_value(inner).map_err(|e| err(format!("malformed presentation request: {e}")))
 }
 
 /// Options of [`present`].
@@ -867,10 +853,8 @@ pub fn load_request(src: &str) -> CliResult<LoadedRequest> {
 pub struct PresentOptions {
     /// Use this suite only.
     pub suite: Option<Suite>,
-    /// Print the presentation instead of sending it.
+    /// Print the presentation instead of sending it (to its `response_uri`).
     pub print: bool,
-    /// Send it here (default: the base URL of the request URL).
-    pub verifier: Option<String>,
     /// The issuer when the wallet holds no credential yet (metadata for the checks).
     pub issuer_fallback: Option<String>,
 }
@@ -893,7 +877,7 @@ pub enum Verdict {
 pub struct PresentOutcome {
     /// The presentation JSON (empty when declined).
     pub presentation: String,
-    /// Where it was sent.
+    /// Where it was sent (the request's `response_uri`).
     pub sent_to: Option<String>,
     /// The verdict.
     pub verdict: Verdict,
@@ -910,8 +894,7 @@ pub fn present(
     opts: &PresentOptions,
     consent: &mut dyn FnMut() -> CliResult<bool>,
 ) -> CliResult<PresentOutcome> {
-    let loaded = load_request(src)?;
-    let request = &loaded.request;
+    let request = &load_request(src)?;
     let issuer = w
         .credentials()
         .first()
@@ -950,6 +933,18 @@ pub fn present(
             .join(", "),
         request.expires_at.saturating_sub(t)
     );
+    // The answer goes to the signed response_uri and nowhere else: whoever relayed the request
+    // (a QR code, a page) cannot redirect it.
+    match (&request.response_uri, opts.print) {
+        (Some(uri), _) => println!("   (answer sent to {uri}, as the app signed it)"),
+        (None, false) => {
+            return Err(err(
+                "拒绝 / refused: the request names no response_uri, so it has no place to be \
+                 sent (pass --print to hand the presentation over yourself)",
+            ))
+        }
+        (None, true) => {}
+    }
     let cred = present::choose_credential(w.credentials(), request, opts.suite)?;
     present::check_statements(cred, &request.statements)
         .map_err(|e| err(format!("拒绝 / refused: {e}")))?;
@@ -1001,13 +996,9 @@ pub fn present(
             verdict: Verdict::Printed,
         });
     }
-    let target = opts
-        .verifier
-        .clone()
-        .or(loaded.verifier)
-        .ok_or_else(|| err("where to send it? pass --verifier URL, or --print"))?;
-    let target = target.trim_end_matches('/').to_owned();
-    let r = http::post_json(&format!("{target}/v1/presentations"), &json, None)?;
+    // The signed response_uri, and nowhere else (checked before consent: see above).
+    let target = request.response_uri.clone().unwrap_or_default();
+    let r = http::post_json(&target, &json, None)?;
     let verdict = if r.ok() {
         let claims: serde_json::Value = r.json("verifier answer")?;
         w.record_presentation(entry);

@@ -1,5 +1,6 @@
 // netid verifier operator page: create an "over 18" request, show its QR code, poll its status.
 // Only the request id, the app's public certificate data and the proven claims are shown.
+// The app's API key is typed by the operator and kept in this page's memory only.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -77,10 +78,12 @@ function showClaims(c) {
   dl.hidden = false;
 }
 
-async function poll(id) {
+const auth = (key) => ({ authorization: "Bearer " + key });
+
+async function poll(id, key) {
   let view;
   try {
-    const res = await fetch("/v1/requests/" + encodeURIComponent(id), { cache: "no-store" });
+    const res = await fetch("/v1/requests/" + encodeURIComponent(id) + "/result", { cache: "no-store", headers: auth(key) });
     if (res.status === 404) {
       view = { status: "expired" };
     } else if (!res.ok) {
@@ -89,7 +92,7 @@ async function poll(id) {
       view = await res.json();
     }
   } catch (e) {
-    pollTimer = setTimeout(() => poll(id), POLL_MS * 2);
+    pollTimer = setTimeout(() => poll(id, key), POLL_MS * 2);
     return;
   }
   if ($("request-id").textContent !== id) return; // a newer request replaced this one
@@ -100,7 +103,7 @@ async function poll(id) {
     return;
   }
   if (view.status === "expired") return;
-  pollTimer = setTimeout(() => poll(id), POLL_MS);
+  pollTimer = setTimeout(() => poll(id, key), POLL_MS);
 }
 
 async function create(ev) {
@@ -111,12 +114,14 @@ async function create(ev) {
     ? [$("app").selectedOptions[0].dataset.nymSuite]
     : [...document.querySelectorAll('input[name="suite"]:checked')].map((i) => i.value);
   if (!suites.length) { showError("请至少选择一种证明方式 / Pick at least one suite."); return; }
+  const key = $("api-key").value.trim();
+  if (!key) { showError("请输入应用的 API 密钥 / Enter the app's API key."); return; }
   const body = { app_id: $("app").value, age_at_least: 18, pseudonym: nym, suites };
   $("create").disabled = true;
   try {
     const res = await fetch("/v1/requests", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth(key) },
       body: JSON.stringify(body),
     });
     const j = await res.json();
@@ -129,7 +134,7 @@ async function create(ev) {
     $("status").dataset.status = "pending";
     text($("status-text"), statusLine({ status: "pending" }));
     $("request").hidden = false;
-    poll(j.id);
+    poll(j.id, key);
   } catch (e) {
     showError("创建失败 / Could not create the request: " + e.message);
   } finally {

@@ -17,7 +17,8 @@ use netid_core::{
     AppCertificate, AppPolicy, Attribute, AttributeSet, CredentialAttributes, Date, IssuerMetadata,
     Presentation, PresentationRequest, Suite, METADATA_VERSION,
 };
-use netid_verifier::{App, ReplayCache, Verifier};
+use netid_verifier::service::{Clock, ServiceState};
+use netid_verifier::{ApiKey, App, ReplayCache, Verifier};
 
 pub const NOW: u64 = 1_800_000_000;
 
@@ -184,4 +185,19 @@ pub fn verifier(w: &World, cache: Arc<dyn ReplayCache>) -> Verifier {
 #[allow(dead_code)] // not every test binary asks
 pub async fn status(v: &Verifier, id: &str, now: u64) -> Option<netid_verifier::RequestStatus> {
     v.status(id, now).await.unwrap().map(|(_, s)| s)
+}
+
+/// The test API key of `app_id`.
+pub fn api_key(app_id: &str) -> ApiKey {
+    ApiKey::new(&format!("test-api-key-of-{app_id}-0123456789abcdef")).unwrap()
+}
+
+/// Service state for `verifier` running `apps`, each with its [`api_key`].
+pub fn keyed_state(verifier: Arc<Verifier>, apps: Vec<App>, clock: Clock) -> ServiceState {
+    let ids: Vec<String> = apps.iter().map(|a| a.app_id().to_owned()).collect();
+    let mut state = ServiceState::new(verifier, apps, clock);
+    for id in ids {
+        state = state.with_api_key(&id, &api_key(&id)).unwrap();
+    }
+    state
 }
