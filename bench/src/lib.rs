@@ -40,6 +40,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 pub mod floor;
+pub mod load;
 pub mod matrix;
 pub mod output;
 pub mod peers;

@@ -96,6 +96,31 @@ enum Command {
         #[arg(long)]
         key_dir: Option<PathBuf>,
     },
+    /// Load test: two `netid-verifier` replicas on one Redis at capacity, 50 % and 100 % of it,
+    /// then a flood of invalid presentations while honest ones continue (see bench/README.md).
+    Load {
+        /// Time bound of each of the four phases, seconds.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// The Redis both replicas share (default: `$REDIS_URL`, else redis://127.0.0.1:6379).
+        #[arg(long)]
+        redis: Option<String>,
+        /// The `netid-verifier` binary (default: the one beside `netid-bench`).
+        #[arg(long, value_name = "PATH")]
+        verifier_bin: Option<PathBuf>,
+        /// Invalid presentations offered in the flood, as a multiple of the measured capacity.
+        #[arg(long, default_value_t = 10.0)]
+        flood_factor: f64,
+        /// At most this many honest presentations prepared per phase.
+        #[arg(long, default_value_t = 20_000)]
+        max_presentations: usize,
+        /// Write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Directory of the cached Groth16 development keys.
+        #[arg(long)]
+        key_dir: Option<PathBuf>,
+    },
 }
 
 fn progress_bar(hidden: bool) -> ProgressBar {
@@ -169,6 +194,51 @@ fn run(args: &Args) -> Result<()> {
     {
         let key_dir = key_dir.clone().unwrap_or_else(Config::default_key_dir);
         return serve_issuer(listen, out, &key_dir);
+    }
+    if let Some(Command::Load {
+        seconds,
+        redis,
+        verifier_bin,
+        flood_factor,
+        max_presentations,
+        json,
+        key_dir,
+    }) = &args.command
+    {
+        let verifier_bin = match verifier_bin {
+            Some(p) => p.clone(),
+            None => std::env::current_exe()
+                .map_err(|e| BenchError::Io {
+                    what: "current executable".into(),
+                    source: e,
+                })?
+                .with_file_name("netid-verifier"),
+        };
+        let config = netid_bench::load::LoadConfig {
+            verifier_bin,
+            redis: redis
+                .clone()
+                .or_else(|| std::env::var("REDIS_URL").ok())
+                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            seconds: *seconds,
+            flood_factor: *flood_factor,
+            max_presentations: *max_presentations,
+        };
+        let key_dir = key_dir.clone().unwrap_or_else(Config::default_key_dir);
+        eprintln!(
+            "load: building the benchmark issuer (Groth16 keys from {})",
+            key_dir.display()
+        );
+        let w = World::new(&key_dir)?;
+        let started = Instant::now();
+        let report = netid_bench::load::run(&config, &w, &|m| {
+            eprintln!("load [{:>5.1} s] {m}", started.elapsed().as_secs_f64());
+        })?;
+        println!("{}", netid_bench::load::table(&report));
+        if let Some(path) = json {
+            output::write_file(path, &serde_json::to_string_pretty(&report)?)?;
+        }
+        return Ok(());
     }
     let started = Instant::now();
     let config = config(args);

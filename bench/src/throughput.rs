@@ -150,11 +150,11 @@ pub fn parse_url(url: &str) -> Result<Target> {
     })
 }
 
-fn http_err(e: impl std::fmt::Display) -> BenchError {
+pub(crate) fn http_err(e: impl std::fmt::Display) -> BenchError {
     BenchError::Http(e.to_string())
 }
 
-async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>> {
+pub(crate) async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>> {
     let stream = tokio::net::TcpStream::connect(&target.addr)
         .await
         .map_err(|e| BenchError::Io {
@@ -202,7 +202,7 @@ async fn post(
     Ok((status, body))
 }
 
-fn create_body(suite: SuiteName) -> Result<Bytes> {
+pub(crate) fn create_body(suite: SuiteName) -> Result<Bytes> {
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::GivenName);
     let body = CreateRequest {
@@ -218,7 +218,7 @@ fn create_body(suite: SuiteName) -> Result<Bytes> {
     Ok(Bytes::from(serde_json::to_vec(&body)?))
 }
 
-fn prove(w: &World, suite: SuiteName, created: &CreatedRequest) -> Result<Presentation> {
+pub(crate) fn prove(w: &World, suite: SuiteName, created: &CreatedRequest) -> Result<Presentation> {
     match suite {
         SuiteName::BbsSha256 | SuiteName::BbsShake256 => {
             let b = &w.bbs[usize::from(suite == SuiteName::BbsShake256)];

@@ -24,7 +24,10 @@
 //! [`VerifyLimits::concurrent`] at once with at most [`VerifyLimits::queued`] waiting; a
 //! presentation beyond that is refused at once with [`VerifierError::Busy`] (HTTP 503 with
 //! `Retry-After`), so a flood of presentations cannot stall the service's other routes or grow
-//! an unbounded queue.
+//! an unbounded queue. A presentation naming a request that already took a rejected one never
+//! waits: it is verified only on an idle slot with nobody waiting, else refused as busy. Honest
+//! wallets answer a request once, so repeated attempts on one request (someone who saw its QR
+//! code sending garbage) use spare capacity only and never delay first attempts.
 //!
 //! The result, [`VerifiedClaims`], holds the app id, the suite, the proven statements, the
 //! disclosed attributes and the pseudonym: nothing else.
@@ -118,6 +121,20 @@ impl VerifyPool {
             .clone()
             .acquire_owned()
             .await
+            .map_err(|_| VerifierError::Busy)
+    }
+
+    /// A slot only if one is idle and nobody waits, else [`VerifierError::Busy`] at once: for
+    /// presentations naming a request that already took a rejected one (the attempts an
+    /// attacker who saw the QR code makes), which thus use spare capacity only and never
+    /// delay a first attempt.
+    fn idle_slot(&self) -> Result<OwnedSemaphorePermit> {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            return Err(VerifierError::Busy);
+        }
+        self.slots
+            .clone()
+            .try_acquire_owned()
             .map_err(|_| VerifierError::Busy)
     }
 }
@@ -667,7 +684,11 @@ impl Verifier {
             return Err(VerifierError::Closed);
         }
         let checked = if presentation.request_hash == hash {
-            let slot = self.pool.slot().await?;
+            let slot = if record.rejections == 0 {
+                self.pool.slot().await?
+            } else {
+                self.pool.idle_slot()?
+            };
             let keys = self.keys();
             let (request, presentation) = (request.clone(), presentation.clone());
             tokio::task::spawn_blocking(move || {

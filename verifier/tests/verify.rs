@@ -287,6 +287,44 @@ async fn verification_slots_and_queue_are_bounded() {
     );
 }
 
+/// A presentation naming a request that already took a rejected one never waits for a slot:
+/// while a first attempt is being verified it is refused as busy at once (with a queue that
+/// would have let it wait), and it is verified once the slot is idle.
+#[tokio::test]
+async fn repeated_attempts_use_idle_slots_only() {
+    let mut refused = false;
+    for _ in 0..5 {
+        let (v, _, ps) = limited_with_requests(4, 2).await;
+        // Someone who saw request 0's QR code sends a corrupted proof: rejected, counted.
+        let mut bad = ps[0].clone();
+        let mut proof = bad.proof.as_slice().to_vec();
+        proof[40] ^= 1;
+        bad.proof = proof.into();
+        assert!(matches!(
+            v.receive(&bad, NOW).await,
+            Err(VerifierError::Rejected)
+        ));
+        // A first attempt on request 1 takes the slot; the repeat on request 0 does not queue.
+        let (a, b) = tokio::join!(v.receive(&ps[1], NOW), v.receive(&ps[0], NOW));
+        a.unwrap();
+        match b {
+            Err(VerifierError::Busy) => {
+                refused = true;
+                // Idle now: verified.
+                v.receive(&ps[0], NOW).await.unwrap();
+                break;
+            }
+            other => {
+                other.unwrap();
+            }
+        }
+    }
+    assert!(
+        refused,
+        "a repeated attempt waited in the queue behind a first attempt"
+    );
+}
+
 #[tokio::test]
 async fn register_refuses_unregistered_apps_and_bad_metadata_is_refused() {
     let w = world();

@@ -1,0 +1,98 @@
+//! The load test's short run (`netid-bench load --seconds 1`, bench/README.md "Load test"): two
+//! real `netid-verifier` processes on the suite's Redis, capacity, 50 % and 100 % of it, then a
+//! flood of invalid presentations at 10× capacity while honest ones continue. Timings on a
+//! shared CI machine say little, so this checks behaviour, not speed: every phase verifies
+//! presentations, no honest presentation is lost in the flood, the costly part of the flood is
+//! bounded (at most `MAX_REJECTIONS` verified per request the attacker saw), the rest is refused
+//! unverified, memory stays bounded and both replicas still run. The full run's numbers are in
+//! bench/README.md.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The requests whose ids the attacker saw (`netid_bench::load`).
+const SEEN_REQUESTS: usize = 64;
+
+#[test]
+fn two_replicas_hold_under_a_flood() {
+    let Ok(redis) = std::env::var("REDIS_URL") else {
+        eprintln!("REDIS_URL not set: skipping the load test (it needs Redis)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("load.json");
+    let out = Command::new(common::bin("netid-bench"))
+        .args(["load", "--seconds", "1", "--max-presentations", "400"])
+        .args(["--redis", &redis])
+        .arg("--verifier-bin")
+        .arg(common::bin("netid-verifier"))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    println!("{text}");
+    // netid_bench::load::LoadReport, read as JSON.
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let phases = r["phases"].as_array().unwrap();
+    let names: Vec<&str> = phases
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["capacity", "50%", "100%", "flood (honest)"],
+        "{text}"
+    );
+    let n = |v: &Value| v.as_f64().unwrap();
+    for p in phases {
+        assert!(n(&p["verified"]) > 0.0 && n(&p["per_second"]) > 0.0, "{p}");
+    }
+    let honest = &phases[3];
+    assert_eq!(
+        n(&honest["lost"]),
+        0.0,
+        "honest presentations lost in the flood: {text}"
+    );
+    assert_eq!(honest["verified"], honest["sent"], "{text}");
+
+    let f = &r["flood"];
+    assert_eq!(f["replicas_alive"], true, "{text}");
+    assert!(
+        n(&f["offered_per_second"]) >= 9.0 * n(&phases[0]["per_second"]),
+        "the flood was not 10x capacity: {text}"
+    );
+    let answers: std::collections::BTreeMap<u16, usize> =
+        serde_json::from_value(f["answers"].clone()).unwrap();
+    // Verified and rejected: at most MAX_REJECTIONS per seen request; unknown ids (404),
+    // malformed bodies (400), closed requests (410) and repeat attempts refused as busy (503)
+    // cost no verification. Nothing else.
+    let costly = answers.get(&422).copied().unwrap_or(0);
+    let cap = SEEN_REQUESTS * netid_verifier::MAX_REJECTIONS as usize;
+    assert!(
+        costly <= cap,
+        "{costly} invalid proofs verified (cap {cap}): {text}"
+    );
+    assert!(answers.get(&404).copied().unwrap_or(0) > 0, "{text}");
+    assert!(answers.get(&400).copied().unwrap_or(0) > 0, "{text}");
+    for status in answers.keys() {
+        assert!(
+            [400, 404, 410, 422, 503].contains(status),
+            "unexpected answer {status} to an invalid presentation: {text}"
+        );
+    }
+    // Memory bounded: the flood adds little to either replica.
+    let kib = |k: &str| -> Vec<f64> { f[k].as_array().unwrap().iter().map(n).collect() };
+    for (before, after) in kib("rss_before_kib").iter().zip(kib("rss_after_kib")) {
+        assert!(*before > 0.0 && after < before + 64.0 * 1024.0, "{text}");
+    }
+}
