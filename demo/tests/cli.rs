@@ -341,4 +341,14 @@ fn commands_over_http_with_refusals() {
         .unwrap();
     let t = teen.fails(&["present", &url, "--yes"]);
     assert!(t.contains("refused") && t.contains("18"), "{t}");
+
+    // The guardian ends the link: the ward is gone from the wallet and from the issuer's list,
+    // and a second unlink is refused (no longer this minor's guardian).
+    let t = adult.ok(&["guardian", "unlink", &teen_netid]);
+    assert!(t.contains("no longer"), "{t}");
+    assert!(!adult.ok(&["show"]).contains("*小明"));
+    let t = adult.ok(&["guardian", "wards"]);
+    assert!(!t.contains("*小明"), "{t}");
+    let t = adult.fails(&["guardian", "unlink", &teen_netid]);
+    assert!(t.contains("unlinking"), "{t}");
 }

@@ -29,10 +29,12 @@
 //! netid init                                         # --wallet PATH (default ~/.local/share/netid/wallet.netid)
 //! netid --issuer http://127.0.0.1:8080 enroll --card card.json --phone +8613800138000
 //! netid show                                         # *丽, 网号 grouped + QR code, credentials
-//! netid present http://127.0.0.1:8090/v1/requests/ID # or a file / JSON text; --yes, --print, --suite
+//! netid present http://127.0.0.1:8090/v1/requests/ID # the QR code's URL, a file or JSON text; --yes, --print, --suite
+//!                                                    # (sent only to the request's signed response_uri)
 //! netid history
 //! netid refresh                                      # also: collect credentials after a guardian approved
 //! netid guardian approve '7Q2K X9M4 ABCD 5'          # guardian wards | guardian permissions NETID --allow education
+//!                                                    # | guardian unlink NETID
 //! ```
 //!
 //! For the Groth16 suite the wallet proves with the ceremony keys in

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
-use netid_serve::{serve, shutdown_signal, ServeLimits};
+use netid_serve::{serve, shutdown_signal, Limit, ServeLimits};
 use netid_verifier::replay::RedisReplayCache;
 use netid_verifier::service::system_clock;
 use netid_verifier::service::RateLimits;
@@ -85,6 +85,35 @@ struct Args {
     /// `http://<Host header>` of the app's call. Set it with replicas and behind a proxy.
     #[arg(long, env = "NETID_VERIFIER_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Requests created per minute per app, counted across replicas in the store (`429
+    /// rate_limited` beyond).
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_REQUESTS_PER_APP_PER_MINUTE",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 60_000,
+        value_name = "N"
+    )]
+    requests_per_app_per_minute: u64,
+    /// Requests created per minute per client address.
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_REQUESTS_PER_CLIENT_PER_MINUTE",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 600,
+        value_name = "N"
+    )]
+    requests_per_client_per_minute: u64,
+    /// Presentations received per minute per client address (generous: carrier-grade NAT puts
+    /// many wallets behind one address).
+    #[arg(
+        long,
+        env = "NETID_VERIFIER_PRESENTATIONS_PER_CLIENT_PER_MINUTE",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 6_000,
+        value_name = "N"
+    )]
+    presentations_per_client_per_minute: u64,
     /// Seconds between metadata refreshes.
     #[arg(long, env = "NETID_VERIFIER_REFRESH_SECONDS", default_value_t = 60)]
     refresh_seconds: u64,
@@ -221,8 +250,14 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }
     });
-    let mut state = ServiceState::new(verifier, apps, system_clock())
-        .with_rate_limits(RateLimits::default(), counter);
+    let mut state = ServiceState::new(verifier, apps, system_clock()).with_rate_limits(
+        RateLimits {
+            requests_per_app: Limit::per_minute(args.requests_per_app_per_minute),
+            requests_per_client: Limit::per_minute(args.requests_per_client_per_minute),
+            presentations_per_client: Limit::per_minute(args.presentations_per_client_per_minute),
+        },
+        counter,
+    );
     if let (Some(id), Some(key)) = (app_ids.first(), &api_key) {
         state = state.with_api_key(id, key).map_err(|e| e.to_string())?;
     }

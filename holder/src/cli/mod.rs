@@ -196,6 +196,12 @@ pub enum GuardianCommand {
         #[arg(long, value_delimiter = ',')]
         allow: Vec<String>,
     },
+    /// End your own guardianship of a minor (the issuer forgets the link; other guardians keep
+    /// theirs).
+    Unlink {
+        /// The minor's 网号.
+        minor_netid: String,
+    },
 }
 
 /// The default wallet path.
@@ -322,6 +328,9 @@ pub fn run(cli: Cli) -> CliResult<()> {
                 GuardianCommand::Wards => ops::guardian_wards(&mut w, &issuer),
                 GuardianCommand::Permissions { minor_netid, allow } => {
                     ops::guardian_permissions(&mut w, &issuer, &minor_netid, &allow)
+                }
+                GuardianCommand::Unlink { minor_netid } => {
+                    ops::guardian_unlink(&mut w, &issuer, &minor_netid)
                 }
             }
         }

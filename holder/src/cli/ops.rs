@@ -10,8 +10,8 @@ use netid_core::issuer_api::GuardianRelation as IssuerRelation;
 use netid_core::issuer_api::{
     enrol_pop_message, refresh_pop_message, ApproveRequest, BindingCommitment, EnrolRequest,
     EnrolResponse, GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest,
-    PhoneProof, PhoneStartResponse, RefreshRequest, RevocationPath, WardInfo, WardsRequest,
-    GUARDIAN_CATEGORIES,
+    PhoneProof, PhoneStartResponse, RefreshRequest, RevocationPath, UnlinkRequest, WardInfo,
+    WardsRequest, GUARDIAN_CATEGORIES,
 };
 use netid_core::{
     DocType, Groth16Setup, HolderSecret, IssuerMetadata, Presentation, PresentationRequest,
@@ -675,6 +675,31 @@ pub fn guardian_wards(w: &mut FileWallet, issuer: &str) -> CliResult<()> {
         print_ward(info);
     }
     w.save()?;
+    Ok(())
+}
+
+/// `netid guardian unlink`: ends this wallet's guardianship of `minor` (`POST
+/// /v1/guardian/unlink`) and forgets the ward locally.
+///
+/// # Errors
+/// Network errors; the issuer's refusal (not this minor's guardian).
+pub fn guardian_unlink(w: &mut FileWallet, issuer: &str, minor: &str) -> CliResult<()> {
+    let presentation = guardian_presentation(w, issuer)?;
+    let body = UnlinkRequest {
+        minor_netid: minor.to_owned(),
+        presentation,
+    };
+    let r = http::post_json(
+        &format!("{issuer}/v1/guardian/unlink"),
+        &to_json(&body)?,
+        None,
+    )?;
+    if !r.ok() {
+        return Err(err(format!("unlinking: {}", r.error_text())));
+    }
+    w.remove_ward(&plain_netid(minor));
+    w.save()?;
+    println!("已解除监护 / you are no longer this minor's guardian");
     Ok(())
 }
 
