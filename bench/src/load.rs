@@ -41,7 +41,7 @@ use hyper::{header, Method, Request, StatusCode};
 use netid_verifier::service::CreatedRequest;
 use serde::{Deserialize, Serialize};
 
-use crate::throughput::{connect, create_body, http_err, percentile, prove, Target};
+use crate::throughput::{connect, create_body, http_err, percentile, prove, runtime, Target};
 use crate::world::{self, World};
 use crate::{BenchError, Result, SuiteName};
 
@@ -528,13 +528,7 @@ async fn flood(
 /// Runs the four phases; `progress` gets a line per step.
 pub fn run(config: &LoadConfig, w: &World, progress: &dyn Fn(&str)) -> Result<LoadReport> {
     config.check()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| BenchError::Io {
-            what: "tokio runtime".into(),
-            source: e,
-        })?;
+    let rt = runtime()?;
     let io = |what: String| move |e| BenchError::Io { what, source: e };
     let dir = std::env::temp_dir().join(format!("netid-bench-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(io(dir.display().to_string()))?;

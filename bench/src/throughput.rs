@@ -150,6 +150,17 @@ pub fn parse_url(url: &str) -> Result<Target> {
     })
 }
 
+/// A multi-threaded tokio runtime for a load generator.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BenchError::Io {
+            what: "tokio runtime".into(),
+            source: e,
+        })
+}
+
 pub(crate) fn http_err(e: impl std::fmt::Display) -> BenchError {
     BenchError::Http(e.to_string())
 }
@@ -288,13 +299,7 @@ pub fn run(
     progress: &ProgressBar,
 ) -> Result<Vec<ThroughputRow>> {
     config.check()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| BenchError::Io {
-            what: "tokio runtime".into(),
-            source: e,
-        })?;
+    let rt = runtime()?;
     let (target, label) = match &config.verifier {
         Some(url) => (parse_url(url)?, url.clone()),
         None => {

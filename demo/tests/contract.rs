@@ -55,11 +55,7 @@ fn run(st: &Path, url: &str, bearer: &str, dir: &Path) -> Result<(), String> {
             .current_dir(dir)
             .output()
             .unwrap();
-        let text = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = common::output_text(&out);
         if out.status.success() {
             eprintln!(
                 "{url}: {}",

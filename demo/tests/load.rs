@@ -34,11 +34,7 @@ fn two_replicas_hold_under_a_flood() {
         .arg(&json)
         .output()
         .unwrap();
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert!(out.status.success(), "{text}");
     println!("{text}");
     // netid_bench::load::LoadReport, read as JSON.

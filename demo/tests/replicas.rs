@@ -19,11 +19,7 @@ const ADMIN: &str = "replica-test-admin-token-0123456789";
 const PASSPHRASE: &str = "测试口令 replica passphrase";
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::output_text(o)
 }
 
 /// A fresh database on the suite's PostgreSQL, or `None` without `DATABASE_URL`.

@@ -24,6 +24,11 @@ async fn call(
     call_as(app, Some("shop.example"), method, uri, body).await
 }
 
+/// The result of request `id`, read by shop.example.
+async fn result(app: &axum::Router, id: &str) -> (StatusCode, serde_json::Value) {
+    call(app, "GET", &format!("/v1/requests/{id}/result"), None).await
+}
+
 /// A call with `app_id`'s API key, or none.
 async fn call_as(
     app: &axum::Router,
@@ -76,13 +81,7 @@ async fn create_present_poll_replay() {
     let (s, body) = call(&r, "POST", "/v1/requests", Some(create.to_string())).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let created: CreatedRequest = serde_json::from_value(body).unwrap();
-    let (s, body) = call(
-        &r,
-        "GET",
-        &format!("/v1/requests/{}/result", created.id),
-        None,
-    )
-    .await;
+    let (s, body) = result(&r, &created.id).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["status"], "pending");
 
@@ -100,13 +99,7 @@ async fn create_present_poll_replay() {
         "{text}"
     );
 
-    let (s, body) = call(
-        &r,
-        "GET",
-        &format!("/v1/requests/{}/result", created.id),
-        None,
-    )
-    .await;
+    let (s, body) = result(&r, &created.id).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["status"], "verified");
     assert_eq!(body["claims"]["app_id"], "shop.example");
@@ -477,13 +470,7 @@ async fn page_apps_qr_and_rejected_status() {
         (s, body["error"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("rejected"))
     );
-    let (_, body) = call(
-        &r,
-        "GET",
-        &format!("/v1/requests/{}/result", created.id),
-        None,
-    )
-    .await;
+    let (_, body) = result(&r, &created.id).await;
     assert_eq!(
         (body["status"].as_str(), body["attempts"].as_u64()),
         (Some("rejected"), Some(1))
@@ -497,13 +484,7 @@ async fn page_apps_qr_and_rejected_status() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (_, body) = call(
-        &r,
-        "GET",
-        &format!("/v1/requests/{}/result", created.id),
-        None,
-    )
-    .await;
+    let (_, body) = result(&r, &created.id).await;
     assert_eq!(body["status"], "verified");
 }
 

@@ -87,6 +87,15 @@ pub fn start_service(mut cmd: Command, log: &std::path::Path) -> Service {
 }
 
 /// A birthdate `years` old (and ten days) today, in China Standard Time as the wallet sees it.
+/// A finished command's stdout and stderr, for assertions and failure messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 pub fn birthdate_aged(years: u32) -> netid_core::Date {
     netid_core::Date::from_unix_seconds(
         i64::try_from(netid_holder::cli::ops::now()).unwrap(),
