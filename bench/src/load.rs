@@ -34,14 +34,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper::{header, Method, Request, StatusCode};
+use hyper::{header, StatusCode};
 use netid_verifier::service::CreatedRequest;
 use serde::{Deserialize, Serialize};
 
-use crate::throughput::{connect, create_body, http_err, percentile, prove, runtime, Target};
+use crate::throughput::{connect, create_body, percentile, prove, runtime, send, Target};
 use crate::world::{self, World};
 use crate::{BenchError, Result, SuiteName};
 
@@ -223,42 +221,6 @@ fn client(kind: u8, n: usize) -> String {
     format!("10.{kind}.{}.{}", (n >> 8) & 0xff, n & 0xff)
 }
 
-async fn send(
-    sender: &mut SendRequest<Full<Bytes>>,
-    target: &Target,
-    path: &str,
-    body: Bytes,
-    from: &str,
-    bearer: Option<&str>,
-) -> Result<(StatusCode, Option<u64>, Bytes)> {
-    sender.ready().await.map_err(http_err)?;
-    let mut req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::HOST, &target.host)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-forwarded-for", from);
-    if let Some(b) = bearer {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {b}"));
-    }
-    let resp = sender
-        .send_request(req.body(Full::new(body)).map_err(http_err)?)
-        .await
-        .map_err(http_err)?;
-    let status = resp.status();
-    let retry = resp
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok()?.parse().ok());
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(http_err)?
-        .to_bytes();
-    Ok((status, retry, body))
-}
-
 /// Creates `n` requests, alternately on each replica (from distinct addresses); returns each
 /// request with the index of the replica that did *not* create it (where it is answered).
 fn create_requests(
@@ -280,7 +242,7 @@ fn create_requests(
                 &replicas[on],
                 "/v1/requests",
                 body.clone(),
-                &from,
+                Some(&from),
                 Some(key.expose_secret()),
             )
             .await?;
@@ -323,7 +285,7 @@ async fn honest(target: Target, body: Bytes, from: String, scheduled: Instant) -
             &target,
             "/v1/presentations",
             body.clone(),
-            &from,
+            Some(&from),
             None,
         )
         .await
@@ -408,8 +370,15 @@ async fn closed_loop(
                 sent.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
                 let from = client(3, k);
-                if let Ok((StatusCode::OK, _, _)) =
-                    send(&mut s, &target, "/v1/presentations", body, &from, None).await
+                if let Ok((StatusCode::OK, _, _)) = send(
+                    &mut s,
+                    &target,
+                    "/v1/presentations",
+                    body,
+                    Some(&from),
+                    None,
+                )
+                .await
                 {
                     lat.push(t.elapsed().as_secs_f64() * 1e3);
                 } else if let Ok(c) = connect(&target).await {
@@ -498,7 +467,16 @@ async fn flood(
                 }
                 let status = match senders[on].as_mut() {
                     Some(s) => {
-                        match send(s, &replicas[on], "/v1/presentations", body, &from, None).await {
+                        match send(
+                            s,
+                            &replicas[on],
+                            "/v1/presentations",
+                            body,
+                            Some(&from),
+                            None,
+                        )
+                        .await
+                        {
                             Ok((st, _, _)) => st.as_u16(),
                             Err(_) => {
                                 senders[on] = None;

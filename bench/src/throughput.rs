@@ -192,25 +192,48 @@ async fn post(
     body: Bytes,
     bearer: Option<&str>,
 ) -> Result<(StatusCode, Bytes)> {
+    let (status, _, body) = send(sender, target, path, body, None, bearer).await?;
+    Ok((status, body))
+}
+
+/// `POST path` with a JSON body, optionally from a simulated client address
+/// (`x-forwarded-for`) and with a bearer token: status, `Retry-After` seconds, body.
+pub(crate) async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    target: &Target,
+    path: &str,
+    body: Bytes,
+    from: Option<&str>,
+    bearer: Option<&str>,
+) -> Result<(StatusCode, Option<u64>, Bytes)> {
     sender.ready().await.map_err(http_err)?;
     let mut req = Request::builder()
         .method(Method::POST)
         .uri(path)
         .header(header::HOST, &target.host)
         .header(header::CONTENT_TYPE, "application/json");
+    if let Some(f) = from {
+        req = req.header("x-forwarded-for", f);
+    }
     if let Some(b) = bearer {
         req = req.header(header::AUTHORIZATION, format!("Bearer {b}"));
     }
-    let req = req.body(Full::new(body)).map_err(http_err)?;
-    let resp = sender.send_request(req).await.map_err(http_err)?;
+    let resp = sender
+        .send_request(req.body(Full::new(body)).map_err(http_err)?)
+        .await
+        .map_err(http_err)?;
     let status = resp.status();
+    let retry = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
     let body = resp
         .into_body()
         .collect()
         .await
         .map_err(http_err)?
         .to_bytes();
-    Ok((status, body))
+    Ok((status, retry, body))
 }
 
 pub(crate) fn create_body(suite: SuiteName) -> Result<Bytes> {
