@@ -39,6 +39,7 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
+pub mod enrol;
 pub mod floor;
 pub mod load;
 pub mod matrix;

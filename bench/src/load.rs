@@ -140,10 +140,10 @@ pub struct LoadReport {
     pub flood: FloodRow,
 }
 
-/// A spawned verifier replica (killed on drop).
-struct Replica {
+/// A spawned service replica (killed on drop).
+pub(crate) struct Replica {
     child: Child,
-    target: Target,
+    pub(crate) target: Target,
 }
 
 impl Drop for Replica {
@@ -155,8 +155,8 @@ impl Drop for Replica {
 
 impl Replica {
     fn spawn(cfg: &LoadConfig, issuer: &str, dir: &Path) -> Result<Replica> {
-        let mut child = Command::new(&cfg.verifier_bin)
-            .args(["--listen", "127.0.0.1:0", "--issuer", issuer])
+        let mut cmd = Command::new(&cfg.verifier_bin);
+        cmd.args(["--listen", "127.0.0.1:0", "--issuer", issuer])
             .args(["--store", &cfg.redis, "--accept-dev-keys"])
             .args(["--client-ip-header", "x-forwarded-for"])
             .args(["--refresh-seconds", "3600"])
@@ -165,31 +165,45 @@ impl Replica {
             .arg("--app-key")
             .arg(dir.join("app.key"))
             .arg("--app-api-key-file")
-            .arg(dir.join("app.apikey"))
+            .arg(dir.join("app.apikey"));
+        Replica::start(cmd)
+    }
+
+    /// Starts `cmd` (a `netid-issuer` or `netid-verifier` listening on port 0) and waits for
+    /// its `listening on http://…` line. The rest of its standard output is read and dropped
+    /// by a thread, so that the service never blocks or fails on a full or closed pipe.
+    pub(crate) fn start(mut cmd: Command) -> Result<Replica> {
+        let what = cmd.get_program().to_string_lossy().into_owned();
+        let mut child = cmd
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| BenchError::Io {
-                what: cfg.verifier_bin.display().to_string(),
+                what: what.clone(),
                 source: e,
             })?;
         let out = child
             .stdout
             .take()
-            .ok_or_else(|| BenchError::Internal("no verifier stdout".into()))?;
+            .ok_or_else(|| BenchError::Internal(format!("no stdout from {what}")))?;
+        let mut out = BufReader::new(out);
         let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .map_err(|e| BenchError::Io {
-                what: "verifier stdout".into(),
-                source: e,
-            })?;
+        let read = out.read_line(&mut line).map_err(|e| BenchError::Io {
+            what: format!("{what} stdout"),
+            source: e,
+        });
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
-            .ok_or_else(|| BenchError::Http(format!("the verifier did not start: {line:?}")))?
-            .to_owned();
+            .map(str::to_owned);
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            read?;
+            return Err(BenchError::Http(format!("{what} did not start: {line:?}")));
+        };
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Ok(Replica {
             child,
             target: Target {
@@ -199,12 +213,27 @@ impl Replica {
         })
     }
 
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// CPU time the process has used, user and system, seconds (0 where /proc is not
+    /// readable; Linux counts it in USER_HZ = 100 ticks per second).
+    pub(crate) fn cpu_seconds(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                // Fields after the command name (which may hold spaces) in parentheses.
+                let rest = s.get(s.rfind(')')? + 2..)?;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+                Some(ticks as f64 / 100.0)
+            })
+            .unwrap_or(0.0)
+    }
+
     /// Resident memory, KiB (0 where /proc is not readable).
-    fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
             .and_then(|s| {
@@ -217,7 +246,7 @@ impl Replica {
 }
 
 /// A distinct client address for the `n`th simulated client (`x-forwarded-for`).
-fn client(kind: u8, n: usize) -> String {
+pub(crate) fn client(kind: u8, n: usize) -> String {
     format!("10.{kind}.{}.{}", (n >> 8) & 0xff, n & 0xff)
 }
 

@@ -121,6 +121,32 @@ enum Command {
         #[arg(long)]
         key_dir: Option<PathBuf>,
     },
+    /// Enrolments/s for one and for two `netid-issuer` replicas on one PostgreSQL database
+    /// (see bench/README.md "Issuer enrolment load").
+    EnrolLoad {
+        /// Time bound of each measured configuration, seconds.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// PostgreSQL server on which the run creates (and drops) a database of its own
+        /// (default: `$DATABASE_URL`).
+        #[arg(long)]
+        database: Option<String>,
+        /// The `netid-issuer` binary (default: the one beside `netid-bench`).
+        #[arg(long, value_name = "PATH")]
+        issuer_bin: Option<PathBuf>,
+        /// Concurrent clients (closed loop).
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Rounds, each measuring one replica, then two.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// At most this many enrolments prepared per configuration and round.
+        #[arg(long, default_value_t = 6000)]
+        max_enrolments: usize,
+        /// Write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
 }
 
 fn progress_bar(hidden: bool) -> ProgressBar {
@@ -185,6 +211,19 @@ fn throughput_config(args: &Args, c: &Config) -> ThroughputConfig {
     }
 }
 
+/// `given`, else the binary `name` in the directory of `netid-bench` itself.
+fn beside_me(given: Option<&PathBuf>, name: &str) -> Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p.clone()),
+        None => Ok(std::env::current_exe()
+            .map_err(|e| BenchError::Io {
+                what: "current executable".into(),
+                source: e,
+            })?
+            .with_file_name(name)),
+    }
+}
+
 fn run(args: &Args) -> Result<()> {
     if let Some(Command::ServeIssuer {
         listen,
@@ -194,6 +233,45 @@ fn run(args: &Args) -> Result<()> {
     {
         let key_dir = key_dir.clone().unwrap_or_else(Config::default_key_dir);
         return serve_issuer(listen, out, &key_dir);
+    }
+    if let Some(Command::EnrolLoad {
+        seconds,
+        database,
+        issuer_bin,
+        connections,
+        rounds,
+        max_enrolments,
+        json,
+    }) = &args.command
+    {
+        let database = database
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .ok_or_else(|| {
+                BenchError::Config(
+                    "give --database postgres://USER@HOST/DB (or set DATABASE_URL)".into(),
+                )
+            })?;
+        let config = netid_bench::enrol::EnrolLoadConfig {
+            issuer_bin: beside_me(issuer_bin.as_ref(), "netid-issuer")?,
+            database,
+            seconds: *seconds,
+            connections: *connections,
+            rounds: *rounds,
+            max_enrolments: *max_enrolments,
+        };
+        let started = Instant::now();
+        let report = netid_bench::enrol::run(&config, &|m| {
+            eprintln!(
+                "enrol-load [{:>5.1} s] {m}",
+                started.elapsed().as_secs_f64()
+            );
+        })?;
+        println!("{}", netid_bench::enrol::table(&report));
+        if let Some(path) = json {
+            output::write_file(path, &serde_json::to_string_pretty(&report)?)?;
+        }
+        return Ok(());
     }
     if let Some(Command::Load {
         seconds,
@@ -205,17 +283,8 @@ fn run(args: &Args) -> Result<()> {
         key_dir,
     }) = &args.command
     {
-        let verifier_bin = match verifier_bin {
-            Some(p) => p.clone(),
-            None => std::env::current_exe()
-                .map_err(|e| BenchError::Io {
-                    what: "current executable".into(),
-                    source: e,
-                })?
-                .with_file_name("netid-verifier"),
-        };
         let config = netid_bench::load::LoadConfig {
-            verifier_bin,
+            verifier_bin: beside_me(verifier_bin.as_ref(), "netid-verifier")?,
             redis: redis
                 .clone()
                 .or_else(|| std::env::var("REDIS_URL").ok())

@@ -59,6 +59,9 @@ const BLOCKS: &[(&str, &str, How)] = &[
     ("bench/README.md", "cargo build --release -p netid-bench -p netid-verifier", How::CoveredBy(
         "demo/tests/load.rs runs `netid-bench load` (--seconds 1) with two netid-verifier processes on the suite's Redis",
     )),
+    ("bench/README.md", "cargo build --release -p netid-bench -p netid-issuer", How::CoveredBy(
+        "demo/tests/load.rs runs `netid-bench enrol-load` (--seconds 1 --rounds 1) with two netid-issuer processes on the suite's PostgreSQL",
+    )),
     ("bench/README.md", "netid-bench serve-issuer --listen 127.0.0.1:8091 --out /tmp/bench-app", How::NotRun(
         "three long-running processes in three terminals, for a throughput measurement",
     )),

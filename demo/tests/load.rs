@@ -92,3 +92,55 @@ fn two_replicas_hold_under_a_flood() {
         assert!(*before > 0.0 && after < before + 64.0 * 1024.0, "{text}");
     }
 }
+
+/// The issuer's short run (`netid-bench enrol-load --seconds 1 --rounds 1`, bench/README.md
+/// "Issuer enrolment load"): two real `netid-issuer` processes on a database of their own on
+/// the suite's PostgreSQL. Behaviour, not speed: both configurations enrol people, nothing
+/// fails, the two-replica configuration issues on both replicas, every enrolment got its own
+/// 网号, and both replicas still run.
+#[test]
+fn issuer_replicas_enrol_on_postgres() {
+    let Ok(database) = std::env::var("DATABASE_URL") else {
+        eprintln!("DATABASE_URL not set: skipping the enrolment load test (it needs PostgreSQL)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("enrol.json");
+    let out = Command::new(common::bin("netid-bench"))
+        .args(["enrol-load", "--seconds", "1", "--rounds", "1"])
+        .args(["--max-enrolments", "400", "--database", &database])
+        .arg("--issuer-bin")
+        .arg(common::bin("netid-issuer"))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let text = common::output_text(&out);
+    assert!(out.status.success(), "{text}");
+    println!("{text}");
+    // netid_bench::enrol::EnrolReport, read as JSON.
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = r["rows"].as_array().unwrap();
+    let n = |v: &Value| v.as_u64().unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|row| n(&row["replicas"]))
+            .collect::<Vec<_>>(),
+        [1, 2],
+        "{text}"
+    );
+    for row in rows {
+        assert!(n(&row["enrolled"]) > 0, "{row}");
+        assert_eq!(row["enrolled"], row["sent"], "{row}");
+        assert!(row["failures"].as_object().unwrap().is_empty(), "{row}");
+    }
+    let spread: Vec<u64> = rows[1]["per_replica"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(n)
+        .collect();
+    assert!(spread.iter().all(|k| *k > 0), "{text}");
+    assert_eq!(r["distinct_netids"], r["enrolled"], "{text}");
+    assert_eq!(r["replicas_alive"], true, "{text}");
+}

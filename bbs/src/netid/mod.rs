@@ -37,6 +37,7 @@ pub use presentation::{VerifiedPresentation, PRESENTATION_VERSION};
 pub use range::{DigitSignatures, DIGIT_BITS, DIGIT_COUNT};
 
 use bls12_381::Scalar;
+use netid_core::issuer_api::BindingCommitment;
 use netid_core::{
     Attribute, CredentialAttributes, DisclosedAttributes, EncodedAttribute, HolderSecret, Nym,
     Suite,
@@ -197,6 +198,33 @@ impl NetidBbs {
         let res = self.blind.commit_scalars(&s, rng);
         s.zeroize();
         res
+    }
+
+    /// The wallet's commitments for an enrolment or refresh asking for `suites` (empty: every
+    /// BBS suite; non-BBS suites are skipped): one [`BindingCommitment`] per BBS suite, each
+    /// with the prover blind to keep beside the credential issued on it.
+    pub fn binding_commitments<R: CryptoRng + ?Sized>(
+        secret: &HolderSecret,
+        suites: &[Suite],
+        rng: &mut R,
+    ) -> Result<Vec<(BindingCommitment, ProverBlind)>> {
+        let all = [Suite::BbsSha256, Suite::BbsShake256];
+        let wanted = if suites.is_empty() { &all[..] } else { suites };
+        let mut out = Vec::with_capacity(wanted.len());
+        for &suite in wanted {
+            let Some(n) = NetidBbs::for_suite(suite) else {
+                continue;
+            };
+            let (c, blind) = n.commit_binding(secret, rng)?;
+            out.push((
+                BindingCommitment {
+                    suite,
+                    commitment: c.to_bytes(),
+                },
+                blind,
+            ));
+        }
+        Ok(out)
     }
 
     /// Issues (blind-signs) a credential on the wallet's `commitment` to its secret: the

@@ -283,29 +283,21 @@ struct BindingRequest {
 }
 
 fn binding_request(w: &FileWallet, suites: &[Suite]) -> CliResult<BindingRequest> {
-    let bbs: Vec<Suite> = if suites.is_empty() {
-        vec![Suite::BbsSha256, Suite::BbsShake256]
-    } else {
-        suites.to_vec()
-    };
     let mut out = BindingRequest {
         binding: w.holder_binding()?.to_be_bytes(),
         commitments: Vec::new(),
         blinds: Vec::new(),
     };
-    for suite in bbs {
-        let Some(n) = netid_bbs::netid::NetidBbs::for_suite(suite) else {
-            continue;
-        };
-        let (c, blind) = n
-            .commit_binding(w.holder_secret(), &mut rand::rng())
-            .map_err(|e| err(format!("committing to the holder secret: {e}")))?;
-        out.commitments.push(BindingCommitment {
-            suite,
-            commitment: c.to_bytes(),
-        });
+    let made = netid_bbs::netid::NetidBbs::binding_commitments(
+        w.holder_secret(),
+        suites,
+        &mut rand::rng(),
+    )
+    .map_err(|e| err(format!("committing to the holder secret: {e}")))?;
+    for (c, blind) in made {
         out.blinds
-            .push((suite, zeroize::Zeroizing::new(*blind.to_bytes())));
+            .push((c.suite, zeroize::Zeroizing::new(*blind.to_bytes())));
+        out.commitments.push(c);
     }
     Ok(out)
 }
