@@ -325,7 +325,7 @@ pub(crate) fn complete(doc: &mut Value) {
             }
             add("408", "the request took longer than the timeout");
             add("500", "internal error");
-            add("503", "storage or code delivery unavailable");
+            add("503", "storage or code delivery unavailable, or the revocation slots exhausted (`exhausted`)");
         }
     }
 }

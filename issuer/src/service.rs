@@ -182,7 +182,9 @@ pub fn status_of(e: &IssuerError) -> StatusCode {
         | IssuerError::FaceMismatch
         | IssuerError::PhoneCode(_)
         | IssuerError::InvalidGuardian(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        IssuerError::Storage { .. } | IssuerError::CodeDelivery => StatusCode::SERVICE_UNAVAILABLE,
+        IssuerError::Storage { .. } | IssuerError::CodeDelivery | IssuerError::Exhausted(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         // A well-formed request (it matched the documented schema, or the JSON extractor would
         // have answered 400) whose content is refused.
         e if e.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
@@ -198,6 +200,15 @@ impl From<IssuerError> for ApiError {
             let mut a = ApiError::new(status, e.code(), e.to_string());
             a.retry_after = Some(retry_after);
             return a;
+        }
+        if let IssuerError::Exhausted(what) = e {
+            // Nothing secret, and the operator's to fix: say what ran out.
+            tracing::error!(what, "issuer capacity exhausted");
+            return ApiError::new(
+                status,
+                e.code(),
+                format!("the issuer has run out of {what}; it cannot issue credentials now"),
+            );
         }
         if e.is_client_error() {
             tracing::debug!(code = e.code(), "request refused");

@@ -1221,3 +1221,157 @@ fn shared_key_dir() -> std::path::PathBuf {
         .path()
         .join("keys")
 }
+
+/// An issuer on `db` with its key files in `keys` (so that a second start is the same issuer).
+async fn issuer_with_key_dir(
+    db: &str,
+    keys: &std::path::Path,
+) -> Result<
+    (
+        netid_issuer::service::ServiceState<netid_issuer::storage::AnyStorage>,
+        Arc<netid_issuer::evidence::MemoryCodeSender>,
+    ),
+    netid_issuer::IssuerError,
+> {
+    use netid_issuer::server::{build, dev_card_authority, Groth16Keys, IssuerOptions, KeySource};
+    let sender = Arc::new(netid_issuer::evidence::MemoryCodeSender::new());
+    let mut opts = IssuerOptions::new(
+        db,
+        KeySource::Dir(keys.to_owned()),
+        netid_issuer::evidence::TrustedCardAuthorities::new([dev_card_authority().verifying_key()]),
+        sender.clone(),
+    );
+    opts.groth16 = Groth16Keys::Development(key_dir());
+    Ok((build(opts).await?, sender))
+}
+
+/// Revocation slots running out (specs/revocation.md §10, issue 16). With the counter seeded
+/// two slots before the end: a credential takes the second-last; a new person asking for a
+/// credential past the end is answered `503 exhausted` and nothing is stored; a re-enrolment
+/// whose first suite takes the last slot and whose second finds none is answered `503`, and
+/// what its committed part revoked is in the tree at once (the root moved, and a restart finds
+/// the same root). The issuer restarts, also over a database holding an index beyond the tree
+/// from an older version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
+    use netid_issuer::storage::REVOCATION_SLOTS;
+    let (db, dir) = sqlite_url();
+    let keys = dir.path().join("keys");
+    let (state, sender) = issuer_with_key_dir(&db, &keys).await.unwrap();
+    let app = router(state.clone());
+    let g16 = [Suite::Groth16];
+    let alice_card = card("丽", born(30), 1);
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &alice_card,
+        &device(1),
+        &phone(1),
+        &g16,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let alice = v["netid"].as_str().unwrap().to_owned();
+
+    // Seed the counter: the next index handed out is the tree's second-last.
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let seed = |v: u64| {
+        sqlx::query("UPDATE counters SET value = ? WHERE name = 'rev_index'")
+            .bind(i64::try_from(v).unwrap())
+            .execute(&pool)
+    };
+    seed(REVOCATION_SLOTS - 2).await.unwrap();
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &card("明", born(40), 3),
+        &device(2),
+        &phone(2),
+        &g16,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        u64::from(credential(&v, Suite::Groth16).attributes.rev_index),
+        REVOCATION_SLOTS - 2
+    );
+    let storage = state.issuer().storage();
+    assert_eq!(storage.count_persons().await.unwrap(), 2);
+    let root_before = metadata(&app).await.revocation_root;
+
+    // Alice on a new device with two suites: the first takes the last slot (and revokes her
+    // first device's credential), the second finds none.
+    let two = [Suite::BbsSha256, Suite::Groth16];
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &alice_card,
+        &device(4),
+        &phone(4),
+        &two,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["error"], "exhausted", "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("revocation tree slots"),
+        "{v}"
+    );
+    let person = storage
+        .person_by_netid(&netid_issuer::netid_number::NetidNumber::parse(&alice).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut statuses: Vec<_> = storage
+        .credentials_of(person.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    statuses.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(
+        statuses,
+        [CredentialStatus::Live, CredentialStatus::Revoked]
+    );
+    let root = metadata(&app).await.revocation_root;
+    assert_ne!(root, root_before, "the committed revocation is in the tree");
+
+    // A new person: refused, clearly, and nothing stored.
+    let (s, v) = enrol(
+        &app,
+        &sender,
+        &card("芳", born(25), 5),
+        &device(3),
+        &phone(3),
+        &g16,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["error"], "exhausted", "{v}");
+    assert_eq!(storage.count_persons().await.unwrap(), 2);
+    assert_eq!(metadata(&app).await.revocation_root, root);
+    drop(app);
+    drop(state);
+
+    // A restart over the same database and keys finds the same tree.
+    let (state, _) = issuer_with_key_dir(&db, &keys).await.unwrap();
+    assert_eq!(metadata(&router(state.clone())).await.revocation_root, root);
+    drop(state);
+    // A database from an older version, with a revoked index beyond the tree: still starts.
+    sqlx::query("UPDATE credentials SET rev_index = ?, status = 'revoked' WHERE rev_index = ?")
+        .bind(i64::try_from(REVOCATION_SLOTS + 5).unwrap())
+        .bind(i64::try_from(REVOCATION_SLOTS - 2).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (state, _) = issuer_with_key_dir(&db, &keys).await.unwrap();
+    assert_eq!(metadata(&router(state)).await.revocation_root, root);
+}

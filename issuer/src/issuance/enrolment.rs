@@ -125,60 +125,68 @@ impl<S: Storage> Issuer<S> {
         let mut replaced = outcome.replaced;
         let mut issued = Vec::new();
         let mut ticket = None;
-        match (person.status, outcome.credential) {
-            (PersonStatus::Active, Some(first)) => {
-                issued.push(first);
-                for &suite in &suites[1..] {
-                    let r = self
-                        .storage
-                        .issue_credential(
-                            person.id,
-                            &self.cred_request(
-                                &person,
-                                suite,
-                                device_digest,
-                                holder.binding_bytes(),
-                                today,
-                                Some(expiry),
-                            )?,
-                            now,
-                        )
-                        .await?;
-                    replaced.extend(r.replaced);
-                    issued.push(r.credential);
+        // The first credential committed with the person; the other suites commit one by one.
+        // When a later one fails (revocation slots exhausted, storage), what the earlier ones
+        // replaced still leaves the tree before the error is answered.
+        let rest = async {
+            match (person.status, outcome.credential) {
+                (PersonStatus::Active, Some(first)) => {
+                    issued.push(first);
+                    for &suite in &suites[1..] {
+                        let r = self
+                            .storage
+                            .issue_credential(
+                                person.id,
+                                &self.cred_request(
+                                    &person,
+                                    suite,
+                                    device_digest,
+                                    holder.binding_bytes(),
+                                    today,
+                                    Some(expiry),
+                                )?,
+                                now,
+                            )
+                            .await?;
+                        replaced.extend(r.replaced);
+                        issued.push(r.credential);
+                    }
+                }
+                (PersonStatus::PendingGuardianApproval, _) => {
+                    ticket = Some(self.ticket(person.id, &device_digest, now));
+                }
+                (PersonStatus::Suspended, _) => {
+                    return Err(IssuerError::NotAllowed("this enrolment is suspended"));
+                }
+                (PersonStatus::Active, None) => {
+                    // An existing active person re-enrolling while the request asked for nothing:
+                    // cannot happen (suites is never empty); issue as a refresh would.
+                    for &suite in &suites {
+                        let r = self
+                            .storage
+                            .issue_credential(
+                                person.id,
+                                &self.cred_request(
+                                    &person,
+                                    suite,
+                                    device_digest,
+                                    holder.binding_bytes(),
+                                    today,
+                                    Some(expiry),
+                                )?,
+                                now,
+                            )
+                            .await?;
+                        replaced.extend(r.replaced);
+                        issued.push(r.credential);
+                    }
                 }
             }
-            (PersonStatus::PendingGuardianApproval, _) => {
-                ticket = Some(self.ticket(person.id, &device_digest, now));
-            }
-            (PersonStatus::Suspended, _) => {
-                return Err(IssuerError::NotAllowed("this enrolment is suspended"));
-            }
-            (PersonStatus::Active, None) => {
-                // An existing active person re-enrolling while the request asked for nothing:
-                // cannot happen (suites is never empty); issue as a refresh would.
-                for &suite in &suites {
-                    let r = self
-                        .storage
-                        .issue_credential(
-                            person.id,
-                            &self.cred_request(
-                                &person,
-                                suite,
-                                device_digest,
-                                holder.binding_bytes(),
-                                today,
-                                Some(expiry),
-                            )?,
-                            now,
-                        )
-                        .await?;
-                    replaced.extend(r.replaced);
-                    issued.push(r.credential);
-                }
-            }
+            Ok::<(), IssuerError>(())
         }
+        .await;
         self.apply_revocations(&replaced, now).await?;
+        rest?;
         let credentials = self.sign_all(&person, &issued, ids.nym_ref(), &holder)?;
         tracing::info!(
             person = person.id.0,

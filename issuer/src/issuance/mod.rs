@@ -278,7 +278,20 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 /// and when another replica changed them).
 async fn stored_revocations<S: Storage>(storage: &S) -> Result<(RevocationTree, u64), IssuerError> {
     let revoked = storage.revoked_rev_indices().await?;
-    let tree = RevocationTree::from_revoked(revoked.iter().map(|&i| u64::from(i)))
+    // Indices beyond the tree were never signed into a credential (issuance refuses them
+    // before signing; older versions stored them and then failed): they cannot be proved
+    // against, so they are skipped, and never keep the issuer from starting.
+    let (inside, outside): (Vec<u64>, Vec<u64>) = revoked
+        .iter()
+        .map(|&i| u64::from(i))
+        .partition(|&i| i < crate::storage::REVOCATION_SLOTS);
+    if !outside.is_empty() {
+        tracing::warn!(
+            count = outside.len(),
+            "stored revocation indices outside the tree skipped"
+        );
+    }
+    let tree = RevocationTree::from_revoked(inside)
         .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
     Ok((tree, storage.epoch().await?))
 }

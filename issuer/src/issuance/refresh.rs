@@ -190,26 +190,33 @@ impl<S: Storage> Issuer<S> {
                 ))?;
         let mut issued = Vec::new();
         let mut replaced = Vec::new();
-        for &suite in &suites {
-            let r = self
-                .storage
-                .issue_credential(
-                    person.id,
-                    &self.cred_request(
-                        &person,
-                        suite,
-                        digest,
-                        holder.binding_bytes(),
-                        today,
-                        None,
-                    )?,
-                    now,
-                )
-                .await?;
-            replaced.extend(r.replaced);
-            issued.push(r.credential);
+        // Each suite commits on its own: when a later one fails (revocation slots exhausted,
+        // storage), what the earlier ones replaced still leaves the tree before the error.
+        let all = async {
+            for &suite in &suites {
+                let r = self
+                    .storage
+                    .issue_credential(
+                        person.id,
+                        &self.cred_request(
+                            &person,
+                            suite,
+                            digest,
+                            holder.binding_bytes(),
+                            today,
+                            None,
+                        )?,
+                        now,
+                    )
+                    .await?;
+                replaced.extend(r.replaced);
+                issued.push(r.credential);
+            }
+            Ok::<(), IssuerError>(())
         }
+        .await;
         self.apply_revocations(&replaced, now).await?;
+        all?;
         let credentials = self.sign_all(&person, &issued, &nym, &holder)?;
         Ok(EnrolResponse {
             netid: person.netid.grouped(),

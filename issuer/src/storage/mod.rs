@@ -48,6 +48,11 @@ pub struct CredentialId(pub i64);
 
 pub use netid_core::issuer_api::PersonStatus;
 
+/// Revocation slots the Groth16 tree holds (`2^DEPTH`, specs/revocation.md §10). Issuance
+/// refuses an index beyond it inside its transaction ([`IssuerError::Exhausted`], answered
+/// `503`), so nothing is stored or replaced for a credential that cannot be signed.
+pub const REVOCATION_SLOTS: u64 = 1 << netid_circuits::gadgets::merkle::DEPTH;
+
 /// Status of a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

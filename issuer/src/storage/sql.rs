@@ -210,10 +210,13 @@ async fn issue_in_tx(
         .fetch_one(&mut **tx)
         .await
         .map_err(db_err(OP))?;
+    // Past the tree's capacity nothing of this transaction commits: the credentials it would
+    // replace stay live, and the next enrolment or restart finds the state unchanged.
     let rev_index = next
         .checked_sub(1)
+        .filter(|v| u64::try_from(*v).is_ok_and(|v| v < crate::storage::REVOCATION_SLOTS))
         .and_then(|v| u32::try_from(v).ok())
-        .ok_or(IssuerError::Exhausted("revocation index space (2^32)"))?;
+        .ok_or(IssuerError::Exhausted("revocation tree slots"))?;
     let row = sqlx::query(concat!(
         "INSERT INTO credentials (person_id, suite, device_key, rev_index, status, ",
         "guardian_perms, issued_at, expiry, binding) ",
