@@ -553,7 +553,7 @@ pub fn run(config: &LoadConfig, w: &World, progress: &dyn Fn(&str)) -> Result<Lo
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let metadata = serde_json::to_string(&w.metadata(now)?)?;
+    let metadata = serde_json::to_string(&w.signed_metadata(now)?)?;
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .map_err(io("bind 127.0.0.1:0".into()))?;

@@ -361,7 +361,7 @@ fn serve_issuer(listen: &str, out: &std::path::Path, key_dir: &std::path::Path) 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let metadata = serde_json::to_string(&w.metadata(now)?)?;
+    let metadata = serde_json::to_string(&w.signed_metadata(now)?)?;
     std::fs::create_dir_all(out).map_err(io(out.display().to_string()))?;
     let cert = out.join("app.cert");
     let key = out.join("app.key");

@@ -308,6 +308,25 @@ impl World {
             epoch: 1,
             app_registry_key: registry().verifying_key().to_bytes().to_vec().into(),
             updated_at: now,
+            metadata_key: metadata_key().verifying_key().to_bytes().into(),
+            sequence: 0,
         })
     }
+
+    /// [`World::metadata`] as an issuer serves it (`GET /v1/metadata`): signed by the
+    /// benchmark issuer's metadata key.
+    pub fn signed_metadata(&self, now: u64) -> Result<netid_core::SignedMetadata> {
+        Ok(netid_core::SignedMetadata::sign(
+            &self.metadata(now)?,
+            &metadata_key(),
+        )?)
+    }
 }
+
+/// The benchmark issuer's metadata key (deterministic, from a public label: benchmarks only).
+fn metadata_key() -> SigningKey {
+    SigningKey::from_bytes(&METADATA_KEY_SEED)
+}
+
+/// Seed of the benchmark issuer's metadata key.
+const METADATA_KEY_SEED: [u8; 32] = [0x4d; 32];

@@ -76,7 +76,9 @@ pub use date::{
     age_cutoff, age_on, check_not_expired, days_in_month, is_leap_year, is_not_expired, Date,
 };
 pub use error::CoreError;
-pub use metadata::{Groth16Setup, IssuerMetadata, METADATA_VERSION};
+pub use metadata::{
+    Groth16Setup, IssuerMetadata, SignedMetadata, METADATA_SIGNATURE_LABEL, METADATA_VERSION,
+};
 pub use presentation::Presentation;
 pub use request::{
     Nonce, PresentationRequest, Statements, Suite, FORMAT_VERSION, MAX_APP_CERTIFICATE_LEN,

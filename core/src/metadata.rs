@@ -1,9 +1,20 @@
 //! The issuer's published metadata (specs/protocol.md §2): what verifiers and wallets fetch
 //! from `GET /v1/metadata` and cache. Byte fields are base64url in JSON; each is the canonical
 //! encoding of its suite (decoded and validated by that suite's crate).
+//!
+//! The document travels signed ([`SignedMetadata`], specs/revocation.md §5): the exact bytes of
+//! its JSON and an Ed25519 signature by the issuer's metadata key over
+//! `"netid/v1/metadata" ‖ bytes`, so no canonical JSON is needed. Whoever relays it can neither
+//! change it nor, against a reader that remembers the highest `(epoch, sequence)` it accepted,
+//! replay an older one.
+
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 use crate::b64::Bytes;
 use crate::CoreError;
+
+/// Domain separator of the metadata signature.
+pub const METADATA_SIGNATURE_LABEL: &[u8] = b"netid/v1/metadata";
 
 /// Format version of [`IssuerMetadata`].
 pub const METADATA_VERSION: u16 = 1;
@@ -61,6 +72,13 @@ pub struct IssuerMetadata {
     pub app_registry_key: Bytes,
     /// When this metadata was produced (unix seconds).
     pub updated_at: u64,
+    /// Ed25519 public key (32 bytes) of the issuer's metadata key, which signs this document
+    /// ([`SignedMetadata`]); readers pin it (configured, or on first use).
+    pub metadata_key: Bytes,
+    /// Increases with every change of the revocation state, across all replicas (the
+    /// database's revocation version): within one `epoch`, a document with a lower `sequence`
+    /// is older, and readers refuse it.
+    pub sequence: u64,
 }
 
 impl IssuerMetadata {
@@ -81,6 +99,7 @@ impl IssuerMetadata {
             ("groth16_public_key", &self.groth16_public_key, 32),
             ("revocation_root", &self.revocation_root, 32),
             ("app_registry_key", &self.app_registry_key, 32),
+            ("metadata_key", &self.metadata_key, 32),
         ] {
             if b.len() != n {
                 return Err(CoreError::InvalidLength {
@@ -96,5 +115,168 @@ impl IssuerMetadata {
             ));
         }
         Ok(())
+    }
+}
+
+impl IssuerMetadata {
+    /// Whether this document is older than `other`: a lower epoch, or the same epoch and a
+    /// lower sequence. A reader that accepted `other` refuses this one (a rollback).
+    pub fn is_older_than(&self, other: &IssuerMetadata) -> bool {
+        (self.epoch, self.sequence) < (other.epoch, other.sequence)
+    }
+}
+
+/// `GET /v1/metadata`: the metadata document's exact JSON bytes and the metadata key's
+/// signature over [`METADATA_SIGNATURE_LABEL`] `‖ document`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedMetadata {
+    /// The [`IssuerMetadata`] JSON, as signed.
+    pub document: Bytes,
+    /// Ed25519 signature (64 bytes).
+    pub signature: Bytes,
+}
+
+impl SignedMetadata {
+    /// Signs `metadata`, whose `metadata_key` must be `key`'s public key.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidMetadata`] if it names another key or does not validate.
+    pub fn sign(metadata: &IssuerMetadata, key: &SigningKey) -> Result<SignedMetadata, CoreError> {
+        metadata.validate()?;
+        if metadata.metadata_key.as_slice() != key.verifying_key().as_bytes() {
+            return Err(CoreError::InvalidMetadata(
+                "metadata_key is not the signing key's public key",
+            ));
+        }
+        let document = serde_json::to_vec(metadata)
+            .map_err(|_| CoreError::InvalidMetadata("metadata does not encode"))?;
+        let signature = key.sign(&signing_bytes(&document)).to_bytes();
+        Ok(SignedMetadata {
+            document: document.into(),
+            signature: signature.to_vec().into(),
+        })
+    }
+
+    /// Checks the signature and returns the document. The key is the document's own
+    /// `metadata_key`, which must equal `pinned` when given; a reader without a pin should
+    /// pin the key it returns (first use).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidMetadata`]: malformed, another key than the pinned one, or a bad
+    /// signature; the document's own validation errors.
+    pub fn open(&self, pinned: Option<&[u8; 32]>) -> Result<IssuerMetadata, CoreError> {
+        let metadata: IssuerMetadata = serde_json::from_slice(self.document.as_slice())
+            .map_err(|_| CoreError::InvalidMetadata("the signed document is not metadata"))?;
+        metadata.validate()?;
+        let key_bytes: [u8; 32] = metadata
+            .metadata_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        if pinned.is_some_and(|p| *p != key_bytes) {
+            return Err(CoreError::InvalidMetadata(
+                "signed by another metadata key than the pinned one",
+            ));
+        }
+        let key = VerifyingKey::from_bytes(&key_bytes)
+            .map_err(|_| CoreError::InvalidMetadata("metadata_key is not an Ed25519 key"))?;
+        let signature: [u8; 64] = self
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::InvalidMetadata("signature length"))?;
+        key.verify_strict(
+            &signing_bytes(self.document.as_slice()),
+            &Signature::from_bytes(&signature),
+        )
+        .map_err(|_| CoreError::InvalidMetadata("bad metadata signature"))?;
+        Ok(metadata)
+    }
+}
+
+fn signing_bytes(document: &[u8]) -> Vec<u8> {
+    [METADATA_SIGNATURE_LABEL, document].concat()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn doc(key: &SigningKey) -> IssuerMetadata {
+        IssuerMetadata {
+            version: METADATA_VERSION,
+            issuer_id: "test".into(),
+            bbs_sha256_public_key: vec![1; 96].into(),
+            bbs_shake256_public_key: vec![2; 96].into(),
+            groth16_public_key: vec![3; 32].into(),
+            groth16_setup: Groth16Setup::None,
+            groth16_verifying_key: Vec::new().into(),
+            revocation_root: vec![4; 32].into(),
+            epoch: 7,
+            app_registry_key: vec![5; 32].into(),
+            updated_at: 1_700_000_000,
+            metadata_key: key.verifying_key().to_bytes().into(),
+            sequence: 3,
+        }
+    }
+
+    #[test]
+    fn signed_metadata_opens_only_unchanged_and_under_its_pinned_key() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let other = SigningKey::from_bytes(&[8; 32]);
+        let md = doc(&key);
+        let signed = SignedMetadata::sign(&md, &key).unwrap();
+        let pk = key.verifying_key().to_bytes();
+        assert_eq!(signed.open(None).unwrap(), md);
+        assert_eq!(signed.open(Some(&pk)).unwrap(), md);
+        // Another pinned key.
+        let other_pk = other.verifying_key().to_bytes();
+        assert!(signed.open(Some(&other_pk)).is_err());
+        // One byte of the document changed.
+        let mut bad = signed.clone();
+        let mut d = bad.document.clone().into_vec();
+        let at = d.iter().position(|b| *b == b'7').unwrap();
+        d[at] = b'8';
+        bad.document = d.into();
+        assert!(bad.open(None).is_err());
+        // A document naming key A, signed by B (whoever relays it cannot re-sign).
+        let forged = SignedMetadata {
+            document: signed.document.clone(),
+            signature: other
+                .sign(&signing_bytes(signed.document.as_slice()))
+                .to_bytes()
+                .to_vec()
+                .into(),
+        };
+        assert!(forged.open(None).is_err());
+        // Signing a document that names another key is refused.
+        assert!(SignedMetadata::sign(&md, &other).is_err());
+        // No signature.
+        let unsigned = SignedMetadata {
+            document: signed.document.clone(),
+            signature: Vec::new().into(),
+        };
+        assert!(unsigned.open(Some(&pk)).is_err());
+    }
+
+    #[test]
+    fn older_means_lower_epoch_or_same_epoch_lower_sequence() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let md = doc(&key);
+        let newer_seq = IssuerMetadata {
+            sequence: 4,
+            ..md.clone()
+        };
+        let newer_epoch = IssuerMetadata {
+            epoch: 8,
+            sequence: 0,
+            ..md.clone()
+        };
+        assert!(md.is_older_than(&newer_seq));
+        assert!(newer_seq.is_older_than(&newer_epoch));
+        assert!(!newer_epoch.is_older_than(&md));
+        assert!(!md.is_older_than(&md));
     }
 }

@@ -375,10 +375,11 @@ fn two_issuers_and_two_verifiers_behave_as_one() {
     let revoked: serde_json::Value = r.json("revocation").unwrap();
     // Issuer A serves the new epoch at once.
     let md = |i: &str| -> serde_json::Value {
-        http::get(&format!("{i}/v1/metadata"))
+        let signed: netid_core::SignedMetadata = http::get(&format!("{i}/v1/metadata"))
             .unwrap()
             .json("metadata")
-            .unwrap()
+            .unwrap();
+        serde_json::to_value(signed.open(None).unwrap()).unwrap()
     };
     assert_eq!(md(&ia)["epoch"], revoked["epoch"], "{revoked}");
     assert_eq!(md(&ia)["revocation_root"], md(&ib)["revocation_root"]);

@@ -30,4 +30,23 @@ pub(crate) struct MetadataSchema {
     #[schema(format = Byte)]
     app_registry_key: String,
     updated_at: u64,
+    /// The metadata key (Ed25519, 32 bytes) that signs this document.
+    #[schema(format = Byte)]
+    metadata_key: String,
+    /// Increases with every change of the revocation state, across replicas.
+    sequence: u64,
+}
+
+/// Schema of `GET /v1/metadata` (`netid_core::SignedMetadata`, specs/revocation.md §5).
+#[derive(ToSchema)]
+#[schema(as = SignedMetadata)]
+#[allow(dead_code)]
+pub(crate) struct SignedMetadataSchema {
+    /// The `IssuerMetadata` document's JSON bytes, exactly as signed (base64url).
+    #[schema(format = Byte)]
+    document: String,
+    /// Ed25519 signature by the document's `metadata_key` over
+    /// `"netid/v1/metadata" ‖ document` (64 bytes, base64url).
+    #[schema(format = Byte)]
+    signature: String,
 }

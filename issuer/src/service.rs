@@ -49,7 +49,7 @@ use crate::api::{
     AppInfo, ApproveRequest, EnrolRequest, EnrolResponse, ErrorBody, GuardianRequestResponse,
     MetadataSchema, PermissionsRequest, PhoneStartRequest, PhoneStartResponse, RefreshRequest,
     RegisterAppRequest, RegisterAppResponse, RevocationPath, RevokeRequest, RevokeResponse,
-    UnlinkRequest, WardInfo, WardsRequest,
+    SignedMetadataSchema, UnlinkRequest, WardInfo, WardsRequest,
 };
 use crate::storage::{AnyStorage, Storage};
 use crate::{Issuer, IssuerError, PhoneCodeError};
@@ -397,11 +397,11 @@ async fn healthz<S: Storage>(State(st): State<ServiceState<S>>) -> ApiResult<&'s
     Ok("ok")
 }
 
-#[utoipa::path(get, path = "/v1/metadata", responses((status = 200, body = MetadataSchema)))]
+#[utoipa::path(get, path = "/v1/metadata", responses((status = 200, body = SignedMetadataSchema)))]
 async fn metadata<S: Storage>(
     State(st): State<ServiceState<S>>,
-) -> Json<netid_core::IssuerMetadata> {
-    Json(st.issuer.metadata())
+) -> Json<netid_core::SignedMetadata> {
+    Json(st.issuer.signed_metadata())
 }
 
 fn parse_suite(s: &str) -> Result<Suite, ApiError> {
@@ -617,7 +617,7 @@ async fn revoke<S: Storage>(
     info(title = "netid-issuer", description = "The netid issuer: enrolment, guardians, issuance for both proof suites, app registry, revocation. See specs/api/issuer.md and specs/protocol.md."),
     paths(healthz, metadata, digits, revocation_path, phone_start, enrol, refresh,
           guardian_request, approve, wards, permissions, unlink, register_app, apps, revoke),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, MetadataSchema)),
     modifiers(&AdminSecurity)
 )]
 struct ApiDoc;

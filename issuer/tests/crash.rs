@@ -87,7 +87,7 @@ async fn groth16_is_off_by_default_and_development_keys_are_explicit() {
     let mut plain = start_with(&db, &keys, &outbox, &[], Some(&log)).unwrap();
     let (s, body) = http(plain.addr, "GET", "/v1/metadata", "").await;
     assert_eq!(s, 200);
-    let md: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let md = opened(&body);
     assert_eq!(md["groth16_setup"], "none");
     assert_eq!(md["groth16_verifying_key"], "");
     // Asking for a Groth16 credential is a clear 422 (well-formed, refused).
@@ -124,7 +124,7 @@ async fn groth16_is_off_by_default_and_development_keys_are_explicit() {
 
     let mut dev = start_with(&db, &keys, &outbox, &["--dev-groth16-keys"], Some(&log)).unwrap();
     let (_, body) = http(dev.addr, "GET", "/v1/metadata", "").await;
-    let md: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let md = opened(&body);
     assert_eq!(md["groth16_setup"], "development");
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("DEVELOPMENT Groth16 keys"), "{logged}");
@@ -295,4 +295,10 @@ async fn kill_9_loses_no_acknowledged_enrolment() {
         acked.len(),
         started
     );
+}
+
+/// The metadata document inside a `GET /v1/metadata` answer, its signature checked.
+fn opened(body: &str) -> serde_json::Value {
+    let signed: netid_core::SignedMetadata = serde_json::from_str(body).unwrap();
+    serde_json::to_value(signed.open(None).unwrap()).unwrap()
 }

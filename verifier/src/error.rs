@@ -63,6 +63,15 @@ impl From<redis::RedisError> for VerifierError {
 }
 
 impl VerifierError {
+    /// [`VerifierError::InvalidMetadata`] from a core error about a metadata document (its
+    /// message once, not wrapped twice).
+    pub fn from_metadata(e: CoreError) -> VerifierError {
+        match e {
+            CoreError::InvalidMetadata(m) => VerifierError::InvalidMetadata(m.to_owned()),
+            other => VerifierError::InvalidMetadata(other.to_string()),
+        }
+    }
+
     /// An invalid-request error from a core error (core messages name fields, never values).
     pub(crate) fn request(e: CoreError) -> VerifierError {
         VerifierError::InvalidRequest(e.to_string())

@@ -1,9 +1,9 @@
-//! Fetching the issuer's metadata (`GET <issuer>/v1/metadata`).
+//! Fetching the issuer's signed metadata (`GET <issuer>/v1/metadata`, specs/revocation.md §5).
 //!
 //! A deliberately small HTTP/1.0 client over plain TCP (`http://` URLs only: run the issuer
 //! behind a local TLS-terminating proxy, or on loopback). Bodies are capped at 1 MiB.
 
-use netid_core::IssuerMetadata;
+use netid_core::SignedMetadata;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -44,12 +44,13 @@ fn split_url(url: &str) -> Result<(String, String, String)> {
     Ok((addr, host, path.trim_end_matches('/').to_owned()))
 }
 
-/// Fetches and validates the issuer's metadata from `issuer_url`, giving up after
-/// [`FETCH_TIMEOUT`].
+/// Fetches the issuer's signed metadata from `issuer_url`, giving up after [`FETCH_TIMEOUT`].
+/// The signature is not checked here: [`SignedMetadata::open`] with the pinned key, or
+/// [`crate::Verifier::update_signed_metadata`], does that.
 ///
 /// # Errors
 /// [`VerifierError::Issuer`] (unreachable, too slow, non-200, malformed JSON).
-pub async fn fetch_metadata(issuer_url: &str) -> Result<IssuerMetadata> {
+pub async fn fetch_metadata(issuer_url: &str) -> Result<SignedMetadata> {
     fetch_metadata_within(issuer_url, FETCH_TIMEOUT).await
 }
 
@@ -60,13 +61,13 @@ pub async fn fetch_metadata(issuer_url: &str) -> Result<IssuerMetadata> {
 pub async fn fetch_metadata_within(
     issuer_url: &str,
     limit: std::time::Duration,
-) -> Result<IssuerMetadata> {
+) -> Result<SignedMetadata> {
     tokio::time::timeout(limit, fetch(issuer_url))
         .await
         .map_err(|_| issuer_err(format!("no complete answer within {limit:?}")))?
 }
 
-async fn fetch(issuer_url: &str) -> Result<IssuerMetadata> {
+async fn fetch(issuer_url: &str) -> Result<SignedMetadata> {
     let (addr, host, base) = split_url(issuer_url)?;
     let mut stream = TcpStream::connect(&addr)
         .await
@@ -93,11 +94,8 @@ async fn fetch(issuer_url: &str) -> Result<IssuerMetadata> {
     if status != "200" {
         return Err(issuer_err(format!("issuer answered HTTP {status}")));
     }
-    let md: IssuerMetadata = serde_json::from_slice(&buf[split + 4..])
-        .map_err(|e| issuer_err(format!("metadata JSON: {e}")))?;
-    md.validate()
-        .map_err(|e| VerifierError::InvalidMetadata(e.to_string()))?;
-    Ok(md)
+    serde_json::from_slice(&buf[split + 4..])
+        .map_err(|e| issuer_err(format!("signed metadata JSON: {e}")))
 }
 
 #[cfg(test)]

@@ -130,6 +130,11 @@ struct Args {
         value_name = "HEX"
     )]
     groth16_vk_fingerprint: Option<String>,
+    /// Pin the issuer's metadata key (Ed25519 public key, base64url, as the issuer's
+    /// `metadata_key`): metadata signed by any other key is refused. Without it the key of the
+    /// metadata fetched at start is pinned (first use; its fingerprint is logged).
+    #[arg(long, env = "NETID_VERIFIER_ISSUER_METADATA_KEY", value_name = "B64")]
+    issuer_metadata_key: Option<String>,
 }
 
 fn load_app(cert: &PathBuf, key: &PathBuf) -> Result<App, String> {
@@ -181,9 +186,31 @@ async fn run(args: Args) -> Result<(), String> {
     } else {
         return Err("--store must be `memory` or a redis:// URL".into());
     };
+    let metadata_pin = match &args.issuer_metadata_key {
+        Some(k) => Some(
+            netid_core::b64::decode_array::<32>(k.trim(), "issuer metadata key")
+                .ok()
+                .ok_or("--issuer-metadata-key must be a 32-byte key in base64url")?,
+        ),
+        None => None,
+    };
     let metadata = fetch_metadata(&args.issuer)
         .await
-        .map_err(|e| e.to_string())?;
+        .and_then(|signed| {
+            signed
+                .open(metadata_pin.as_ref())
+                .map_err(netid_verifier::VerifierError::from_metadata)
+        })
+        .map_err(|e| format!("issuer metadata: {e}"))?;
+    {
+        use sha2::Digest as _;
+        tracing::info!(
+            key = %netid_core::b64::encode(metadata.metadata_key.as_slice()),
+            fingerprint = %hex::encode(sha2::Sha256::digest(metadata.metadata_key.as_slice())),
+            how = if metadata_pin.is_some() { "as configured" } else { "on first use" },
+            "issuer metadata key pinned"
+        );
+    }
     let pin = match &args.groth16_vk_fingerprint {
         Some(h) => Some(
             hex::decode(h.trim())
@@ -243,7 +270,7 @@ async fn run(args: Args) -> Result<(), String> {
             tokio::time::sleep(every).await;
             match fetch_metadata(&issuer)
                 .await
-                .and_then(|m| v.update_metadata(m))
+                .and_then(|m| v.update_signed_metadata(&m))
             {
                 Ok(()) => tracing::debug!("issuer metadata refreshed"),
                 Err(e) => tracing::warn!(error = %e, "issuer metadata refresh failed"),

@@ -46,7 +46,7 @@ use netid_circuits::gadgets::eddsa;
 use netid_circuits::keys::VerifierKey;
 use netid_core::{
     verify_request, AssuranceLevel, Date, DisclosedAttributes, Groth16Setup, IssuerMetadata,
-    Presentation, PresentationRequest, Suite,
+    Presentation, PresentationRequest, SignedMetadata, Suite,
 };
 
 use crate::error::{Result, VerifierError};
@@ -518,6 +518,28 @@ impl Verifier {
         }
     }
 
+    /// [`Verifier::update_metadata`] with metadata as the issuer serves it: signed by the
+    /// metadata key of the metadata in force, else refused (and the old metadata stays).
+    ///
+    /// # Errors
+    /// [`VerifierError::InvalidMetadata`]: a bad or missing signature, another key, or what
+    /// [`Verifier::update_metadata`] refuses.
+    pub fn update_signed_metadata(&self, signed: &SignedMetadata) -> Result<()> {
+        let pinned: Option<[u8; 32]> = self
+            .keys()
+            .metadata()
+            .metadata_key
+            .as_slice()
+            .try_into()
+            .ok();
+        let metadata = signed.open(pinned.as_ref()).map_err(|e| {
+            let e = VerifierError::from_metadata(e);
+            tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
+            e
+        })?;
+        self.update_metadata(metadata)
+    }
+
     /// Replaces the cached metadata (after a refresh from the issuer: new revocation root or
     /// epoch). Validated first; on error the old metadata stays. A Groth16 verifying key other
     /// than the pinned one is refused (and logged): keys are never silently adopted.
@@ -527,6 +549,25 @@ impl Verifier {
     pub fn update_metadata(&self, metadata: IssuerMetadata) -> Result<()> {
         // Held across the check and the update, so two refreshes cannot pin two keys.
         let mut pin = self.pin.lock().unwrap_or_else(|p| p.into_inner());
+        // The metadata key of the first metadata is pinned, and the state only moves forward
+        // (specs/revocation.md §5): a relay or a lagging replica cannot roll it back.
+        let current = self.keys();
+        let current = current.metadata();
+        let refused = if metadata.metadata_key != current.metadata_key {
+            Some("the issuer's metadata key changed".to_owned())
+        } else if metadata.is_older_than(current) {
+            Some(format!(
+                "older (epoch {}, sequence {}) than the metadata in force (epoch {}, sequence {})",
+                metadata.epoch, metadata.sequence, current.epoch, current.sequence
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            let e = VerifierError::InvalidMetadata(why);
+            tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
+            return Err(e);
+        }
         let policy = KeyPolicy {
             groth16_vk_pin: *pin,
             ..self.policy

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
-use netid_core::{Presentation, Suite};
+use ed25519_dalek::{Signer as _, SigningKey};
+use netid_circuits::gadgets::merkle::RevocationTree;
+use netid_core::{IssuerMetadata, Presentation, Suite};
 use netid_verifier::service::CreatedRequest;
 use netid_verifier::{router, MemoryReplayCache};
 use tower::ServiceExt as _;
@@ -313,7 +315,7 @@ async fn openapi_document() {
 #[tokio::test]
 async fn real_listeners_fetch_metadata_and_verify() {
     let w = world();
-    let md = metadata(w, &w.tree);
+    let md = signed(&metadata(w, &w.tree));
     let issuer = axum::Router::new().route(
         "/v1/metadata",
         axum::routing::get(move || {
@@ -325,7 +327,11 @@ async fn real_listeners_fetch_metadata_and_verify() {
     let issuer_url = format!("http://{}", il.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(il, issuer).await.unwrap() });
 
-    let fetched = netid_verifier::fetch_metadata(&issuer_url).await.unwrap();
+    let fetched = netid_verifier::fetch_metadata(&issuer_url)
+        .await
+        .unwrap()
+        .open(Some(&metadata_key().verifying_key().to_bytes()))
+        .unwrap();
     assert_eq!(fetched, metadata(w, &w.tree));
     let v = Arc::new(
         netid_verifier::Verifier::with_policy(
@@ -732,4 +738,84 @@ async fn app_credentials_guard_requests_and_results() {
         body["request"]["response_uri"],
         "https://verify.shop.example/v1/presentations"
     );
+}
+
+/// Signed metadata (specs/revocation.md §5): the verifier adopts newer metadata signed by the
+/// pinned metadata key, and refuses, keeping the metadata in force, an older one (a rollback by
+/// a relay or a lagging replica: a lower epoch, or the same epoch and a lower sequence), an
+/// unsigned or tampered one, one signed by another key, and one naming another key.
+#[test]
+fn metadata_rollbacks_and_foreign_signatures_are_refused() {
+    let w = world();
+    let at = |epoch: u64, sequence: u64, tree: &RevocationTree| IssuerMetadata {
+        epoch,
+        sequence,
+        ..metadata(w, tree)
+    };
+    let first = at(1, 5, &w.tree);
+    let v = netid_verifier::Verifier::with_policy(
+        first.clone(),
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap();
+    let revoked_more = RevocationTree::from_revoked([3, 5, 9]).unwrap();
+    let newer = at(1, 6, &revoked_more);
+    v.update_signed_metadata(&signed(&newer)).unwrap();
+    assert_eq!(*v.keys().metadata(), newer);
+    let refused = |doc: &netid_core::SignedMetadata, why: &str| {
+        let e = v.update_signed_metadata(doc).unwrap_err();
+        assert!(
+            matches!(e, netid_verifier::VerifierError::InvalidMetadata(_)),
+            "{why}: {e}"
+        );
+        assert_eq!(
+            *v.keys().metadata(),
+            newer,
+            "{why}: the metadata in force changed"
+        );
+    };
+    // Rollbacks: the earlier document (a revocation undone), an earlier epoch.
+    refused(&signed(&first), "same epoch, lower sequence");
+    refused(&signed(&at(0, 99, &revoked_more)), "lower epoch");
+    // Not signed, or not by the pinned key.
+    let newest = at(2, 0, &revoked_more);
+    let mut unsigned = signed(&newest);
+    unsigned.signature = Vec::new().into();
+    refused(&unsigned, "no signature");
+    let mut tampered = signed(&newest);
+    let mut doc: serde_json::Value = serde_json::from_slice(tampered.document.as_slice()).unwrap();
+    doc["revocation_root"] = serde_json::to_value(metadata(w, &w.tree).revocation_root).unwrap();
+    tampered.document = serde_json::to_vec(&doc).unwrap().into();
+    refused(&tampered, "document changed after signing");
+    let other = SigningKey::from_bytes(&[0x4e; 32]);
+    let own_key = IssuerMetadata {
+        metadata_key: other.verifying_key().to_bytes().into(),
+        ..newest.clone()
+    };
+    refused(
+        &netid_core::SignedMetadata::sign(&own_key, &other).unwrap(),
+        "another metadata key",
+    );
+    let forged = netid_core::SignedMetadata {
+        signature: other
+            .sign(
+                &[
+                    netid_core::METADATA_SIGNATURE_LABEL,
+                    signed(&newest).document.as_slice(),
+                ]
+                .concat(),
+            )
+            .to_bytes()
+            .to_vec()
+            .into(),
+        ..signed(&newest)
+    };
+    refused(&forged, "the pinned key named, another key signed");
+    // Directly handed metadata is held to the same rules (the issuer's own verifier).
+    assert!(v.update_metadata(first.clone()).is_err());
+    assert!(v.update_metadata(own_key).is_err());
+    // The genuine newer epoch is adopted.
+    v.update_signed_metadata(&signed(&newest)).unwrap();
+    assert_eq!(v.keys().metadata().epoch, 2);
 }

@@ -18,8 +18,8 @@ use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::VerifierKey;
 use netid_circuits::presentation::fr_to_bytes;
 use netid_core::{
-    AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata, Suite,
-    METADATA_VERSION,
+    AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata,
+    SignedMetadata, Suite, METADATA_VERSION,
 };
 use netid_verifier::{App, KeyPolicy, Verifier};
 
@@ -97,10 +97,14 @@ struct RevState {
     /// The database's `rev_version` this state reflects.
     version: u64,
     metadata: IssuerMetadata,
+    /// `metadata` as published: its JSON signed by the metadata key.
+    signed: SignedMetadata,
 }
 
 /// Domain label of the issuer app's key derivation (from the registry key).
 const ISSUER_APP_KEY_LABEL: &[u8] = b"netid/v1/issuer-app-key";
+/// Domain label of the metadata key's derivation (from the registry key).
+const METADATA_KEY_LABEL: &[u8] = b"netid/v1/metadata-key";
 
 /// An issuer: keys, evidence checks, storage and revocation state.
 pub struct Issuer<S: Storage> {
@@ -144,6 +148,9 @@ impl<S: Storage> Issuer<S> {
         config: IssuerConfig,
         parts: IssuerParts,
     ) -> Result<Issuer<S>, IssuerError> {
+        // The version first: a change made while the tree loads makes this state older than
+        // the version says, and the next sync reloads it, never the reverse.
+        let rev_version = storage.revocation_version().await?;
         let (tree, epoch) = stored_revocations(&storage).await?;
         let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
             None => (Vec::new(), Groth16Setup::None),
@@ -163,13 +170,13 @@ impl<S: Storage> Issuer<S> {
         let self_app = issuer_app(&secrets, now)?;
         let face = FaceCheck::new(parts.face_matcher, config.face_threshold)?;
         let phone = PhoneVerifier::new(secrets.phone_code_key(), config.phone_policy)?;
-        let metadata = build_metadata(
+        let (metadata, signed) = build_metadata(
             &secrets,
             &config,
             groth16_setup,
             &vk_bytes,
             &tree,
-            epoch,
+            (epoch, rev_version),
             now,
         )?;
         // The issuer checks guardians' presentations with its own keys: development keys only
@@ -183,7 +190,6 @@ impl<S: Storage> Issuer<S> {
         let guardians = Verifier::with_policy(metadata.clone(), nonces, policy)
             .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?
             .with_request_store(Arc::new(StorageRequests(storage.clone())));
-        let rev_version = storage.revocation_version().await?;
         Ok(Issuer {
             storage,
             secrets,
@@ -202,6 +208,7 @@ impl<S: Storage> Issuer<S> {
                 epoch,
                 version: rev_version,
                 metadata,
+                signed,
             }),
             rev_write: tokio::sync::Mutex::new(()),
         })
@@ -229,6 +236,12 @@ impl<S: Storage> Issuer<S> {
     /// The published metadata: keys of both suites, revocation root and epoch.
     pub fn metadata(&self) -> IssuerMetadata {
         self.rev().metadata.clone()
+    }
+
+    /// [`Issuer::metadata`] as served: its JSON signed by the metadata key
+    /// (`GET /v1/metadata`, specs/revocation.md §5).
+    pub fn signed_metadata(&self) -> SignedMetadata {
+        self.rev().signed.clone()
     }
 
     /// The BBS digit signatures of `suite` for the current epoch (canonical bytes).
@@ -330,18 +343,33 @@ fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
         .map_err(|_| IssuerError::KeyMismatch("issuer app certificate does not load"))
 }
 
+/// The issuer's metadata key: derived from the registry key, so every replica and every
+/// restart signs with the same key, and checked by the registry key's recorded fingerprint.
+fn metadata_key(secrets: &IssuerSecrets) -> ed25519_dalek::SigningKey {
+    use sha2::Digest as _;
+    let seed = zeroize::Zeroizing::new(<[u8; 32]>::from(
+        sha2::Sha256::new()
+            .chain_update(METADATA_KEY_LABEL)
+            .chain_update(secrets.registry().to_bytes())
+            .finalize(),
+    ));
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// The metadata of `tree` in `(epoch, sequence)`, and the same signed.
 fn build_metadata(
     secrets: &IssuerSecrets,
     config: &IssuerConfig,
     groth16_setup: Groth16Setup,
     vk_bytes: &[u8],
     tree: &RevocationTree,
-    epoch: u64,
+    (epoch, sequence): (u64, u64),
     now: i64,
-) -> Result<IssuerMetadata, IssuerError> {
+) -> Result<(IssuerMetadata, SignedMetadata), IssuerError> {
     let sha = secrets.bbs_epoch_key(Suite::BbsSha256, epoch)?;
     let shake = secrets.bbs_epoch_key(Suite::BbsShake256, epoch)?;
-    Ok(IssuerMetadata {
+    let key = metadata_key(secrets);
+    let metadata = IssuerMetadata {
         version: METADATA_VERSION,
         issuer_id: config.issuer_id.clone(),
         bbs_sha256_public_key: sha.pk.to_bytes().to_vec().into(),
@@ -358,5 +386,12 @@ fn build_metadata(
             .to_vec()
             .into(),
         updated_at: unix_u64(now),
-    })
+        metadata_key: key.verifying_key().to_bytes().into(),
+        sequence,
+    };
+    let signed = SignedMetadata::sign(&metadata, &key).map_err(|_| IssuerError::Key {
+        what: "metadata signing failed",
+        source: None,
+    })?;
+    Ok((metadata, signed))
 }

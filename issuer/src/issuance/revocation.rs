@@ -69,16 +69,17 @@ impl<S: Storage> Issuer<S> {
         if version == rev.version + 1 {
             rev.version = version;
         }
-        rev.metadata = build_metadata(
+        let (metadata, signed) = build_metadata(
             &self.secrets,
             &self.config,
             self.groth16_setup,
             &self.vk_bytes,
             &rev.tree,
-            rev.epoch,
+            (rev.epoch, rev.version),
             now,
         )?;
-        let metadata = rev.metadata.clone();
+        rev.metadata = metadata.clone();
+        rev.signed = signed;
         drop(rev);
         self.guardians
             .update_metadata(metadata)
@@ -102,13 +103,13 @@ impl<S: Storage> Issuer<S> {
             return Ok(());
         }
         let (tree, epoch) = stored_revocations(&self.storage).await?;
-        let metadata = build_metadata(
+        let (metadata, signed) = build_metadata(
             &self.secrets,
             &self.config,
             self.groth16_setup,
             &self.vk_bytes,
             &tree,
-            epoch,
+            (epoch, version),
             self.now(),
         )?;
         {
@@ -117,6 +118,7 @@ impl<S: Storage> Issuer<S> {
             rev.epoch = rev.epoch.max(epoch);
             rev.version = version;
             rev.metadata = metadata.clone();
+            rev.signed = signed;
         }
         self.guardians
             .update_metadata(metadata)

@@ -355,10 +355,12 @@ pub async fn register_app_in(
     App::new(&cert, key).unwrap()
 }
 
+/// `GET /v1/metadata`: the signed document, opened (its signature checked).
 pub async fn metadata(app: &Router) -> IssuerMetadata {
     let (s, v) = call(app, "GET", "/v1/metadata", None, false).await;
     assert_eq!(s, StatusCode::OK);
-    serde_json::from_value(v).unwrap()
+    let signed: netid_core::SignedMetadata = serde_json::from_value(v).unwrap();
+    signed.open(None).unwrap()
 }
 
 pub fn credential(resp: &Value, suite: Suite) -> IssuedCredential {

@@ -86,7 +86,19 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
         epoch: 1,
         app_registry_key: w.registry.verifying_key().to_bytes().to_vec().into(),
         updated_at: NOW,
+        metadata_key: metadata_key().verifying_key().to_bytes().into(),
+        sequence: 0,
     }
+}
+
+/// The stand-in issuer's metadata key.
+pub fn metadata_key() -> SigningKey {
+    SigningKey::from_bytes(&[0x4d; 32])
+}
+
+/// `md` as the issuer serves it, signed by [`metadata_key`].
+pub fn signed(md: &IssuerMetadata) -> netid_core::SignedMetadata {
+    netid_core::SignedMetadata::sign(md, &metadata_key()).unwrap()
 }
 
 /// An app whose pseudonyms are in `bbs-sha256`.
