@@ -14,7 +14,7 @@ use netid_issuer::minors::{GuardianPerms, GuardianRelation};
 use netid_issuer::netid_number::NetidKey;
 use netid_issuer::storage::{
     CredentialRequest, CredentialStatus, Enrolment, NewPerson, PersonStatus, PostgresStorage,
-    SqliteStorage, Storage,
+    RevocationMove, SqliteStorage, Storage,
 };
 
 const NOW: i64 = 1_780_000_000; // 2026-05-29
@@ -192,12 +192,19 @@ mod suite {
             .unwrap();
         assert!(c2.replaced.is_empty());
         assert_eq!(c2.credential.rev_index, 1);
+        assert_eq!((out.moved, c2.moved), (None, None));
         // Refresh on the same device and suite: the earlier one is superseded.
         let c3 = s
             .issue_credential(person, &cred(Suite::BbsSha256, 1), NOW + 2)
             .await
             .unwrap();
         assert_eq!(c3.replaced.len(), 1);
+        // The revocation state moved in the same transaction: the version, not the epoch (a
+        // supersession revokes nothing).
+        let moved = |version, epoch| Some(RevocationMove { version, epoch });
+        assert_eq!(c3.moved, moved(1, 0));
+        assert_eq!(s.revocation_version().await.unwrap(), 1);
+        assert_eq!(s.epoch().await.unwrap(), 0);
         assert_eq!(c3.replaced[0].id, c1.id);
         assert_eq!(c3.replaced[0].status, CredentialStatus::Superseded);
         assert_eq!(c3.replaced[0].status_changed_at, Some(NOW + 2));
@@ -219,6 +226,10 @@ mod suite {
         );
         let c4 = out.credential.unwrap();
         assert_eq!(c4.rev_index, 3);
+        // A revocation moves both, committed with it.
+        assert_eq!(out.moved, moved(2, 1));
+        assert_eq!(s.revocation_version().await.unwrap(), 2);
+        assert_eq!(s.epoch().await.unwrap(), 1);
         let all = s.credentials_of(person).await.unwrap();
         assert_eq!(all.len(), 4);
         assert_eq!(
@@ -232,7 +243,22 @@ mod suite {
         // Admin revocation: once, then idempotent.
         let r = s.revoke_credential(c4.id, NOW + 4).await.unwrap().unwrap();
         assert_eq!(r.status, CredentialStatus::Revoked);
+        assert_eq!(
+            (
+                s.revocation_version().await.unwrap(),
+                s.epoch().await.unwrap()
+            ),
+            (3, 2)
+        );
         assert!(s.revoke_credential(c4.id, NOW + 5).await.unwrap().is_none());
+        assert_eq!(
+            (
+                s.revocation_version().await.unwrap(),
+                s.epoch().await.unwrap()
+            ),
+            (3, 2),
+            "nothing revoked, nothing moved"
+        );
         assert!(matches!(
             s.revoke_credential(netid_issuer::storage::CredentialId(9999), NOW)
                 .await,
@@ -247,12 +273,18 @@ mod suite {
             .await
             .unwrap();
         let gone = s.revoke_person_credentials(person, NOW + 7).await.unwrap();
-        assert_eq!(gone.len(), 2);
-        assert!(s
-            .revoke_person_credentials(person, NOW + 8)
-            .await
-            .unwrap()
-            .is_empty());
+        assert_eq!(gone.credentials.len(), 2);
+        assert_eq!(gone.moved, moved(4, 3));
+        assert_eq!(
+            (
+                s.revocation_version().await.unwrap(),
+                s.epoch().await.unwrap()
+            ),
+            (4, 3)
+        );
+        let again = s.revoke_person_credentials(person, NOW + 8).await.unwrap();
+        assert!(again.credentials.is_empty());
+        assert_eq!(again.moved, None);
         // Issuing to an unknown person fails cleanly.
         assert!(matches!(
             s.issue_credential(PersonId(9999), &cred(Suite::Groth16, 1), NOW)

@@ -9,7 +9,9 @@ use crate::api::{enrol_pop_message, EnrolRequest, EnrolResponse};
 use crate::clock::today;
 use crate::evidence::{ChallengeId, PhoneChallenge, PhoneNumber};
 use crate::minors::{age_group, decide, Applicant, EnrolmentDecision, GuardianPerms};
-use crate::storage::{CredentialRequest, Enrolment, NewPerson, PersonStatus, Storage};
+use crate::storage::{
+    CredentialRequest, Enrolment, NewPerson, PersonStatus, RevocationMove, Storage,
+};
 use crate::IssuerError;
 
 impl<S: Storage> Issuer<S> {
@@ -123,6 +125,7 @@ impl<S: Storage> Issuer<S> {
             ));
         }
         let mut replaced = outcome.replaced;
+        let mut moves: Vec<RevocationMove> = outcome.moved.into_iter().collect();
         let mut issued = Vec::new();
         let mut ticket = None;
         // The first credential committed with the person; the other suites commit one by one.
@@ -149,6 +152,7 @@ impl<S: Storage> Issuer<S> {
                             )
                             .await?;
                         replaced.extend(r.replaced);
+                        moves.extend(r.moved);
                         issued.push(r.credential);
                     }
                 }
@@ -178,6 +182,7 @@ impl<S: Storage> Issuer<S> {
                             )
                             .await?;
                         replaced.extend(r.replaced);
+                        moves.extend(r.moved);
                         issued.push(r.credential);
                     }
                 }
@@ -185,7 +190,7 @@ impl<S: Storage> Issuer<S> {
             Ok::<(), IssuerError>(())
         }
         .await;
-        self.apply_revocations(&replaced, now).await?;
+        self.apply_revocations(&replaced, &moves, now).await?;
         rest?;
         let credentials = self.sign_all(&person, &issued, ids.nym_ref(), &holder)?;
         tracing::info!(

@@ -190,6 +190,7 @@ impl<S: Storage> Issuer<S> {
                 ))?;
         let mut issued = Vec::new();
         let mut replaced = Vec::new();
+        let mut moves = Vec::new();
         // Each suite commits on its own: when a later one fails (revocation slots exhausted,
         // storage), what the earlier ones replaced still leaves the tree before the error.
         let all = async {
@@ -210,12 +211,13 @@ impl<S: Storage> Issuer<S> {
                     )
                     .await?;
                 replaced.extend(r.replaced);
+                moves.extend(r.moved);
                 issued.push(r.credential);
             }
             Ok::<(), IssuerError>(())
         }
         .await;
-        self.apply_revocations(&replaced, now).await?;
+        self.apply_revocations(&replaced, &moves, now).await?;
         all?;
         let credentials = self.sign_all(&person, &issued, &nym, &holder)?;
         Ok(EnrolResponse {

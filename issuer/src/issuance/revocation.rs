@@ -6,7 +6,7 @@ use netid_circuits::presentation::fr_to_bytes;
 use super::{build_metadata, stored_revocations, Issuer};
 use crate::api::{RevocationPath, RevokeResponse};
 use crate::netid_number::NetidNumber;
-use crate::storage::{CredentialRecord, CredentialStatus, PersonStatus, Storage};
+use crate::storage::{CredentialRecord, PersonStatus, RevocationMove, Storage};
 use crate::IssuerError;
 
 impl<S: Storage> Issuer<S> {
@@ -31,28 +31,21 @@ impl<S: Storage> Issuer<S> {
         })
     }
 
-    /// Updates the tree (every replaced credential leaves it) and, if any credential was
-    /// revoked (not merely superseded), starts a new epoch; then republishes the metadata.
+    /// Applies committed changes to this replica's state: every replaced credential leaves the
+    /// tree, the epoch is the highest the changes reached, and the metadata is republished.
+    /// The epoch and the revocation version moved in the storage transactions that replaced
+    /// the credentials (`moves`, one per transaction), never here: a failure at this point
+    /// loses nothing that the database does not hold, and the next sync or start applies it.
     pub(super) async fn apply_revocations(
         &self,
         replaced: &[CredentialRecord],
+        moves: &[RevocationMove],
         now: i64,
     ) -> Result<(), IssuerError> {
         if replaced.is_empty() {
             return Ok(());
         }
         let _w = self.rev_write.lock().await;
-        let bump = replaced
-            .iter()
-            .any(|c| c.status == CredentialStatus::Revoked);
-        let epoch = if bump {
-            Some(self.storage.bump_epoch().await?)
-        } else {
-            None
-        };
-        // Last, after every change it announces: a replica that sees the new version and
-        // reloads finds the new epoch too.
-        let version = self.storage.bump_revocation_version().await?;
         let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
         for c in replaced {
             // Storage hands out no index beyond the tree (`REVOCATION_SLOTS`); one from before
@@ -61,13 +54,21 @@ impl<S: Storage> Issuer<S> {
                 tracing::warn!(rev_index = c.rev_index, "revocation index outside the tree");
             }
         }
-        if let Some(e) = epoch {
+        if let Some(e) = moves.iter().map(|m| m.epoch).max() {
             rev.epoch = rev.epoch.max(e);
         }
-        // Only when no other replica changed the tree in between is this state the database's;
-        // otherwise the next sync reloads it.
-        if version == rev.version + 1 {
-            rev.version = version;
+        // Only when these changes directly follow this state's version (no other replica or
+        // request changed the tree in between) is the state now the database's; otherwise the
+        // next sync reloads it.
+        let mut versions: Vec<u64> = moves.iter().map(|m| m.version).collect();
+        versions.sort_unstable();
+        if !versions.is_empty()
+            && versions
+                .iter()
+                .zip(rev.version + 1..)
+                .all(|(got, next)| *got == next)
+        {
+            rev.version = versions[versions.len() - 1];
         }
         let (metadata, signed) = build_metadata(
             &self.secrets,
@@ -148,11 +149,13 @@ impl<S: Storage> Issuer<S> {
                 .set_person_status(person.id, PersonStatus::Suspended, now)
                 .await?;
         }
-        let revoked = self
+        let done = self
             .storage
             .revoke_person_credentials(person.id, now)
             .await?;
-        self.apply_revocations(&revoked, now).await?;
+        let revoked = done.credentials;
+        self.apply_revocations(&revoked, &Vec::from_iter(done.moved), now)
+            .await?;
         tracing::info!(
             person = person.id.0,
             revoked = revoked.len(),

@@ -223,6 +223,8 @@ pub struct EnrolmentOutcome {
     /// Earlier live credentials this enrolment revoked or superseded: update the revocation
     /// structures for them.
     pub replaced: Vec<CredentialRecord>,
+    /// The revocation state's move, committed with `replaced` (`None` when nothing was).
+    pub moved: Option<RevocationMove>,
 }
 
 /// Result of [`Storage::issue_credential`].
@@ -232,6 +234,29 @@ pub struct IssuedCredential {
     pub credential: CredentialRecord,
     /// Earlier live credentials it revoked (other device) or superseded (same device and suite).
     pub replaced: Vec<CredentialRecord>,
+    /// The revocation state's move, committed with `replaced` (`None` when nothing was).
+    pub moved: Option<RevocationMove>,
+}
+
+/// How a change of credential statuses moved the revocation state, counted in the same
+/// transaction as the change (so no crash or error between them can lose either): the
+/// database's revocation version after it, and the epoch after it (moved on when a credential
+/// was revoked, not merely superseded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevocationMove {
+    /// The revocation version this change made.
+    pub version: u64,
+    /// The epoch after this change.
+    pub epoch: u64,
+}
+
+/// Result of [`Storage::revoke_person_credentials`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedCredentials {
+    /// The credentials that were live and are now revoked.
+    pub credentials: Vec<CredentialRecord>,
+    /// The revocation state's move, committed with them (`None` when none was live).
+    pub moved: Option<RevocationMove>,
 }
 
 /// A guardian relation.
@@ -413,19 +438,21 @@ pub trait Storage: Send + Sync + Clone + 'static {
     ) -> impl Future<Output = Result<Vec<CredentialRecord>, IssuerError>> + Send;
 
     /// Revokes a credential. `Some(record)` if it was live and is now revoked, `None` if it was
-    /// already revoked or superseded (idempotent); [`IssuerError::NotFound`] if absent.
+    /// already revoked or superseded (idempotent); [`IssuerError::NotFound`] if absent. The
+    /// revocation version and the epoch move in the same transaction.
     fn revoke_credential(
         &self,
         id: CredentialId,
         now: i64,
     ) -> impl Future<Output = Result<Option<CredentialRecord>, IssuerError>> + Send;
 
-    /// Revokes every live credential of a person (lost phone); returns them.
+    /// Revokes every live credential of a person (lost phone); returns them, with the move of
+    /// the revocation version and the epoch made in the same transaction.
     fn revoke_person_credentials(
         &self,
         person: PersonId,
         now: i64,
-    ) -> impl Future<Output = Result<Vec<CredentialRecord>, IssuerError>> + Send;
+    ) -> impl Future<Output = Result<RevokedCredentials, IssuerError>> + Send;
 
     /// Revocation indices of every credential that is no longer live, ascending (to rebuild the
     /// revocation tree).
@@ -671,7 +698,7 @@ delegate! {
     fn credential(&self, id: CredentialId) -> Option<CredentialRecord>;
     fn credentials_of(&self, person: PersonId) -> Vec<CredentialRecord>;
     fn revoke_credential(&self, id: CredentialId, now: i64) -> Option<CredentialRecord>;
-    fn revoke_person_credentials(&self, person: PersonId, now: i64) -> Vec<CredentialRecord>;
+    fn revoke_person_credentials(&self, person: PersonId, now: i64) -> RevokedCredentials;
     fn revoked_rev_indices(&self) -> Vec<u32>;
     fn add_guardian(&self, guardian: PersonId, minor: PersonId, relation: GuardianRelation, now: i64) -> GuardianLink;
     fn approve_minor(&self, minor: PersonId, guardian: PersonId, relation: GuardianRelation, now: i64) -> PersonRecord;

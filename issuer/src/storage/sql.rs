@@ -14,7 +14,8 @@ use crate::netid_number::NetidNumber;
 use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
     EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
-    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, Storage, StoredRequest,
+    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, RevocationMove,
+    RevokedCredentials, Storage, StoredRequest,
 };
 use crate::IssuerError;
 
@@ -235,10 +236,50 @@ async fn issue_in_tx(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err(OP))?;
+    let moved = move_revocation_state(tx, &replaced).await?;
     Ok(IssuedCredential {
         credential: cred_from_row(&row)?,
         replaced,
+        moved,
     })
+}
+
+/// Counts the change of `replaced` credentials inside `tx`, the transaction that changed their
+/// status: the revocation version moves on, and the epoch too when one of them was revoked
+/// (not merely superseded). `None` when nothing was replaced.
+async fn move_revocation_state(
+    tx: &mut Tx,
+    replaced: &[CredentialRecord],
+) -> Result<Option<RevocationMove>, IssuerError> {
+    const OP: &str = "move_revocation_state";
+    if replaced.is_empty() {
+        return Ok(None);
+    }
+    let bump = |name: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+        )
+        .bind(name)
+    };
+    let epoch: i64 = if replaced
+        .iter()
+        .any(|c| c.status == CredentialStatus::Revoked)
+    {
+        bump("epoch").fetch_one(&mut **tx).await
+    } else {
+        sqlx::query_scalar("SELECT value FROM counters WHERE name = 'epoch'")
+            .fetch_one(&mut **tx)
+            .await
+    }
+    .map_err(db_err(OP))?;
+    let version: i64 = bump("rev_version")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
+    Ok(Some(RevocationMove {
+        version: u64::try_from(version).map_err(|_| corrupt("rev_version"))?,
+        epoch: u64::try_from(epoch).map_err(|_| corrupt("epoch"))?,
+    }))
 }
 
 async fn insert_guardian(
@@ -347,12 +388,12 @@ impl Storage for Store {
         if let Some((guardian, relation)) = e.guardian {
             insert_guardian(&mut tx, guardian, person.id, relation, now).await?;
         }
-        let (credential, replaced) = match &e.credential {
+        let (credential, replaced, moved) = match &e.credential {
             Some(req) => {
                 let issued = issue_in_tx(&mut tx, person.id, req, now).await?;
-                (Some(issued.credential), issued.replaced)
+                (Some(issued.credential), issued.replaced, issued.moved)
             }
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), None),
         };
         tx.commit().await.map_err(db_err(OP))?;
         Ok(EnrolmentOutcome {
@@ -360,6 +401,7 @@ impl Storage for Store {
             created,
             credential,
             replaced,
+            moved,
         })
     }
 
@@ -494,6 +536,11 @@ impl Storage for Store {
         now: i64,
     ) -> Result<Option<CredentialRecord>, IssuerError> {
         const OP: &str = "revoke_credential";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
         let row = sqlx::query(concat!(
             "UPDATE credentials SET status = 'revoked', status_changed_at = $2 ",
             "WHERE id = $1 AND status = 'live' RETURNING ",
@@ -501,11 +548,14 @@ impl Storage for Store {
         ))
         .bind(id.0)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_err(OP))?;
-        match row {
-            Some(r) => Ok(Some(cred_from_row(&r)?)),
+        let revoked = row.as_ref().map(cred_from_row).transpose()?;
+        move_revocation_state(&mut tx, revoked.as_slice()).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        match revoked {
+            Some(r) => Ok(Some(r)),
             None => match self.credential(id).await? {
                 Some(_) => Ok(None),
                 None => Err(IssuerError::NotFound("credential")),
@@ -517,20 +567,29 @@ impl Storage for Store {
         &self,
         person: PersonId,
         now: i64,
-    ) -> Result<Vec<CredentialRecord>, IssuerError> {
-        sqlx::query(concat!(
+    ) -> Result<RevokedCredentials, IssuerError> {
+        const OP: &str = "revoke_person_credentials";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        let credentials = sqlx::query(concat!(
             "UPDATE credentials SET status = 'revoked', status_changed_at = $2 ",
             "WHERE person_id = $1 AND status = 'live' RETURNING ",
             cred_cols!()
         ))
         .bind(person.0)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(db_err("revoke_person_credentials"))?
+        .map_err(db_err(OP))?
         .iter()
         .map(cred_from_row)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+        let moved = move_revocation_state(&mut tx, &credentials).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(RevokedCredentials { credentials, moved })
     }
 
     async fn revoked_rev_indices(&self) -> Result<Vec<u32>, IssuerError> {
