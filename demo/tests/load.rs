@@ -17,19 +17,13 @@ use serde_json::Value;
 /// The requests whose ids the attacker saw (`netid_bench::load`).
 const SEEN_REQUESTS: usize = 64;
 
-#[test]
-fn two_replicas_hold_under_a_flood() {
-    let Ok(redis) = std::env::var("REDIS_URL") else {
-        eprintln!("REDIS_URL not set: skipping the load test (it needs Redis)");
-        return;
-    };
+/// Runs `netid-bench ARGS --json FILE`; asserts success and returns the JSON report and the
+/// output.
+fn bench(args: &[&str]) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("load.json");
+    let json = dir.path().join("report.json");
     let out = Command::new(common::bin("netid-bench"))
-        .args(["load", "--seconds", "1", "--max-presentations", "400"])
-        .args(["--redis", &redis])
-        .arg("--verifier-bin")
-        .arg(common::bin("netid-verifier"))
+        .args(args)
         .arg("--json")
         .arg(&json)
         .output()
@@ -37,8 +31,29 @@ fn two_replicas_hold_under_a_flood() {
     let text = common::output_text(&out);
     assert!(out.status.success(), "{text}");
     println!("{text}");
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (report, text)
+}
+
+#[test]
+fn two_replicas_hold_under_a_flood() {
+    let Ok(redis) = std::env::var("REDIS_URL") else {
+        eprintln!("REDIS_URL not set: skipping the load test (it needs Redis)");
+        return;
+    };
+    let verifier = common::bin("netid-verifier");
     // netid_bench::load::LoadReport, read as JSON.
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let (r, text) = bench(&[
+        "load",
+        "--seconds",
+        "1",
+        "--max-presentations",
+        "400",
+        "--redis",
+        &redis,
+        "--verifier-bin",
+        verifier.to_str().unwrap(),
+    ]);
     let phases = r["phases"].as_array().unwrap();
     let names: Vec<&str> = phases
         .iter()
@@ -104,22 +119,21 @@ fn issuer_replicas_enrol_on_postgres() {
         eprintln!("DATABASE_URL not set: skipping the enrolment load test (it needs PostgreSQL)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("enrol.json");
-    let out = Command::new(common::bin("netid-bench"))
-        .args(["enrol-load", "--seconds", "1", "--rounds", "1"])
-        .args(["--max-enrolments", "400", "--database", &database])
-        .arg("--issuer-bin")
-        .arg(common::bin("netid-issuer"))
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    let text = common::output_text(&out);
-    assert!(out.status.success(), "{text}");
-    println!("{text}");
+    let issuer = common::bin("netid-issuer");
     // netid_bench::enrol::EnrolReport, read as JSON.
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let (r, text) = bench(&[
+        "enrol-load",
+        "--seconds",
+        "1",
+        "--rounds",
+        "1",
+        "--max-enrolments",
+        "400",
+        "--database",
+        &database,
+        "--issuer-bin",
+        issuer.to_str().unwrap(),
+    ]);
     let rows = r["rows"].as_array().unwrap();
     let n = |v: &Value| v.as_u64().unwrap();
     assert_eq!(

@@ -10,8 +10,17 @@ use netid_core::{CredentialAttributes, Date, HolderBinding, Suite};
 use super::Issuer;
 use crate::api::IssuedCredential;
 use crate::minors::{age_group, minor_expiry_cap, GuardianPerms};
-use crate::storage::{CredentialRecord, CredentialRequest, PersonRecord, Storage};
+use crate::storage::{CredentialRecord, CredentialRequest, PersonRecord, RevocationMove, Storage};
 use crate::IssuerError;
+
+/// What a run of issuances committed: the credentials, the earlier ones they replaced, and the
+/// revocation moves made with them (one per transaction that replaced any).
+#[derive(Debug, Default)]
+pub(super) struct Issuance {
+    pub(super) issued: Vec<CredentialRecord>,
+    pub(super) replaced: Vec<CredentialRecord>,
+    pub(super) moves: Vec<RevocationMove>,
+}
 
 /// The holder binding of an enrolment or refresh, checked: the `binding` attribute and one
 /// verified Blind BBS commitment per BBS suite to issue (specs/credential.md §2.3).
@@ -124,6 +133,41 @@ impl<S: Storage> Issuer<S> {
             },
             guardian_perms: GuardianPerms::for_credential(group, person.guardian_perms),
         })
+    }
+
+    /// Issues `suites` to `person` on `device_key`, one storage transaction each, into `into`.
+    /// Stops at the first error and leaves in `into` what committed before it, so that the
+    /// caller applies those revocations before answering the error.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn issue_each(
+        &self,
+        person: &PersonRecord,
+        suites: &[Suite],
+        device_key: [u8; 32],
+        holder: &HolderBindingInput,
+        today: Date,
+        expiry: Option<Date>,
+        now: i64,
+        into: &mut Issuance,
+    ) -> Result<(), IssuerError> {
+        for &suite in suites {
+            let request = self.cred_request(
+                person,
+                suite,
+                device_key,
+                holder.binding_bytes(),
+                today,
+                expiry,
+            )?;
+            let r = self
+                .storage
+                .issue_credential(person.id, &request, now)
+                .await?;
+            into.replaced.extend(r.replaced);
+            into.moves.extend(r.moved);
+            into.issued.push(r.credential);
+        }
+        Ok(())
     }
 
     pub(super) fn sign_all(

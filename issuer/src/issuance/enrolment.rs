@@ -3,15 +3,13 @@
 
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use super::credentials::HolderBindingInput;
+use super::credentials::{HolderBindingInput, Issuance};
 use super::{suites_or_all, Issuer};
 use crate::api::{enrol_pop_message, EnrolRequest, EnrolResponse};
 use crate::clock::today;
 use crate::evidence::{ChallengeId, PhoneChallenge, PhoneNumber};
 use crate::minors::{age_group, decide, Applicant, EnrolmentDecision, GuardianPerms};
-use crate::storage::{
-    CredentialRequest, Enrolment, NewPerson, PersonStatus, RevocationMove, Storage,
-};
+use crate::storage::{CredentialRequest, Enrolment, NewPerson, PersonStatus, Storage};
 use crate::IssuerError;
 
 impl<S: Storage> Issuer<S> {
@@ -124,80 +122,64 @@ impl<S: Storage> Issuer<S> {
                 "stored 网号 differs from the derived one",
             ));
         }
-        let mut replaced = outcome.replaced;
-        let mut moves: Vec<RevocationMove> = outcome.moved.into_iter().collect();
-        let mut issued = Vec::new();
+        let mut done = Issuance {
+            issued: Vec::new(),
+            replaced: outcome.replaced,
+            moves: outcome.moved.into_iter().collect(),
+        };
         let mut ticket = None;
         // The first credential committed with the person; the other suites commit one by one.
         // When a later one fails (revocation slots exhausted, storage), what the earlier ones
         // replaced still leaves the tree before the error is answered.
-        let rest = async {
-            match (person.status, outcome.credential) {
-                (PersonStatus::Active, Some(first)) => {
-                    issued.push(first);
-                    for &suite in &suites[1..] {
-                        let r = self
-                            .storage
-                            .issue_credential(
-                                person.id,
-                                &self.cred_request(
-                                    &person,
-                                    suite,
-                                    device_digest,
-                                    holder.binding_bytes(),
-                                    today,
-                                    Some(expiry),
-                                )?,
-                                now,
-                            )
-                            .await?;
-                        replaced.extend(r.replaced);
-                        moves.extend(r.moved);
-                        issued.push(r.credential);
-                    }
-                }
-                (PersonStatus::PendingGuardianApproval, _) => {
-                    ticket = Some(self.ticket(person.id, &device_digest, now));
-                }
-                (PersonStatus::Suspended, _) => {
-                    return Err(IssuerError::NotAllowed("this enrolment is suspended"));
-                }
-                (PersonStatus::Active, None) => {
-                    // An existing active person re-enrolling while the request asked for nothing:
-                    // cannot happen (suites is never empty); issue as a refresh would.
-                    for &suite in &suites {
-                        let r = self
-                            .storage
-                            .issue_credential(
-                                person.id,
-                                &self.cred_request(
-                                    &person,
-                                    suite,
-                                    device_digest,
-                                    holder.binding_bytes(),
-                                    today,
-                                    Some(expiry),
-                                )?,
-                                now,
-                            )
-                            .await?;
-                        replaced.extend(r.replaced);
-                        moves.extend(r.moved);
-                        issued.push(r.credential);
-                    }
-                }
+        let expiry = Some(expiry);
+        let rest = match (person.status, outcome.credential) {
+            (PersonStatus::Active, Some(first)) => {
+                done.issued.push(first);
+                let more = &suites[1..];
+                self.issue_each(
+                    &person,
+                    more,
+                    device_digest,
+                    &holder,
+                    today,
+                    expiry,
+                    now,
+                    &mut done,
+                )
+                .await
             }
-            Ok::<(), IssuerError>(())
-        }
-        .await;
-        self.apply_revocations(&replaced, &moves, now).await?;
+            (PersonStatus::PendingGuardianApproval, _) => {
+                ticket = Some(self.ticket(person.id, &device_digest, now));
+                Ok(())
+            }
+            (PersonStatus::Suspended, _) => {
+                Err(IssuerError::NotAllowed("this enrolment is suspended"))
+            }
+            // An existing active person re-enrolling while the request asked for nothing:
+            // cannot happen (suites is never empty); issue as a refresh would.
+            (PersonStatus::Active, None) => {
+                self.issue_each(
+                    &person,
+                    &suites,
+                    device_digest,
+                    &holder,
+                    today,
+                    expiry,
+                    now,
+                    &mut done,
+                )
+                .await
+            }
+        };
+        self.apply_revocations(&done.replaced, &done.moves, now)
+            .await?;
         rest?;
-        let credentials = self.sign_all(&person, &issued, ids.nym_ref(), &holder)?;
+        let credentials = self.sign_all(&person, &done.issued, ids.nym_ref(), &holder)?;
         tracing::info!(
             person = person.id.0,
             created = outcome.created,
             credentials = credentials.len(),
-            revoked = replaced.len(),
+            revoked = done.replaced.len(),
             "enrolment"
         );
         Ok(EnrolResponse {

@@ -4,7 +4,7 @@
 use ed25519_dalek::{Signature, VerifyingKey};
 use subtle::ConstantTimeEq;
 
-use super::credentials::HolderBindingInput;
+use super::credentials::{HolderBindingInput, Issuance};
 use super::{suites_or_all, Issuer, TICKET_TTL_SECS};
 use crate::api::{refresh_pop_message, EnrolResponse, REFRESH_SKEW_SECS};
 
@@ -188,38 +188,18 @@ impl<S: Storage> Issuer<S> {
                 .ok_or(IssuerError::KeyMismatch(
                     "stored 网号 not made under this key",
                 ))?;
-        let mut issued = Vec::new();
-        let mut replaced = Vec::new();
-        let mut moves = Vec::new();
         // Each suite commits on its own: when a later one fails (revocation slots exhausted,
         // storage), what the earlier ones replaced still leaves the tree before the error.
-        let all = async {
-            for &suite in &suites {
-                let r = self
-                    .storage
-                    .issue_credential(
-                        person.id,
-                        &self.cred_request(
-                            &person,
-                            suite,
-                            digest,
-                            holder.binding_bytes(),
-                            today,
-                            None,
-                        )?,
-                        now,
-                    )
-                    .await?;
-                replaced.extend(r.replaced);
-                moves.extend(r.moved);
-                issued.push(r.credential);
-            }
-            Ok::<(), IssuerError>(())
-        }
-        .await;
-        self.apply_revocations(&replaced, &moves, now).await?;
+        let mut done = Issuance::default();
+        let all = self
+            .issue_each(
+                &person, &suites, digest, &holder, today, None, now, &mut done,
+            )
+            .await;
+        self.apply_revocations(&done.replaced, &done.moves, now)
+            .await?;
         all?;
-        let credentials = self.sign_all(&person, &issued, &nym, &holder)?;
+        let credentials = self.sign_all(&person, &done.issued, &nym, &holder)?;
         Ok(EnrolResponse {
             netid: person.netid.grouped(),
             status: person.status,
