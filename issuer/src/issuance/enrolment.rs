@@ -133,12 +133,19 @@ impl<S: Storage> Issuer<S> {
         // replaced still leaves the tree before the error is answered.
         let expiry = Some(expiry);
         let rest = match (person.status, outcome.credential) {
-            (PersonStatus::Active, Some(first)) => {
-                done.issued.push(first);
-                let more = &suites[1..];
+            // The other suites; or every suite for an existing active person re-enrolling
+            // while the request asked for nothing (cannot happen: suites is never empty).
+            (PersonStatus::Active, first) => {
+                let others = match first {
+                    Some(first) => {
+                        done.issued.push(first);
+                        &suites[1..]
+                    }
+                    None => &suites[..],
+                };
                 self.issue_each(
                     &person,
-                    more,
+                    others,
                     device_digest,
                     &holder,
                     today,
@@ -154,21 +161,6 @@ impl<S: Storage> Issuer<S> {
             }
             (PersonStatus::Suspended, _) => {
                 Err(IssuerError::NotAllowed("this enrolment is suspended"))
-            }
-            // An existing active person re-enrolling while the request asked for nothing:
-            // cannot happen (suites is never empty); issue as a refresh would.
-            (PersonStatus::Active, None) => {
-                self.issue_each(
-                    &person,
-                    &suites,
-                    device_digest,
-                    &holder,
-                    today,
-                    expiry,
-                    now,
-                    &mut done,
-                )
-                .await
             }
         };
         self.apply_revocations(&done.replaced, &done.moves, now)
