@@ -4,7 +4,7 @@
 //! BabyJubJub (compatible with circomlib/circomlibjs); the holder proves, with one Groth16 proof
 //! of 128 bytes, that the signature verifies, that disclosed attributes are what the issuer
 //! signed, that `birthdate ≤ cutoff` / `expiry ≥ today` / `assurance ≥ min` hold when asked, that
-//! the credential is not revoked (Poseidon Merkle tree of depth 20), and gives a per-app
+//! the credential is not revoked (Poseidon Merkle tree of depth 32), and gives a per-app
 //! pseudonym `Poseidon(nym, app_id)`. Proofs export to snarkjs's JSON so that `snarkjs groth16
 //! verify` (and snarkjs's EVM verifier) accept them.
 //!

@@ -413,7 +413,7 @@ pub struct RevocationPath {
     #[serde(with = "crate::b64")]
     #[schema(value_type = String, format = Byte)]
     pub root: Vec<u8>,
-    /// 20 siblings, level 0 first (32 bytes each).
+    /// 32 siblings, level 0 first (32 bytes each).
     #[schema(value_type = Vec<String>)]
     pub siblings: Vec<crate::b64::Bytes>,
 }

@@ -308,8 +308,13 @@ async fn bad_inputs_get_clear_4xx_errors() {
         "invalid_input",
     );
     expect(
-        call(&app, "GET", "/v1/revocation/paths/99999999", None, false).await,
+        call(&app, "GET", "/v1/revocation/paths/4294967295", None, false).await,
         StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    );
+    expect(
+        call(&app, "GET", "/v1/revocation/paths/4294967296", None, false).await,
+        StatusCode::BAD_REQUEST,
         "invalid_input",
     );
     expect(
@@ -1064,7 +1069,13 @@ async fn replicas_share_state_and_refuse_foreign_keys() {
             (&on_b.revocation_root, &on_b.bbs_sha256_public_key),
             "{db}"
         );
-        assert_ne!(after.revocation_root, before.revocation_root, "{db}");
+        // Only BBS credentials were revoked: they hold no tree slot, so the epoch key moved
+        // and the root did not (specs/revocation.md §7).
+        assert_ne!(
+            after.bbs_sha256_public_key, before.bbs_sha256_public_key,
+            "{db}"
+        );
+        assert_eq!(after.revocation_root, before.revocation_root, "{db}");
 
         // Foreign keys: an empty key directory gets fresh keys, which the database refuses.
         let err = replica(&db, &dir.path().join("other")).await.unwrap_err();
@@ -1245,13 +1256,12 @@ async fn issuer_with_key_dir(
     Ok((build(opts).await?, sender))
 }
 
-/// Revocation slots running out (specs/revocation.md §10, issue 16). With the counter seeded
-/// two slots before the end: a credential takes the second-last; a new person asking for a
-/// credential past the end is answered `503 exhausted` and nothing is stored; a re-enrolment
-/// whose first suite takes the last slot and whose second finds none is answered `503`, and
-/// what its committed part revoked is in the tree at once (the root moved, and a restart finds
-/// the same root). The issuer restarts, also over a database holding an index beyond the tree
-/// from an older version.
+/// Revocation slots running out (specs/revocation.md §7, issue 16). With the counter seeded at
+/// the last slot: a Groth16 credential takes it; a new person asking for one past the end is
+/// answered `503 exhausted` and nothing is stored; a re-enrolment whose first suite (BBS, no
+/// slot) commits and whose Groth16 credential finds no slot is answered `503`, and what its
+/// committed part revoked is in the tree at once (the root moved, and a restart finds the same
+/// root). A refresh on the same device still works at exhaustion: it keeps its slot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
     use netid_issuer::storage::REVOCATION_SLOTS;
@@ -1274,14 +1284,13 @@ async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let alice = v["netid"].as_str().unwrap().to_owned();
 
-    // Seed the counter: the next index handed out is the tree's second-last.
+    // Seed the counter: the next slot handed out is the last.
     let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-    let seed = |v: u64| {
-        sqlx::query("UPDATE counters SET value = ? WHERE name = 'rev_index'")
-            .bind(i64::try_from(v).unwrap())
-            .execute(&pool)
-    };
-    seed(REVOCATION_SLOTS - 2).await.unwrap();
+    sqlx::query("UPDATE counters SET value = ? WHERE name = 'rev_index'")
+        .bind(i64::try_from(REVOCATION_SLOTS - 1).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
     let (s, v) = enrol(
         &app,
         &sender,
@@ -1295,14 +1304,15 @@ async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(
         u64::from(credential(&v, Suite::Groth16).attributes.rev_index),
-        REVOCATION_SLOTS - 2
+        REVOCATION_SLOTS - 1
     );
+    let ming = v["netid"].as_str().unwrap().to_owned();
     let storage = state.issuer().storage();
     assert_eq!(storage.count_persons().await.unwrap(), 2);
     let root_before = metadata(&app).await.revocation_root;
 
-    // Alice on a new device with two suites: the first takes the last slot (and revokes her
-    // first device's credential), the second finds none.
+    // Alice on a new device with two suites: the first (BBS, no slot) revokes her first
+    // device's credential, the second (Groth16) finds no slot.
     let two = [Suite::BbsSha256, Suite::Groth16];
     let (s, v) = enrol(
         &app,
@@ -1358,20 +1368,21 @@ async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
     assert_eq!(v["error"], "exhausted", "{v}");
     assert_eq!(storage.count_persons().await.unwrap(), 2);
     assert_eq!(metadata(&app).await.revocation_root, root);
+
+    // 明 refreshes on his device: the slot is kept, so exhaustion does not touch him, and the
+    // root does not move.
+    let body = serde_json::to_string(&refresh_request(&ming, &device(2), &g16, None)).unwrap();
+    let (s, v) = call(&app, "POST", "/v1/credentials", Some(&body), false).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        u64::from(credential(&v, Suite::Groth16).attributes.rev_index),
+        REVOCATION_SLOTS - 1
+    );
+    assert_eq!(metadata(&app).await.revocation_root, root);
     drop(app);
     drop(state);
 
     // A restart over the same database and keys finds the same tree.
-    let (state, _) = issuer_with_key_dir(&db, &keys).await.unwrap();
-    assert_eq!(metadata(&router(state.clone())).await.revocation_root, root);
-    drop(state);
-    // A database from an older version, with a revoked index beyond the tree: still starts.
-    sqlx::query("UPDATE credentials SET rev_index = ?, status = 'revoked' WHERE rev_index = ?")
-        .bind(i64::try_from(REVOCATION_SLOTS + 5).unwrap())
-        .bind(i64::try_from(REVOCATION_SLOTS - 2).unwrap())
-        .execute(&pool)
-        .await
-        .unwrap();
     let (state, _) = issuer_with_key_dir(&db, &keys).await.unwrap();
     assert_eq!(metadata(&router(state)).await.revocation_root, root);
 }

@@ -14,7 +14,7 @@ use netid_issuer::minors::{GuardianPerms, GuardianRelation};
 use netid_issuer::netid_number::NetidKey;
 use netid_issuer::storage::{
     CredentialRequest, CredentialStatus, Enrolment, NewPerson, PersonStatus, PostgresStorage,
-    RevocationMove, SqliteStorage, Storage,
+    RevocationMove, SqliteStorage, Storage, NO_SLOT,
 };
 
 const NOW: i64 = 1_780_000_000; // 2026-05-29
@@ -181,35 +181,45 @@ mod suite {
         let person = out.person.id;
         let c1 = out.credential.unwrap();
         assert_eq!(c1.status, CredentialStatus::Live);
-        assert_eq!(c1.rev_index, 0);
+        // BBS credentials take no revocation slot (specs/revocation.md §7).
+        assert_eq!(c1.rev_index, NO_SLOT);
         assert_eq!(c1.device_key, [1; 32]);
         assert_eq!(c1.binding, Some([1 ^ 0x5a; 32]));
         assert_eq!(c1.issued_at, NOW);
-        // Same device, other suite: both stay live.
+        // Same device, other suite: both stay live; the Groth16 credential takes a slot.
         let c2 = s
             .issue_credential(person, &cred(Suite::Groth16, 1), NOW + 1)
             .await
             .unwrap();
         assert!(c2.replaced.is_empty());
-        assert_eq!(c2.credential.rev_index, 1);
+        assert_eq!(c2.credential.rev_index, 0);
         assert_eq!((out.moved, c2.moved), (None, None));
-        // Refresh on the same device and suite: the earlier one is superseded.
+        // Refresh on the same device and suite: the earlier one is superseded. A supersession
+        // revokes nothing, so the revocation state does not move.
         let c3 = s
             .issue_credential(person, &cred(Suite::BbsSha256, 1), NOW + 2)
             .await
             .unwrap();
         assert_eq!(c3.replaced.len(), 1);
-        // The revocation state moved in the same transaction: the version, not the epoch (a
-        // supersession revokes nothing).
-        let moved = |version, epoch| Some(RevocationMove { version, epoch });
-        assert_eq!(c3.moved, moved(1, 0));
-        assert_eq!(s.revocation_version().await.unwrap(), 1);
+        assert_eq!(c3.moved, None);
+        assert_eq!(c3.credential.rev_index, NO_SLOT);
+        assert_eq!(s.revocation_version().await.unwrap(), 0);
         assert_eq!(s.epoch().await.unwrap(), 0);
         assert_eq!(c3.replaced[0].id, c1.id);
         assert_eq!(c3.replaced[0].status, CredentialStatus::Superseded);
         assert_eq!(c3.replaced[0].status_changed_at, Some(NOW + 2));
+        // A Groth16 refresh on the same device keeps its slot, which stays live in the tree.
+        let c3g = s
+            .issue_credential(person, &cred(Suite::Groth16, 1), NOW + 2)
+            .await
+            .unwrap();
+        assert_eq!(c3g.replaced.len(), 1);
+        assert_eq!(c3g.replaced[0].id, c2.credential.id);
+        assert_eq!(c3g.credential.rev_index, c2.credential.rev_index);
+        assert_eq!(c3g.moved, None);
+        assert!(s.revoked_rev_indices().await.unwrap().is_empty());
         // Re-enrolment on a new device: every live credential on the old device is revoked and
-        // returned.
+        // returned, and the new device's Groth16 credential takes a new slot.
         let out = s
             .enrol_person(&enrolment(&id, Some(cred(Suite::Groth16, 2))), NOW + 3)
             .await
@@ -220,25 +230,27 @@ mod suite {
         assert_eq!(
             replaced,
             [
-                (c2.credential.id, CredentialStatus::Revoked),
-                (c3.credential.id, CredentialStatus::Revoked)
+                (c3.credential.id, CredentialStatus::Revoked),
+                (c3g.credential.id, CredentialStatus::Revoked)
             ]
         );
         let c4 = out.credential.unwrap();
-        assert_eq!(c4.rev_index, 3);
+        assert_eq!(c4.rev_index, 1);
         // A revocation moves both, committed with it.
-        assert_eq!(out.moved, moved(2, 1));
-        assert_eq!(s.revocation_version().await.unwrap(), 2);
+        let moved = |version, epoch| Some(RevocationMove { version, epoch });
+        assert_eq!(out.moved, moved(1, 1));
+        assert_eq!(s.revocation_version().await.unwrap(), 1);
         assert_eq!(s.epoch().await.unwrap(), 1);
         let all = s.credentials_of(person).await.unwrap();
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5);
         assert_eq!(
             all.iter()
                 .filter(|c| c.status == CredentialStatus::Live)
                 .count(),
             1
         );
-        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2]);
+        // The old device's slot is revoked (its superseded and revoked credentials share it).
+        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0]);
         assert_eq!(s.credential(c4.id).await.unwrap().unwrap(), c4);
         // Admin revocation: once, then idempotent.
         let r = s.revoke_credential(c4.id, NOW + 4).await.unwrap().unwrap();
@@ -248,7 +260,7 @@ mod suite {
                 s.revocation_version().await.unwrap(),
                 s.epoch().await.unwrap()
             ),
-            (3, 2)
+            (2, 2)
         );
         assert!(s.revoke_credential(c4.id, NOW + 5).await.unwrap().is_none());
         assert_eq!(
@@ -256,7 +268,7 @@ mod suite {
                 s.revocation_version().await.unwrap(),
                 s.epoch().await.unwrap()
             ),
-            (3, 2),
+            (2, 2),
             "nothing revoked, nothing moved"
         );
         assert!(matches!(
@@ -264,24 +276,28 @@ mod suite {
                 .await,
             Err(IssuerError::NotFound(_))
         ));
-        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2, 3]);
-        // Lost phone: revoke everything live.
+        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1]);
+        // Lost phone: revoke everything live. A revoked credential's slot is never reused on
+        // its device: the next Groth16 credential there takes a new one.
         s.issue_credential(person, &cred(Suite::BbsShake256, 3), NOW + 6)
             .await
             .unwrap();
-        s.issue_credential(person, &cred(Suite::Groth16, 3), NOW + 6)
+        let c5 = s
+            .issue_credential(person, &cred(Suite::Groth16, 3), NOW + 6)
             .await
             .unwrap();
+        assert_eq!(c5.credential.rev_index, 2);
         let gone = s.revoke_person_credentials(person, NOW + 7).await.unwrap();
         assert_eq!(gone.credentials.len(), 2);
-        assert_eq!(gone.moved, moved(4, 3));
+        assert_eq!(gone.moved, moved(3, 3));
         assert_eq!(
             (
                 s.revocation_version().await.unwrap(),
                 s.epoch().await.unwrap()
             ),
-            (4, 3)
+            (3, 3)
         );
+        assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2]);
         let again = s.revoke_person_credentials(person, NOW + 8).await.unwrap();
         assert!(again.credentials.is_empty());
         assert_eq!(again.moved, None);
@@ -723,7 +739,7 @@ mod suite {
         let mut set = tokio::task::JoinSet::new();
         for i in 0..100u32 {
             let s = s.clone();
-            let e = enrolment(&adult(1000 + i), Some(cred(Suite::BbsSha256, 1)));
+            let e = enrolment(&adult(1000 + i), Some(cred(Suite::Groth16, 1)));
             set.spawn(async move { s.enrol_person(&e, NOW).await });
         }
         let mut netids = HashSet::new();

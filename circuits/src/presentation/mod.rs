@@ -14,7 +14,7 @@
 //! 3. if `flags.age`: `cutoff − m_birthdate ∈ [0, 2^22)`, i.e. `birthdate ≤ cutoff`;
 //!    if `flags.expiry`: `m_expiry − today ∈ [0, 2^22)`, i.e. `expiry ≥ today`;
 //!    if `flags.assurance`: `m_assurance − min_assurance ∈ [0, 2^8)`;
-//! 4. `m_rev_index < 2^20` and the leaf at `m_rev_index` is `LIVE` under `rev_root`;
+//! 4. `m_rev_index < 2^32` and the leaf at `m_rev_index` is `LIVE` under `rev_root`;
 //! 5. `pseudonym = flags.pseudonym · Poseidon(m_nym, app_id)`;
 //! 6. `m_binding = Poseidon(s)`: the prover knows the wallet secret the credential is bound to
 //!    (holder binding, specs/groth16.md §6.6), so a copied credential proves nothing;

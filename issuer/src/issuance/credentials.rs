@@ -3,14 +3,15 @@
 //! approval and refresh.
 
 use netid_bbs::netid::NetidBbs;
-use netid_circuits::gadgets::merkle::DEPTH;
 use netid_core::issuer_api::{BindingCommitment, BINDING_COMMITMENT_LEN};
 use netid_core::{CredentialAttributes, Date, HolderBinding, Suite};
 
 use super::Issuer;
 use crate::api::IssuedCredential;
 use crate::minors::{age_group, minor_expiry_cap, GuardianPerms};
-use crate::storage::{CredentialRecord, CredentialRequest, PersonRecord, RevocationMove, Storage};
+use crate::storage::{
+    CredentialRecord, CredentialRequest, PersonRecord, RevocationMove, Storage, REVOCATION_SLOTS,
+};
 use crate::IssuerError;
 
 /// What a run of issuances committed: the credentials, the earlier ones they replaced, and the
@@ -192,7 +193,7 @@ impl<S: Storage> Issuer<S> {
         holder: &HolderBindingInput,
         epoch: u64,
     ) -> Result<IssuedCredential, IssuerError> {
-        if u64::from(cred.rev_index) >= 1u64 << DEPTH {
+        if cred.suite == Suite::Groth16 && u64::from(cred.rev_index) >= REVOCATION_SLOTS {
             return Err(IssuerError::Exhausted("revocation tree slots"));
         }
         let attributes = CredentialAttributes {

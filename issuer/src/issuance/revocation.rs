@@ -6,15 +6,25 @@ use netid_circuits::presentation::fr_to_bytes;
 use super::{build_metadata, stored_revocations, Issuer};
 use crate::api::{RevocationPath, RevokeResponse};
 use crate::netid_number::NetidNumber;
-use crate::storage::{CredentialRecord, PersonStatus, RevocationMove, Storage};
+use netid_core::Suite;
+
+use crate::storage::{
+    CredentialRecord, CredentialStatus, PersonStatus, RevocationMove, Storage, REVOCATION_SLOTS,
+};
 use crate::IssuerError;
 
 impl<S: Storage> Issuer<S> {
     /// The authentication path of revocation slot `rev_index` in the current tree.
     ///
     /// # Errors
-    /// [`IssuerError::InvalidInput`] for an index outside the tree.
+    /// [`IssuerError::InvalidInput`] for an index that is no slot: [`NO_SLOT`], which only
+    /// credentials without a slot carry, and anything outside the tree.
     pub fn revocation_path(&self, rev_index: u32) -> Result<RevocationPath, IssuerError> {
+        if u64::from(rev_index) >= REVOCATION_SLOTS {
+            return Err(IssuerError::InvalidInput(
+                "rev_index is not a revocation slot (credentials of BBS suites have none)",
+            ));
+        }
         let rev = self.rev();
         let path = rev
             .tree
@@ -42,12 +52,18 @@ impl<S: Storage> Issuer<S> {
         moves: &[RevocationMove],
         now: i64,
     ) -> Result<(), IssuerError> {
-        if replaced.is_empty() {
+        if moves.is_empty() {
+            // Supersessions alone (refreshes) keep their slots and move nothing.
             return Ok(());
         }
         let _w = self.rev_write.lock().await;
         let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
-        for c in replaced {
+        // Only a revoked Groth16 credential empties its slot; a superseded one handed its slot
+        // to its successor, and the other suites hold none (specs/revocation.md §7).
+        for c in replaced
+            .iter()
+            .filter(|c| c.suite == Suite::Groth16 && c.status == CredentialStatus::Revoked)
+        {
             // Storage hands out no index beyond the tree (`REVOCATION_SLOTS`); one from before
             // that check was never signed into a credential, so there is nothing to revoke.
             if rev.tree.revoke(u64::from(c.rev_index)).is_err() {

@@ -48,10 +48,16 @@ pub struct CredentialId(pub i64);
 
 pub use netid_core::issuer_api::PersonStatus;
 
-/// Revocation slots the Groth16 tree holds (`2^DEPTH`, specs/revocation.md §10). Issuance
-/// refuses an index beyond it inside its transaction ([`IssuerError::Exhausted`], answered
-/// `503`), so nothing is stored or replaced for a credential that cannot be signed.
-pub const REVOCATION_SLOTS: u64 = 1 << netid_circuits::gadgets::merkle::DEPTH;
+/// Revocation slots issuance hands out: the Groth16 tree's `2^DEPTH` leaves less the last one,
+/// which is [`NO_SLOT`] (specs/revocation.md §7). Issuance refuses an index beyond them inside
+/// its transaction ([`IssuerError::Exhausted`], answered `503`), so nothing is stored or
+/// replaced for a credential that cannot be signed.
+pub const REVOCATION_SLOTS: u64 = (1 << netid_circuits::gadgets::merkle::DEPTH) - 1;
+
+/// The `rev_index` of credentials that take no slot: every suite but Groth16 (BBS credentials
+/// are revoked by their epoch key, specs/revocation.md §6). The tree's last leaf, never handed
+/// out and never revoked.
+pub const NO_SLOT: u32 = u32::MAX;
 
 /// Status of a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -182,7 +188,8 @@ pub struct CredentialRecord {
     pub suite: Suite,
     /// Device-key digest it is bound to.
     pub device_key: [u8; 32],
-    /// Revocation index (unique across all credentials; allocated from a counter from 0).
+    /// Revocation slot: for Groth16, one per (person, device), allocated from a counter from 0
+    /// and kept by every refresh on that device; [`NO_SLOT`] for the other suites.
     pub rev_index: u32,
     /// Status.
     pub status: CredentialStatus,
@@ -454,8 +461,8 @@ pub trait Storage: Send + Sync + Clone + 'static {
         now: i64,
     ) -> impl Future<Output = Result<RevokedCredentials, IssuerError>> + Send;
 
-    /// Revocation indices of every credential that is no longer live, ascending (to rebuild the
-    /// revocation tree).
+    /// The revoked slots of the Groth16 tree, ascending (to rebuild it): those a Groth16
+    /// credential held that no live Groth16 credential holds (a refresh keeps the slot).
     fn revoked_rev_indices(&self) -> impl Future<Output = Result<Vec<u32>, IssuerError>> + Send;
 
     /// Records a guardian relation (idempotent). Both must exist and differ.

@@ -15,7 +15,7 @@ use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
     EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
     PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, RevocationMove,
-    RevokedCredentials, Storage, StoredRequest,
+    RevokedCredentials, Storage, StoredRequest, NO_SLOT, REVOCATION_SLOTS,
 };
 use crate::IssuerError;
 
@@ -207,17 +207,7 @@ async fn issue_in_tx(
     .iter()
     .map(cred_from_row)
     .collect::<Result<Vec<_>, _>>()?;
-    let next: i64 = sqlx::query_scalar(NEXT_REV_INDEX)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db_err(OP))?;
-    // Past the tree's capacity nothing of this transaction commits: the credentials it would
-    // replace stay live, and the next enrolment or restart finds the state unchanged.
-    let rev_index = next
-        .checked_sub(1)
-        .filter(|v| u64::try_from(*v).is_ok_and(|v| v < crate::storage::REVOCATION_SLOTS))
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or(IssuerError::Exhausted("revocation tree slots"))?;
+    let rev_index = slot_in_tx(tx, req.suite, &replaced).await?;
     let row = sqlx::query(concat!(
         "INSERT INTO credentials (person_id, suite, device_key, rev_index, status, ",
         "guardian_perms, issued_at, expiry, binding) ",
@@ -244,15 +234,51 @@ async fn issue_in_tx(
     })
 }
 
+/// The revocation slot of a credential of `suite` issued inside `tx`, after `replaced` were
+/// revoked or superseded (specs/revocation.md §7): none ([`NO_SLOT`]) outside Groth16; the
+/// slot of the Groth16 credential it supersedes on the same device (a refresh keeps its slot,
+/// so the tree does not move); otherwise the next one from the counter, checked against the
+/// tree's capacity. Past it nothing of this transaction commits: the credentials it would
+/// replace stay live, and the next enrolment or restart finds the state unchanged.
+async fn slot_in_tx(
+    tx: &mut Tx,
+    suite: Suite,
+    replaced: &[CredentialRecord],
+) -> Result<u32, IssuerError> {
+    if suite != Suite::Groth16 {
+        return Ok(NO_SLOT);
+    }
+    if let Some(kept) = replaced.iter().find(|c| {
+        c.suite == Suite::Groth16
+            && c.status == CredentialStatus::Superseded
+            && c.rev_index != NO_SLOT
+    }) {
+        return Ok(kept.rev_index);
+    }
+    let next: i64 = sqlx::query_scalar(NEXT_REV_INDEX)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err("issue_credential"))?;
+    next.checked_sub(1)
+        .filter(|v| u64::try_from(*v).is_ok_and(|v| v < REVOCATION_SLOTS))
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or(IssuerError::Exhausted("revocation tree slots"))
+}
+
 /// Counts the change of `replaced` credentials inside `tx`, the transaction that changed their
-/// status: the revocation version moves on, and the epoch too when one of them was revoked
-/// (not merely superseded). `None` when nothing was replaced.
+/// status, when one of them was revoked: the revocation version and the epoch move on. A
+/// supersession alone (a refresh: same device and suite, the slot kept) changes neither the
+/// tree nor the BBS keys, so it moves nothing and takes no lock on the counters. `None` when
+/// nothing moved.
 async fn move_revocation_state(
     tx: &mut Tx,
     replaced: &[CredentialRecord],
 ) -> Result<Option<RevocationMove>, IssuerError> {
     const OP: &str = "move_revocation_state";
-    if replaced.is_empty() {
+    if !replaced
+        .iter()
+        .any(|c| c.status == CredentialStatus::Revoked)
+    {
         return Ok(None);
     }
     let bump = |name: &'static str| {
@@ -261,17 +287,10 @@ async fn move_revocation_state(
         )
         .bind(name)
     };
-    let epoch: i64 = if replaced
-        .iter()
-        .any(|c| c.status == CredentialStatus::Revoked)
-    {
-        bump("epoch").fetch_one(&mut **tx).await
-    } else {
-        sqlx::query_scalar("SELECT value FROM counters WHERE name = 'epoch'")
-            .fetch_one(&mut **tx)
-            .await
-    }
-    .map_err(db_err(OP))?;
+    let epoch: i64 = bump("epoch")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
     let version: i64 = bump("rev_version")
         .fetch_one(&mut **tx)
         .await
@@ -593,9 +612,16 @@ impl Storage for Store {
     }
 
     async fn revoked_rev_indices(&self) -> Result<Vec<u32>, IssuerError> {
-        let rows: Vec<i64> = sqlx::query_scalar(
-            "SELECT rev_index FROM credentials WHERE status <> 'live' ORDER BY rev_index",
-        )
+        // A slot is revoked when a Groth16 credential held it and none holding it is live: a
+        // refresh supersedes the credential but keeps its slot live. Slots of other suites'
+        // credentials (NO_SLOT, or distinct slots from before slots were per device) are never
+        // in the tree.
+        let rows: Vec<i64> = sqlx::query_scalar(concat!(
+            "SELECT DISTINCT c.rev_index FROM credentials c ",
+            "WHERE c.suite = 'groth16' AND c.status <> 'live' AND NOT EXISTS (",
+            "SELECT 1 FROM credentials l WHERE l.suite = 'groth16' AND l.status = 'live' ",
+            "AND l.rev_index = c.rev_index) ORDER BY c.rev_index"
+        ))
         .fetch_all(&self.pool)
         .await
         .map_err(db_err("revoked_rev_indices"))?;

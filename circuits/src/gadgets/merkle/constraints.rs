@@ -2,7 +2,7 @@
 //! public root (specs/groth16.md §4).
 //!
 //! Per level: one constraint chooses the left child (`left = cur + b·(sib − cur)`; the right one
-//! is `cur + sib − left`, free) and one Poseidon(2) hashes them: `DEPTH · (1 + 240) = 4,820`
+//! is `cur + sib − left`, free) and one Poseidon(2) hashes them: `DEPTH · (1 + 240) = 7,712`
 //! constraints, plus the index's bit decomposition done by the caller.
 
 use ark_bn254::Fr;
@@ -107,8 +107,8 @@ mod tests {
         let tree = RevocationTree::from_revoked([3, 700_000]).unwrap();
         let (ok, n) = check(&tree, 4, tree.root());
         assert!(ok);
-        // 20 levels of (select + Poseidon(2)) and the final equality with the root.
-        assert_eq!(n, 20 * 241 + 1);
+        // 32 levels of (select + Poseidon(2)) and the final equality with the root.
+        assert_eq!(n, 32 * 241 + 1);
         assert!(check(&tree, 700_001, tree.root()).0);
         assert!(!check(&tree, 3, tree.root()).0, "revoked leaf");
         assert!(!check(&tree, 700_000, tree.root()).0, "revoked leaf");

@@ -1,4 +1,4 @@
-//! The revocation tree: a sparse Poseidon Merkle tree of depth 20 (specs/groth16.md §4,
+//! The revocation tree: a sparse Poseidon Merkle tree of depth 32 (specs/groth16.md §4,
 //! specs/revocation.md).
 //!
 //! Leaf `i` is [`LIVE`] (0) while the credential with `rev_index = i` is not revoked (and for
@@ -9,8 +9,8 @@
 //! `root = fold(LIVE, path, bits(rev_index))`, where level `k` hashes
 //! `(cur, sibling_k)` if bit `k` of the index is 0 and `(sibling_k, cur)` if it is 1.
 //!
-//! Only non-default nodes are stored, so a tree with `m` revocations holds `≤ 20·m` nodes;
-//! revoking costs 20 hashes.
+//! Only non-default nodes are stored, so a tree with `m` revocations holds `≤ 33·m` nodes;
+//! revoking costs 32 hashes.
 
 pub mod constraints;
 
@@ -22,8 +22,8 @@ use ark_ff::{One, Zero};
 use super::poseidon::poseidon2;
 use crate::error::{CircuitError, Result};
 
-/// Depth of the revocation tree: `2^20` credential slots.
-pub const DEPTH: usize = 20;
+/// Depth of the revocation tree: `2^32` credential slots (specs/revocation.md §7).
+pub const DEPTH: usize = 32;
 /// Number of leaves.
 pub const CAPACITY: u64 = 1 << DEPTH;
 /// The leaf value of a live (not revoked) credential.
