@@ -281,7 +281,13 @@ pub(crate) fn complete(doc: &mut Value) {
                         Some("suite") => {
                             json!({"type": "string", "enum": ["bbs-sha256", "bbs-shake256"]})
                         }
-                        Some("rev_index") => uint(20),
+                        // The slots handed out (specs/revocation.md §7): NO_SLOT and beyond
+                        // are refused.
+                        Some("rev_index") => json!({
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": crate::storage::REVOCATION_SLOTS - 1
+                        }),
                         Some("suites") => json!({"type": "string", "pattern": SUITES_PATTERN}),
                         _ => continue,
                     };
