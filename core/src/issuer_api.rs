@@ -404,18 +404,74 @@ pub struct RevokeResponse {
     pub revocation_root: Vec<u8>,
 }
 
-/// `GET /v1/revocation/paths/{rev_index}`: the authentication path of a slot.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, ToSchema)]
-pub struct RevocationPath {
-    /// The slot.
-    pub rev_index: u32,
-    /// The root the path leads to (32 bytes, little-endian field element).
-    #[serde(with = "crate::b64")]
-    #[schema(value_type = String, format = Byte)]
-    pub root: Vec<u8>,
-    /// 32 siblings, level 0 first (32 bytes each).
+/// `GET /v1/revocation/epochs/{epoch}/buckets/{bucket}`: one bucket of `2^16` slots of the
+/// Groth16 revocation tree as it stood at an epoch (specs/revocation.md §8). The wallet computes
+/// its own authentication path from it, so it never names its slot; the response never changes,
+/// so any cache may keep it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct RevocationBucket {
+    /// The epoch whose tree this is.
+    pub epoch: u64,
+    /// The bucket: slots `bucket·2^16 .. (bucket+1)·2^16`.
+    pub bucket: u32,
+    /// The 16 siblings above the bucket's subtree, level 16 first (32 bytes each,
+    /// little-endian field elements).
     #[schema(value_type = Vec<String>)]
     pub siblings: Vec<crate::b64::Bytes>,
+    /// The bucket's revoked slots, as offsets in the bucket (see [`encode_revoked_offsets`]).
+    #[serde(with = "crate::b64")]
+    #[schema(value_type = String, format = Byte)]
+    pub revoked: Vec<u8>,
+}
+
+/// Size of the bitmap form of a bucket's revoked offsets: `2^16` bits.
+pub const REVOKED_BITMAP_LEN: usize = 8192;
+
+/// The canonical bytes of a bucket's revoked offsets (specs/revocation.md §8): the offsets
+/// ascending as `u16` big-endian while that is shorter than the bitmap (fewer than 4 096 of
+/// them), otherwise the 8 192-byte bitmap (bit `o` is bit `o % 8` of byte `o / 8`). Duplicates
+/// count once.
+pub fn encode_revoked_offsets(offsets: &[u16]) -> Vec<u8> {
+    let mut sorted = offsets.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() * 2 < REVOKED_BITMAP_LEN {
+        return sorted.iter().flat_map(|o| o.to_be_bytes()).collect();
+    }
+    let mut bitmap = vec![0u8; REVOKED_BITMAP_LEN];
+    for o in sorted {
+        bitmap[usize::from(o / 8)] |= 1 << (o % 8);
+    }
+    bitmap
+}
+
+/// Reads the bytes of [`encode_revoked_offsets`], refusing any other form (unsorted or
+/// repeated offsets, an odd length, a bitmap that a list would have encoded).
+///
+/// # Errors
+/// [`CoreError::InvalidMetadata`] for bytes that are not the canonical encoding.
+pub fn decode_revoked_offsets(bytes: &[u8]) -> Result<Vec<u16>, crate::CoreError> {
+    let bad = || crate::CoreError::InvalidMetadata("revoked offsets are not canonical");
+    let offsets: Vec<u16> = if bytes.len() == REVOKED_BITMAP_LEN {
+        (0..=u16::MAX)
+            .filter(|o| bytes[usize::from(o / 8)] & (1 << (o % 8)) != 0)
+            .collect()
+    } else if bytes.len() % 2 == 0 && bytes.len() < REVOKED_BITMAP_LEN {
+        let list: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        if list.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad());
+        }
+        list
+    } else {
+        return Err(bad());
+    };
+    if encode_revoked_offsets(&offsets) != bytes {
+        return Err(bad());
+    }
+    Ok(offsets)
 }
 
 /// A JSON error body: `{"error": code, "message": text}`.
@@ -508,3 +564,47 @@ pub const GUARDIAN_CATEGORIES: [&str; 10] = [
     "gaming",
     "finance",
 ];
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revoked_offsets_round_trip_in_both_forms() {
+        // A short list: big-endian offsets, ascending, duplicates once.
+        let bytes = encode_revoked_offsets(&[300, 7, 300]);
+        assert_eq!(bytes, [0, 7, 1, 44]);
+        assert_eq!(decode_revoked_offsets(&bytes).unwrap(), [7, 300]);
+        assert!(decode_revoked_offsets(&[]).unwrap().is_empty());
+        // 4 095 offsets still fit a list; 4 096 take the bitmap.
+        let many: Vec<u16> = (0..4095).map(|i| i * 16).collect();
+        assert_eq!(encode_revoked_offsets(&many).len(), 8190);
+        let more: Vec<u16> = (0..4096).map(|i| i * 16).collect();
+        let bitmap = encode_revoked_offsets(&more);
+        assert_eq!(bitmap.len(), REVOKED_BITMAP_LEN);
+        assert_eq!(bitmap[0], 1);
+        assert_eq!(decode_revoked_offsets(&bitmap).unwrap(), more);
+        let all: Vec<u16> = (0..=u16::MAX).collect();
+        assert_eq!(
+            decode_revoked_offsets(&encode_revoked_offsets(&all)).unwrap(),
+            all
+        );
+    }
+
+    #[test]
+    fn non_canonical_revoked_offsets_are_refused() {
+        for bad in [
+            vec![0, 9, 0, 7],                // descending
+            vec![0, 7, 0, 7],                // repeated
+            vec![0, 7, 1],                   // odd length
+            vec![0; REVOKED_BITMAP_LEN + 2], // neither form
+        ] {
+            assert!(decode_revoked_offsets(&bad).is_err(), "{bad:?}");
+        }
+        // A bitmap of few offsets is the list's job.
+        let mut sparse_bitmap = vec![0u8; REVOKED_BITMAP_LEN];
+        sparse_bitmap[0] = 1;
+        assert!(decode_revoked_offsets(&sparse_bitmap).is_err());
+    }
+}

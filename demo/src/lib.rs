@@ -385,14 +385,15 @@ fn thief_presentation(
         let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", rec.suite().name()))?;
         return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
     }
-    let path: netid_core::issuer_api::RevocationPath =
-        http::get(&format!("{issuer}/v1/revocation/paths/{}", rec.rev_index()))?
-            .json("revocation path")?;
+    let bucket: netid_core::issuer_api::RevocationBucket = http::get(&format!(
+        "{issuer}{}",
+        present::bucket_route(meta, rec.rev_index())
+    ))?
+    .json("revocation bucket")?;
     let fr = |b: &[u8]| fr_from_bytes(b, "revocation path").map_err(|e| err(e.to_string()));
-    let siblings = path
-        .siblings
+    let siblings = present::revocation_path(meta, rec.rev_index(), &bucket)?
         .iter()
-        .map(|s| fr(s.as_slice()))
+        .map(|s| fr(s))
         .collect::<CliResult<Vec<_>>>()?;
     let path_ = MerklePath {
         siblings: siblings
@@ -405,7 +406,7 @@ fn thief_presentation(
     netid_circuits::dev::prove_unchecked(
         ops::proving_keys(meta)?,
         &key,
-        fr(path.root.as_slice())?,
+        fr(meta.revocation_root.as_slice())?,
         HolderCredential {
             attributes: rec.attributes(),
             signature: &sig,

@@ -7,10 +7,13 @@
 use ed25519_dalek::VerifyingKey;
 use netid_bbs::netid::{HolderKey, NetidBbs};
 use netid_circuits::gadgets::eddsa;
-use netid_circuits::gadgets::merkle::MerklePath;
+use netid_circuits::gadgets::merkle::{
+    path_from_bucket, MerklePath, BUCKET_BITS, LIVE, REVOKED, UPPER,
+};
 use netid_circuits::keys::ProvingKeys;
-use netid_circuits::presentation::fr_from_bytes;
+use netid_circuits::presentation::{fr_from_bytes, fr_to_bytes};
 use netid_circuits::suite::{self as g16, HolderCredential};
+use netid_core::issuer_api::{decode_revoked_offsets, RevocationBucket};
 use netid_core::{
     age_on, AppCertificate, Date, HolderSecret, IssuerMetadata, Presentation, PresentationRequest,
     Statements, Suite,
@@ -204,10 +207,69 @@ pub fn present_bbs(
     .map_err(|e| PresentError::Prover(e.to_string()))
 }
 
+/// The bucket of the revocation tree that holds slot `rev_index` (specs/revocation.md §8): the
+/// wallet asks for this, never for its slot.
+pub fn bucket_of(rev_index: u32) -> u32 {
+    rev_index >> BUCKET_BITS
+}
+
+/// The path `GET {issuer}/v1/revocation/epochs/{epoch}/buckets/{bucket}` of the bucket that
+/// holds slot `rev_index` in the tree of the metadata's epoch.
+pub fn bucket_route(metadata: &IssuerMetadata, rev_index: u32) -> String {
+    format!(
+        "/v1/revocation/epochs/{}/buckets/{}",
+        metadata.epoch,
+        bucket_of(rev_index)
+    )
+}
+
+/// The authentication path of slot `rev_index` (32 siblings of 32 bytes, level 0 first),
+/// computed by the wallet from the bucket that holds it (specs/revocation.md §8) and checked
+/// against the revocation root of the (signed) metadata: a bucket from another epoch, of
+/// another slot, or altered on its way leads elsewhere and is refused.
+///
+/// # Errors
+/// [`PresentError::Metadata`] for a bucket that is malformed or does not lead to the
+/// metadata's root; [`PresentError::Prover`] when the slot itself is revoked.
+pub fn revocation_path(
+    metadata: &IssuerMetadata,
+    rev_index: u32,
+    bucket: &RevocationBucket,
+) -> Result<Vec<[u8; 32]>, PresentError> {
+    let bad = |what: &str| PresentError::Metadata(format!("revocation bucket: {what}"));
+    if bucket.epoch != metadata.epoch || bucket.bucket != bucket_of(rev_index) {
+        return Err(bad("not the one asked for"));
+    }
+    let revoked = decode_revoked_offsets(&bucket.revoked).map_err(|e| bad(&e.to_string()))?;
+    let upper: Vec<_> = bucket
+        .siblings
+        .iter()
+        .map(|s| fr_from_bytes(s.as_slice(), "sibling"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e.to_string()))?;
+    let upper: [_; UPPER] = upper
+        .try_into()
+        .map_err(|_| bad("wrong number of siblings"))?;
+    let path = path_from_bucket(u64::from(rev_index), &revoked, &upper)
+        .map_err(|e| bad(&e.to_string()))?;
+    let root = fr_from_bytes(metadata.revocation_root.as_slice(), "root")
+        .map_err(|e| PresentError::Metadata(format!("revocation root: {e}")))?;
+    let offset = u16::try_from(rev_index & 0xffff).unwrap_or(u16::MAX);
+    if revoked.contains(&offset) && path.root(u64::from(rev_index), REVOKED) == root {
+        return Err(PresentError::Prover(
+            "this credential is revoked; enrol this device again".into(),
+        ));
+    }
+    if path.root(u64::from(rev_index), LIVE) != root {
+        return Err(bad("does not lead to the published revocation root"));
+    }
+    Ok(path.siblings.iter().map(fr_to_bytes).collect())
+}
+
 /// A Groth16 presentation of `credential` answering `request`, proving knowledge of the
 /// wallet's `secret` (holder binding), with the revocation path of
-/// the credential's slot (`root` and the 20 `siblings`, 32 bytes each, from
-/// `GET /v1/revocation/paths/{rev_index}`) and the proving keys.
+/// the credential's slot (`root` and the 32 `siblings`, 32 bytes each, from
+/// [`revocation_path`]) and the proving keys.
 ///
 /// # Errors
 /// [`PresentError::Metadata`] for a bad issuer key or path; [`PresentError::Prover`].

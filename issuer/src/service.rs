@@ -8,7 +8,7 @@
 //! | `GET /openapi.json` | | the OpenAPI 3.1 document |
 //! | `GET /v1/metadata` | | `IssuerMetadata`: keys of both suites, revocation root, epoch |
 //! | `GET /v1/bbs/{suite}/digits` | | the digit signatures of a BBS suite for the current epoch (binary) |
-//! | `GET /v1/revocation/paths/{rev_index}` | | [`RevocationPath`] |
+//! | `GET /v1/revocation/epochs/{epoch}/buckets/{bucket}` | | [`RevocationBucket`] (immutable: `ETag`, `Cache-Control: immutable`, `304` on `If-None-Match`) |
 //! | `POST /v1/phone/challenges` | [`PhoneStartRequest`] | `201` [`PhoneStartResponse`] |
 //! | `POST /v1/enrolments` | [`EnrolRequest`] | `201` [`EnrolResponse`] |
 //! | `POST /v1/credentials` | [`RefreshRequest`] | `200` [`EnrolResponse`] (refresh; first issuance after approval) |
@@ -48,7 +48,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::api::{
     AppInfo, ApproveRequest, EnrolRequest, EnrolResponse, ErrorBody, GuardianRequestResponse,
     MetadataSchema, PermissionsRequest, PhoneStartRequest, PhoneStartResponse, RefreshRequest,
-    RegisterAppRequest, RegisterAppResponse, RevocationPath, RevokeRequest, RevokeResponse,
+    RegisterAppRequest, RegisterAppResponse, RevocationBucket, RevokeRequest, RevokeResponse,
     SignedMetadataSchema, UnlinkRequest, WardInfo, WardsRequest,
 };
 use crate::storage::{AnyStorage, Storage};
@@ -322,8 +322,8 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
         .route("/v1/metadata", get(metadata::<S>))
         .route("/v1/bbs/{suite}/digits", get(digits::<S>))
         .route(
-            "/v1/revocation/paths/{rev_index}",
-            get(revocation_path::<S>),
+            "/v1/revocation/epochs/{epoch}/buckets/{bucket}",
+            get(revocation_bucket::<S>),
         )
         .route("/v1/phone/challenges", post(phone_start::<S>))
         .route("/v1/enrolments", post(enrol::<S>))
@@ -440,21 +440,47 @@ async fn digits<S: Storage + 'static>(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/v1/revocation/paths/{rev_index}",
-    params(("rev_index" = u32, Path, description = "the credential's revocation slot")),
-    responses((status = 200, body = RevocationPath), (status = 400, body = ErrorBody)))]
-async fn revocation_path<S: Storage>(
+/// How long caches may keep a bucket: it never changes.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+#[utoipa::path(get, path = "/v1/revocation/epochs/{epoch}/buckets/{bucket}",
+    params(("epoch" = u64, Path, description = "an epoch that has begun (the metadata's `epoch` or an earlier one)"),
+           ("bucket" = u32, Path, maximum = 65535, description = "the bucket: a credential's `rev_index` divided by 2^16"),
+           ("If-None-Match" = Option<String>, Header, description = "the ETag of a copy the client holds")),
+    responses((status = 200, body = RevocationBucket), (status = 304, description = "the client's copy is current"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revocation_bucket<S: Storage>(
     State(st): State<ServiceState<S>>,
-    Path(idx): Path<String>,
-) -> ApiResult<Json<RevocationPath>> {
-    let idx: u32 = idx.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            "rev_index must be a non-negative integer",
-        )
-    })?;
-    Ok(Json(st.issuer.revocation_path(idx)?))
+    Path((epoch, bucket)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let bad = |what| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", what);
+    let epoch: u64 = epoch
+        .parse()
+        .map_err(|_| bad("epoch must be a non-negative integer"))?;
+    let bucket: u32 = bucket
+        .parse()
+        .ok()
+        .filter(|b| u64::from(*b) < netid_circuits::gadgets::merkle::BUCKETS)
+        .ok_or_else(|| bad("bucket must be an integer below 65536"))?;
+    let etag = format!("\"{epoch}-{bucket}\"");
+    let cached = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == etag || t.trim() == "*");
+    // The answer is the same for the whole life of the epoch; the 304 still needs the epoch
+    // to have begun, which only the database knows.
+    let body = st.issuer.revocation_bucket(epoch, bucket).await?;
+    let headers = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, IMMUTABLE.to_owned()),
+    ];
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    Ok((headers, Json(body)).into_response())
 }
 
 #[utoipa::path(post, path = "/v1/phone/challenges", request_body = PhoneStartRequest,
@@ -615,7 +641,7 @@ async fn revoke<S: Storage>(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "netid-issuer", description = "The netid issuer: enrolment, guardians, issuance for both proof suites, app registry, revocation. See specs/api/issuer.md and specs/protocol.md."),
-    paths(healthz, metadata, digits, revocation_path, phone_start, enrol, refresh,
+    paths(healthz, metadata, digits, revocation_bucket, phone_start, enrol, refresh,
           guardian_request, approve, wards, permissions, unlink, register_app, apps, revoke),
     components(schemas(ErrorBody, MetadataSchema)),
     modifiers(&AdminSecurity)

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use common::*;
 use netid_core::{Attribute, Suite};
-use netid_issuer::api::{GuardianProof, RefreshRequest};
+use netid_issuer::api::{GuardianProof, RefreshRequest, RevocationBucket};
 use netid_issuer::clock::{today, Clock, ManualClock, SystemClock};
 use netid_issuer::minors::GuardianRelation;
 use netid_issuer::service::router;
 use netid_issuer::storage::{CredentialStatus, Storage};
 use netid_verifier::{MemoryReplayCache, Verifier};
 use serde_json::json;
+use tower::ServiceExt as _;
 
 fn now() -> i64 {
     SystemClock.now_unix()
@@ -301,22 +302,39 @@ async fn bad_inputs_get_clear_4xx_errors() {
     let (s, v) = call(&app, "GET", "/v1/admin/apps", None, true).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
-    // Revocation path and digits: bad parameters.
-    expect(
-        call(&app, "GET", "/v1/revocation/paths/-1", None, false).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_input",
-    );
-    expect(
-        call(&app, "GET", "/v1/revocation/paths/4294967295", None, false).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
-    );
-    expect(
-        call(&app, "GET", "/v1/revocation/paths/4294967296", None, false).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_input",
-    );
+    // Revocation buckets and digits: bad parameters.
+    for (path, status, code) in [
+        (
+            "/v1/revocation/epochs/-1/buckets/0",
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/v1/revocation/epochs/0/buckets/65536",
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/v1/revocation/epochs/0/buckets/x",
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/v1/revocation/epochs/18446744073709551616/buckets/0",
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        // An epoch that has not begun has no bucket yet.
+        (
+            "/v1/revocation/epochs/9999/buckets/0",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // Paths by slot are gone: a wallet never names its slot (specs/revocation.md §8).
+        ("/v1/revocation/paths/0", StatusCode::NOT_FOUND, "not_found"),
+    ] {
+        expect(call(&app, "GET", path, None, false).await, status, code);
+    }
     expect(
         call(&app, "GET", "/v1/bbs/rsa/digits", None, false).await,
         StatusCode::BAD_REQUEST,
@@ -440,6 +458,103 @@ async fn issued_credentials_verify_in_both_suites_until_revoked() {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+}
+
+/// `GET /v1/revocation/epochs/{e}/buckets/{b}` (specs/revocation.md §8): the wallet's path
+/// comes from a bucket that many slots share, named by epoch and bucket only; a bucket of an
+/// epoch never changes (ETag, immutable, 304), later revocations show in later epochs' buckets,
+/// and a revoked slot's path no longer leads to the root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_buckets_are_immutable_and_never_need_the_slot() {
+    let (db, _dir) = sqlite_url();
+    let (state, sender) = issuer(&db, None).await;
+    let app = router(state);
+    let mut creds = Vec::new();
+    let mut netids = Vec::new();
+    for i in 0..2u32 {
+        let (s, resp) = enrol(
+            &app,
+            &sender,
+            &card("丽", born(30), 61 + i),
+            &device(61 + i),
+            &phone(61 + i),
+            &[Suite::Groth16],
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{resp}");
+        netids.push(resp["netid"].as_str().unwrap().to_owned());
+        creds.push(credential(&resp, Suite::Groth16));
+    }
+    let (a, b) = (creds[0].attributes.rev_index, creds[1].attributes.rev_index);
+    assert_ne!(a, b);
+    // One bucket holds both slots: asking for it says nothing about which one is asking.
+    assert_eq!(a >> 16, b >> 16);
+    let meta = metadata(&app).await;
+    let route = |epoch: u64| format!("/v1/revocation/epochs/{epoch}/buckets/{}", a >> 16);
+    let get = |path: String, etag: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut req = axum::http::Request::get(path);
+            if let Some(t) = etag {
+                req = req.header("if-none-match", t);
+            }
+            let r = app
+                .oneshot(req.body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = r.status();
+            let head = r.headers().clone();
+            let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+            (status, head, body)
+        }
+    };
+    let (s, head, before) = get(route(meta.epoch), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let etag = format!("\"{}-{}\"", meta.epoch, a >> 16);
+    assert_eq!(head["etag"], etag.as_str());
+    assert_eq!(head["cache-control"], "public, max-age=31536000, immutable");
+    let etag: &'static str = Box::leak(etag.into_boxed_str());
+    let (s, head, empty) = get(route(meta.epoch), Some(etag)).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert_eq!(head["etag"], etag);
+    assert!(empty.is_empty());
+    // Both holders' paths come out of the one bucket and lead to the metadata's root.
+    for c in &creds {
+        served_path(&app, &meta, c.attributes.rev_index)
+            .await
+            .unwrap();
+    }
+
+    // The admin revokes the first holder: a new epoch, whose bucket lists the slot.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/admin/revocations",
+        Some(&json!({ "netid": netids[0] }).to_string()),
+        true,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let meta2 = metadata(&app).await;
+    assert!(meta2.epoch > meta.epoch);
+    let (s, _, after) = get(route(meta2.epoch), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let bucket: RevocationBucket = serde_json::from_slice(&after).unwrap();
+    assert_eq!(
+        netid_core::issuer_api::decode_revoked_offsets(&bucket.revoked).unwrap(),
+        [u16::try_from(a & 0xffff).unwrap()]
+    );
+    // The earlier epoch's bucket is byte for byte what it was.
+    let (s, _, again) = get(route(meta.epoch), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again, before);
+    // The other holder's path still works under the new root; the revoked one's does not.
+    served_path(&app, &meta2, b).await.unwrap();
+    assert!(served_path(&app, &meta2, a).await.is_err());
+    // The next epoch has not begun.
+    let (s, _, _) = get(route(meta2.epoch + 1), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

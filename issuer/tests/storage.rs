@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use netid_circuits::gadgets::merkle::RevocationTree;
+use netid_circuits::presentation::fr_to_bytes;
 use netid_core::{AssuranceLevel, Date, DocType, Suite};
 use netid_issuer::clock;
 use netid_issuer::id_number::{check_character, IdNumber};
@@ -237,8 +239,15 @@ mod suite {
         let c4 = out.credential.unwrap();
         assert_eq!(c4.rev_index, 1);
         // A revocation moves both, committed with it.
-        let moved = |version, epoch| Some(RevocationMove { version, epoch });
-        assert_eq!(out.moved, moved(1, 1));
+        let moved = |version, epoch, revoked: &[u64]| {
+            let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
+            Some(RevocationMove {
+                version,
+                epoch,
+                root: fr_to_bytes(&tree.root()),
+            })
+        };
+        assert_eq!(out.moved, moved(1, 1, &[0]));
         assert_eq!(s.revocation_version().await.unwrap(), 1);
         assert_eq!(s.epoch().await.unwrap(), 1);
         let all = s.credentials_of(person).await.unwrap();
@@ -289,7 +298,7 @@ mod suite {
         assert_eq!(c5.credential.rev_index, 2);
         let gone = s.revoke_person_credentials(person, NOW + 7).await.unwrap();
         assert_eq!(gone.credentials.len(), 2);
-        assert_eq!(gone.moved, moved(3, 3));
+        assert_eq!(gone.moved, moved(3, 3, &[0, 1, 2]));
         assert_eq!(
             (
                 s.revocation_version().await.unwrap(),
@@ -298,6 +307,36 @@ mod suite {
             (3, 3)
         );
         assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2]);
+        // The stored tree keeps every epoch: its root and bucket at each equal a tree built
+        // from the slots revoked by then, and an epoch that has not begun has none.
+        for (epoch, revoked) in [
+            (0u64, &[][..]),
+            (1, &[0][..]),
+            (2, &[0, 1]),
+            (3, &[0, 1, 2]),
+        ] {
+            let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
+            assert_eq!(
+                s.revocation_root(epoch).await.unwrap(),
+                fr_to_bytes(&tree.root()),
+                "epoch {epoch}"
+            );
+            let bucket = s.revocation_bucket(epoch, 0).await.unwrap();
+            let (offsets, upper) = tree.bucket(0);
+            assert_eq!(bucket.revoked, offsets);
+            assert_eq!(
+                bucket.upper.to_vec(),
+                upper.iter().map(fr_to_bytes).collect::<Vec<_>>()
+            );
+        }
+        assert!(matches!(
+            s.revocation_bucket(4, 0).await,
+            Err(IssuerError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.revocation_bucket(0, 1 << 16).await,
+            Err(IssuerError::InvalidInput(_))
+        ));
         let again = s.revoke_person_credentials(person, NOW + 8).await.unwrap();
         assert!(again.credentials.is_empty());
         assert_eq!(again.moved, None);
@@ -762,6 +801,67 @@ mod suite {
     /// The state replicas share: the guardian verifier's requests, single-use values (one
     /// winner among concurrent callers, reusable after expiry), the revocation version, and
     /// one live fingerprint per key file.
+    /// The log and the sealer (specs/revocation.md §3): logged slots wait for a seal, which
+    /// puts them all into the next epoch's tree at once; a second seal finds nothing; epochs
+    /// before it keep their tree; concurrent seals never lose a slot.
+    pub async fn log_and_seal<S: Storage>(s: &S) {
+        let b1 = 1u32 << 16;
+        assert_eq!(s.log_revocations(&[5, b1 + 7, 5], NOW).await.unwrap(), 2);
+        // Not sealed: no epoch has it yet.
+        assert_eq!(s.epoch().await.unwrap(), 0);
+        assert!(s.revocation_bucket(0, 0).await.unwrap().revoked.is_empty());
+        let moved = s.seal_revocations().await.unwrap().unwrap();
+        let tree = RevocationTree::from_revoked([5, u64::from(b1) + 7]).unwrap();
+        assert_eq!(moved.epoch, 1);
+        assert_eq!(moved.root, fr_to_bytes(&tree.root()));
+        assert_eq!(s.revocation_root(1).await.unwrap(), moved.root);
+        assert_eq!(s.revocation_bucket(1, 1).await.unwrap().revoked, [7]);
+        assert_eq!(
+            s.revocation_root(0).await.unwrap(),
+            fr_to_bytes(&RevocationTree::new().root())
+        );
+        assert_eq!(s.seal_revocations().await.unwrap(), None);
+        assert_eq!(s.epoch().await.unwrap(), 1);
+        // A slot logged twice stays once; NO_SLOT is no slot.
+        assert_eq!(s.log_revocations(&[5], NOW).await.unwrap(), 0);
+        assert!(matches!(
+            s.log_revocations(&[NO_SLOT], NOW).await,
+            Err(IssuerError::InvalidInput(_))
+        ));
+        // Loggers and sealers side by side: every slot ends up in the tree.
+        let mut all: Vec<u64> = vec![5, u64::from(b1) + 7];
+        let mut tasks = Vec::new();
+        for t in 0..4u32 {
+            let s = s.clone();
+            let slots: Vec<u32> = (0..25).map(|i| (t * 25 + i) * 40_009 % (1 << 24)).collect();
+            all.extend(slots.iter().map(|&x| u64::from(x)));
+            tasks.push(tokio::spawn(async move {
+                for chunk in slots.chunks(5) {
+                    s.log_revocations(chunk, NOW).await.unwrap();
+                    s.seal_revocations().await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(s.seal_revocations().await.unwrap(), None);
+        let e = s.epoch().await.unwrap();
+        let tree = RevocationTree::from_revoked(all.iter().copied()).unwrap();
+        assert_eq!(
+            s.revocation_root(e).await.unwrap(),
+            fr_to_bytes(&tree.root())
+        );
+        for b in [0u64, 1, 100, 255] {
+            let (offsets, _) = tree.bucket(b);
+            assert_eq!(
+                s.revocation_bucket(e, b).await.unwrap().revoked,
+                offsets,
+                "bucket {b}"
+            );
+        }
+    }
+
     pub async fn replica_state<S: Storage>(s: &S) {
         let (h, other) = ([1u8; 32], [2u8; 32]);
         assert_eq!(s.stored_request(&h).await.unwrap(), None);
@@ -912,6 +1012,7 @@ both_backends!(
     concurrent_enrolments_of_one_person,
     concurrent_enrolments_of_many_people,
     replica_state,
+    log_and_seal,
 );
 
 #[tokio::test]
@@ -978,6 +1079,181 @@ async fn crash_child() {
         writeln!(out, "ack {i}").unwrap();
         out.flush().unwrap();
     }
+}
+
+/// Upgrading a database written before the revocation log (migration 0005): the migration
+/// logs the slots the credentials' states revoke, the first start hashes them into the stored
+/// tree once, and the tree then equals one built from those slots.
+#[tokio::test]
+async fn sqlite_upgrade_logs_and_hashes_earlier_revocations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("issuer.db");
+    let s = SqliteStorage::open(&path).await.unwrap();
+    let mut revoked = Vec::new();
+    for i in 0..3u32 {
+        let out = s
+            .enrol_person(
+                &enrolment(&adult(40 + i), Some(cred(Suite::Groth16, 1))),
+                NOW,
+            )
+            .await
+            .unwrap();
+        let c = out.credential.unwrap();
+        if i != 1 {
+            s.revoke_credential(c.id, NOW + 1).await.unwrap().unwrap();
+            revoked.push(u64::from(c.rev_index));
+        }
+    }
+    // Back to the schema before 0005, with the credentials' states as they are.
+    for q in [
+        "DROP TABLE revocation_log",
+        "DROP TABLE rev_nodes",
+        "DELETE FROM counters WHERE name = 'rev_nodes_from'",
+        "DELETE FROM _sqlx_migrations WHERE version = 5",
+    ] {
+        sqlx::query(q).execute(s.pool()).await.unwrap();
+    }
+    s.close().await;
+    let s = SqliteStorage::open(&path).await.unwrap();
+    let e = s.epoch().await.unwrap();
+    assert_eq!(e, 2);
+    // Logged by the migration, not hashed yet: no bucket is served until the first start.
+    assert!(matches!(
+        s.revocation_bucket(e, 0).await,
+        Err(netid_issuer::IssuerError::NotFound(_))
+    ));
+    assert_eq!(s.build_revocation_nodes().await.unwrap(), Some(1));
+    assert_eq!(s.build_revocation_nodes().await.unwrap(), None);
+    let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
+    assert_eq!(
+        s.revocation_root(e).await.unwrap(),
+        fr_to_bytes(&tree.root())
+    );
+    assert_eq!(
+        s.revocation_bucket(e, 0).await.unwrap().revoked,
+        tree.bucket(0).0
+    );
+    // The next revocation builds on that tree.
+    let out = s
+        .enrol_person(&enrolment(&adult(50), Some(cred(Suite::Groth16, 1))), NOW)
+        .await
+        .unwrap();
+    let c = out.credential.unwrap();
+    let moved = s.revoke_credential(c.id, NOW + 2).await.unwrap();
+    assert!(moved.is_some());
+    revoked.push(u64::from(c.rev_index));
+    let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
+    assert_eq!(
+        s.revocation_root(e + 1).await.unwrap(),
+        fr_to_bytes(&tree.root())
+    );
+}
+
+/// The `n`-th of distinct slots spread over the whole tree (`n·65537 mod (2^32 − 2)` is a
+/// bijection), one per bucket for runs of up to 65 536.
+fn spread(n: u32) -> u32 {
+    u32::try_from(u64::from(n) * 65_537 % u64::from(u32::MAX - 1)).unwrap()
+}
+
+/// The child of `sqlite_sealer_killed_mid_seal_loses_nothing`: logs batches of slots spread
+/// over many buckets (a seal of one takes a while) and seals each, saying so before and after.
+#[tokio::test]
+async fn sealer_child() {
+    let Some(path) = std::env::var_os("NETID_SEALER_DB") else {
+        return;
+    };
+    use std::io::Write as _;
+    let s = SqliteStorage::open(std::path::Path::new(&path))
+        .await
+        .unwrap();
+    let mut out = std::io::stdout().lock();
+    let start: u32 = std::env::var("NETID_SEALER_START")
+        .unwrap()
+        .parse()
+        .unwrap();
+    for batch in 0..1000u32 {
+        let slots: Vec<u32> = (0..600)
+            .map(|i| spread((start + batch) * 600 + i))
+            .collect();
+        s.log_revocations(&slots, NOW).await.unwrap();
+        writeln!(out, "logged {}", start + batch).unwrap();
+        out.flush().unwrap();
+        s.seal_revocations().await.unwrap();
+        writeln!(out, "sealed {}", start + batch).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+/// `kill -9` of the sealer in the middle of a seal loses nothing (specs/revocation.md §3): the
+/// seal rolls back whole, the logged slots wait, and the next seal puts every one of them
+/// into the tree, whose root then equals a tree built from all of them.
+#[test]
+fn sqlite_sealer_killed_mid_seal_loses_nothing() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("issuer.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut logged: Vec<u32> = Vec::new();
+    let mut start = 0u32;
+    let mut killed_mid_seal = 0;
+    for round in 0..3u32 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "sealer_child", "--nocapture", "--test-threads=1"])
+            .env("NETID_SEALER_DB", &path)
+            .env("NETID_SEALER_START", start.to_string())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        // Let it seal `round` batches, then kill it right after it logged the next one: it
+        // is sealing that one.
+        let mut last = None;
+        while let Some(Ok(line)) = lines.next() {
+            if let Some(b) = line.strip_prefix("logged ") {
+                let b: u32 = b.parse().unwrap();
+                last = Some(b);
+                if b >= start + round {
+                    break;
+                }
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let last = last.expect("the child logged nothing");
+        for b in start..=last {
+            logged.extend((0..600).map(|i| spread(b * 600 + i)));
+        }
+        start = last + 1;
+        // Was the seal of the last batch cut off? Then its slots are logged and unsealed.
+        killed_mid_seal += rt.block_on(async {
+            let s = SqliteStorage::open(&path).await.unwrap();
+            let e = s.epoch().await.unwrap();
+            let pending = s.seal_revocations().await.unwrap();
+            s.close().await;
+            match pending {
+                Some(m) => {
+                    assert_eq!(m.epoch, e + 1);
+                    1
+                }
+                None => 0,
+            }
+        });
+    }
+    assert!(
+        killed_mid_seal > 0,
+        "no kill landed in the middle of a seal"
+    );
+    rt.block_on(async {
+        let s = SqliteStorage::open(&path).await.unwrap();
+        let e = s.epoch().await.unwrap();
+        let tree = RevocationTree::from_revoked(logged.iter().map(|&x| u64::from(x))).unwrap();
+        assert_eq!(
+            s.revocation_root(e).await.unwrap(),
+            fr_to_bytes(&tree.root()),
+            "a logged slot is missing from the tree, or a seal was half applied"
+        );
+    });
 }
 
 #[test]

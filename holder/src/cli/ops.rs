@@ -10,7 +10,7 @@ use netid_core::issuer_api::GuardianRelation as IssuerRelation;
 use netid_core::issuer_api::{
     enrol_pop_message, refresh_pop_message, ApproveRequest, BindingCommitment, EnrolRequest,
     EnrolResponse, GuardianProof, GuardianRequestResponse, IssuedCredential, PermissionsRequest,
-    PhoneProof, PhoneStartResponse, RefreshRequest, RevocationPath, UnlinkRequest, WardInfo,
+    PhoneProof, PhoneStartResponse, RefreshRequest, RevocationBucket, UnlinkRequest, WardInfo,
     WardsRequest, GUARDIAN_CATEGORIES,
 };
 use netid_core::{
@@ -515,18 +515,20 @@ pub fn build_presentation(
     let issuer = cred.issuer_url();
     match cred.suite() {
         Suite::Groth16 => {
-            let path: RevocationPath = http::get(&format!(
-                "{issuer}/v1/revocation/paths/{}",
-                cred.rev_index()
+            // The bucket of the metadata's epoch, never the slot (specs/revocation.md §8).
+            let bucket: RevocationBucket = http::get(&format!(
+                "{issuer}{}",
+                present::bucket_route(meta, cred.rev_index())
             ))?
-            .json("revocation path")?;
+            .json("revocation bucket")?;
+            let siblings = present::revocation_path(meta, cred.rev_index(), &bucket)?;
             let keys = proving_keys(meta)?;
             Ok(present::present_groth16(
                 meta,
                 cred,
                 secret,
-                &path.root,
-                &path.siblings,
+                meta.revocation_root.as_slice(),
+                &siblings,
                 keys,
                 request,
             )?)

@@ -163,8 +163,7 @@ impl<S: Storage> Issuer<S> {
                 Err(IssuerError::NotAllowed("this enrolment is suspended"))
             }
         };
-        self.apply_revocations(&done.replaced, &done.moves, now)
-            .await?;
+        self.apply_revocations(&done.moves, now).await?;
         rest?;
         let credentials = self.sign_all(&person, &done.issued, ids.nym_ref(), &holder)?;
         tracing::info!(

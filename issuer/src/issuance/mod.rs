@@ -4,9 +4,9 @@
 //!
 //! [`Issuer`] is what the HTTP service (and the in-process demo) call. Every flow checks its
 //! input fully before it writes, writes in one storage transaction, and then updates the
-//! revocation state: the Poseidon Merkle tree of the Groth16 suite (leaf 1 for every credential
-//! that is no longer live) and the BBS key epoch (a new epoch, hence new BBS keys, after every
-//! revocation; specs/revocation.md).
+//! revocation state: the root of the Groth16 suite's Poseidon Merkle tree (leaf 1 for every
+//! revoked slot; the tree itself is stored, specs/revocation.md §3) and the BBS key epoch (a new
+//! epoch, hence new BBS keys, after every revocation; specs/revocation.md).
 //!
 //! One file per flow of specs/protocol.md: `enrolment.rs` (§3), `guardians.rs` (§4), `registry.rs`
 //! (§5), `refresh.rs` (§8), `revocation.rs` (§9), and `credentials.rs`, the signing they share. This
@@ -14,9 +14,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_circuits::keys::VerifierKey;
-use netid_circuits::presentation::fr_to_bytes;
 use netid_core::{
     AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata,
     SignedMetadata, Suite, METADATA_VERSION,
@@ -92,7 +90,8 @@ pub struct IssuerParts {
 }
 
 struct RevState {
-    tree: RevocationTree,
+    /// The Groth16 revocation root at `epoch` (32 bytes, little-endian).
+    root: [u8; 32],
     epoch: u64,
     /// The database's `rev_version` this state reflects.
     version: u64,
@@ -137,8 +136,8 @@ fn unix_u64(now: i64) -> u64 {
 }
 
 impl<S: Storage> Issuer<S> {
-    /// Starts an issuer over `storage`: rebuilds the revocation tree from the stored credential
-    /// states and registers the issuer's own app (for guardian presentations).
+    /// Starts an issuer over `storage`: reads the revocation root and epoch (hashing the logged
+    /// revoked slots into the stored tree once, after the upgrade that added it) and registers the issuer's own app (for guardian presentations).
     ///
     /// # Errors
     /// Storage and key errors.
@@ -150,8 +149,11 @@ impl<S: Storage> Issuer<S> {
     ) -> Result<Issuer<S>, IssuerError> {
         // The version first: a change made while the tree loads makes this state older than
         // the version says, and the next sync reloads it, never the reverse.
+        if let Some(buckets) = storage.build_revocation_nodes().await? {
+            tracing::info!(buckets, "revocation tree stored");
+        }
         let rev_version = storage.revocation_version().await?;
-        let (tree, epoch) = stored_revocations(&storage).await?;
+        let (root, epoch) = stored_revocations(&storage).await?;
         let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
             None => (Vec::new(), Groth16Setup::None),
             Some(vk) => (
@@ -175,7 +177,7 @@ impl<S: Storage> Issuer<S> {
             &config,
             groth16_setup,
             &vk_bytes,
-            &tree,
+            &root,
             (epoch, rev_version),
             now,
         )?;
@@ -204,7 +206,7 @@ impl<S: Storage> Issuer<S> {
             self_app,
             guardians,
             rev: RwLock::new(RevState {
-                tree,
+                root,
                 epoch,
                 version: rev_version,
                 metadata,
@@ -287,26 +289,12 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 }
 
 /// The certificate of the issuer's own app (asks guardians for their 网号 and age).
-/// The revocation tree rebuilt from the stored credential states, and the stored epoch (at start,
-/// and when another replica changed them).
-async fn stored_revocations<S: Storage>(storage: &S) -> Result<(RevocationTree, u64), IssuerError> {
-    let revoked = storage.revoked_rev_indices().await?;
-    // Indices beyond the tree were never signed into a credential (issuance refuses them
-    // before signing; older versions stored them and then failed): they cannot be proved
-    // against, so they are skipped, and never keep the issuer from starting.
-    let (inside, outside): (Vec<u64>, Vec<u64>) = revoked
-        .iter()
-        .map(|&i| u64::from(i))
-        .partition(|&i| i < crate::storage::REVOCATION_SLOTS);
-    if !outside.is_empty() {
-        tracing::warn!(
-            count = outside.len(),
-            "stored revocation indices outside the tree skipped"
-        );
-    }
-    let tree = RevocationTree::from_revoked(inside)
-        .map_err(|_| IssuerError::KeyMismatch("stored revocation index outside the tree"))?;
-    Ok((tree, storage.epoch().await?))
+/// The stored epoch and the revocation root at it (at start, and when another replica changed
+/// them): the epoch first, so the root is the one of that epoch even while another replica
+/// revokes.
+async fn stored_revocations<S: Storage>(storage: &S) -> Result<([u8; 32], u64), IssuerError> {
+    let epoch = storage.epoch().await?;
+    Ok((storage.revocation_root(epoch).await?, epoch))
 }
 
 /// The issuer's own app (guardian requests). Its key derives from the registry key, so every
@@ -356,13 +344,13 @@ fn metadata_key(secrets: &IssuerSecrets) -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&seed)
 }
 
-/// The metadata of `tree` in `(epoch, sequence)`, and the same signed.
+/// The metadata of revocation root `root` in `(epoch, sequence)`, and the same signed.
 fn build_metadata(
     secrets: &IssuerSecrets,
     config: &IssuerConfig,
     groth16_setup: Groth16Setup,
     vk_bytes: &[u8],
-    tree: &RevocationTree,
+    root: &[u8; 32],
     (epoch, sequence): (u64, u64),
     now: i64,
 ) -> Result<(IssuerMetadata, SignedMetadata), IssuerError> {
@@ -377,7 +365,7 @@ fn build_metadata(
         groth16_public_key: secrets.groth16().public_key().to_bytes().to_vec().into(),
         groth16_setup,
         groth16_verifying_key: vk_bytes.to_vec().into(),
-        revocation_root: fr_to_bytes(&tree.root()).to_vec().into(),
+        revocation_root: root.to_vec().into(),
         epoch,
         app_registry_key: secrets
             .registry()

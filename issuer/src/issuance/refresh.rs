@@ -196,8 +196,7 @@ impl<S: Storage> Issuer<S> {
                 &person, &suites, digest, &holder, today, None, now, &mut done,
             )
             .await;
-        self.apply_revocations(&done.replaced, &done.moves, now)
-            .await?;
+        self.apply_revocations(&done.moves, now).await?;
         all?;
         let credentials = self.sign_all(&person, &done.issued, &nym, &holder)?;
         Ok(EnrolResponse {

@@ -1,54 +1,47 @@
 //! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials, moving the Groth16 tree and
 //! the BBS key epoch, and serving authentication paths.
 
-use netid_circuits::presentation::fr_to_bytes;
+use netid_core::issuer_api::{encode_revoked_offsets, RevocationBucket};
 
 use super::{build_metadata, stored_revocations, Issuer};
-use crate::api::{RevocationPath, RevokeResponse};
+use crate::api::RevokeResponse;
 use crate::netid_number::NetidNumber;
-use netid_core::Suite;
-
-use crate::storage::{
-    CredentialRecord, CredentialStatus, PersonStatus, RevocationMove, Storage, REVOCATION_SLOTS,
-};
+use crate::storage::{PersonStatus, RevocationMove, Storage};
 use crate::IssuerError;
 
 impl<S: Storage> Issuer<S> {
-    /// The authentication path of revocation slot `rev_index` in the current tree.
+    /// Bucket `bucket` (slots `bucket·2^16 ..`) of the Groth16 revocation tree at `epoch`
+    /// (specs/revocation.md §8): what a wallet needs to compute its own path, without naming
+    /// its slot. Read from the database, so every replica answers the same for every epoch
+    /// that has begun.
     ///
     /// # Errors
-    /// [`IssuerError::InvalidInput`] for an index that is no slot: [`NO_SLOT`], which only
-    /// credentials without a slot carry, and anything outside the tree.
-    pub fn revocation_path(&self, rev_index: u32) -> Result<RevocationPath, IssuerError> {
-        if u64::from(rev_index) >= REVOCATION_SLOTS {
-            return Err(IssuerError::InvalidInput(
-                "rev_index is not a revocation slot (credentials of BBS suites have none)",
-            ));
-        }
-        let rev = self.rev();
-        let path = rev
-            .tree
-            .path(u64::from(rev_index))
-            .map_err(|_| IssuerError::InvalidInput("revocation index outside the tree"))?;
-        Ok(RevocationPath {
-            rev_index,
-            root: fr_to_bytes(&rev.tree.root()).to_vec(),
-            siblings: path
-                .siblings
-                .iter()
-                .map(|s| fr_to_bytes(s).to_vec().into())
-                .collect(),
+    /// [`IssuerError::InvalidInput`] for `bucket ≥ 2^16`; [`IssuerError::NotFound`] for an epoch
+    /// that has not begun or from before the stored tree; storage errors.
+    pub async fn revocation_bucket(
+        &self,
+        epoch: u64,
+        bucket: u32,
+    ) -> Result<RevocationBucket, IssuerError> {
+        let stored = self
+            .storage
+            .revocation_bucket(epoch, u64::from(bucket))
+            .await?;
+        Ok(RevocationBucket {
+            epoch,
+            bucket,
+            siblings: stored.upper.iter().map(|s| s.to_vec().into()).collect(),
+            revoked: encode_revoked_offsets(&stored.revoked),
         })
     }
 
-    /// Applies committed changes to this replica's state: every replaced credential leaves the
-    /// tree, the epoch is the highest the changes reached, and the metadata is republished.
+    /// Applies committed changes to this replica's state: the epoch and the root are the
+    /// highest the changes reached, and the metadata is republished.
     /// The epoch and the revocation version moved in the storage transactions that replaced
     /// the credentials (`moves`, one per transaction), never here: a failure at this point
     /// loses nothing that the database does not hold, and the next sync or start applies it.
     pub(super) async fn apply_revocations(
         &self,
-        replaced: &[CredentialRecord],
         moves: &[RevocationMove],
         now: i64,
     ) -> Result<(), IssuerError> {
@@ -58,20 +51,14 @@ impl<S: Storage> Issuer<S> {
         }
         let _w = self.rev_write.lock().await;
         let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
-        // Only a revoked Groth16 credential empties its slot; a superseded one handed its slot
-        // to its successor, and the other suites hold none (specs/revocation.md §7).
-        for c in replaced
-            .iter()
-            .filter(|c| c.suite == Suite::Groth16 && c.status == CredentialStatus::Revoked)
-        {
-            // Storage hands out no index beyond the tree (`REVOCATION_SLOTS`); one from before
-            // that check was never signed into a credential, so there is nothing to revoke.
-            if rev.tree.revoke(u64::from(c.rev_index)).is_err() {
-                tracing::warn!(rev_index = c.rev_index, "revocation index outside the tree");
+        // The storage transactions hashed the revoked slots into the stored tree; the root of
+        // the highest epoch they reached includes every revocation up to it (each epoch's root
+        // is computed under the epoch row's lock), so it is the one to publish.
+        if let Some(m) = moves.iter().max_by_key(|m| m.epoch) {
+            if m.epoch > rev.epoch {
+                rev.epoch = m.epoch;
+                rev.root = m.root;
             }
-        }
-        if let Some(e) = moves.iter().map(|m| m.epoch).max() {
-            rev.epoch = rev.epoch.max(e);
         }
         // Only when these changes directly follow this state's version (no other replica or
         // request changed the tree in between) is the state now the database's; otherwise the
@@ -91,7 +78,7 @@ impl<S: Storage> Issuer<S> {
             &self.config,
             self.groth16_setup,
             &self.vk_bytes,
-            &rev.tree,
+            &rev.root,
             (rev.epoch, rev.version),
             now,
         )?;
@@ -119,20 +106,22 @@ impl<S: Storage> Issuer<S> {
         if version == self.rev().version {
             return Ok(());
         }
-        let (tree, epoch) = stored_revocations(&self.storage).await?;
+        let (root, epoch) = stored_revocations(&self.storage).await?;
         let (metadata, signed) = build_metadata(
             &self.secrets,
             &self.config,
             self.groth16_setup,
             &self.vk_bytes,
-            &tree,
+            &root,
             (epoch, version),
             self.now(),
         )?;
         {
             let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
-            rev.tree = tree;
-            rev.epoch = rev.epoch.max(epoch);
+            if epoch >= rev.epoch {
+                rev.root = root;
+                rev.epoch = epoch;
+            }
             rev.version = version;
             rev.metadata = metadata.clone();
             rev.signed = signed;
@@ -170,7 +159,7 @@ impl<S: Storage> Issuer<S> {
             .revoke_person_credentials(person.id, now)
             .await?;
         let revoked = done.credentials;
-        self.apply_revocations(&revoked, &Vec::from_iter(done.moved), now)
+        self.apply_revocations(&Vec::from_iter(done.moved), now)
             .await?;
         tracing::info!(
             person = person.id.0,
@@ -182,7 +171,7 @@ impl<S: Storage> Issuer<S> {
         Ok(RevokeResponse {
             revoked: revoked.len(),
             epoch: rev.epoch,
-            revocation_root: fr_to_bytes(&rev.tree.root()).to_vec(),
+            revocation_root: rev.root.to_vec(),
         })
     }
 }

@@ -255,6 +255,19 @@ pub struct RevocationMove {
     pub version: u64,
     /// The epoch after this change.
     pub epoch: u64,
+    /// The Groth16 revocation root at that epoch (32 bytes, little-endian), with the slots
+    /// this change revoked.
+    pub root: [u8; 32],
+}
+
+/// One bucket of the revocation tree at an epoch, as stored ([`Storage::revocation_bucket`],
+/// specs/revocation.md §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBucket {
+    /// Offsets of the bucket's revoked slots, ascending.
+    pub revoked: Vec<u16>,
+    /// The siblings above the bucket, level 16 first (32 bytes each, little-endian).
+    pub upper: [[u8; 32]; netid_circuits::gadgets::merkle::UPPER],
 }
 
 /// Result of [`Storage::revoke_person_credentials`].
@@ -464,6 +477,54 @@ pub trait Storage: Send + Sync + Clone + 'static {
     /// The revoked slots of the Groth16 tree, ascending (to rebuild it): those a Groth16
     /// credential held that no live Groth16 credential holds (a refresh keeps the slot).
     fn revoked_rev_indices(&self) -> impl Future<Output = Result<Vec<u32>, IssuerError>> + Send;
+
+    /// Appends Groth16 slots to the revocation log, unsealed, for the next seal
+    /// ([`Storage::seal_revocations`]); a slot already logged stays as it is. Returns how many
+    /// were new. Revoking transactions log and seal their own slots; this is the bulk path (an
+    /// import of revocations, the benchmark of specs/revocation.md §11).
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for a slot outside `0..REVOCATION_SLOTS`.
+    fn log_revocations(
+        &self,
+        slots: &[u32],
+        now: i64,
+    ) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
+    /// The sealer's step (specs/revocation.md §3): when the log holds unsealed slots, one
+    /// transaction moves the epoch and the revocation version on, hashes the slots into the
+    /// stored tree of the new epoch and marks them sealed in it; `None` when there was nothing
+    /// to seal. A sealer killed before its commit leaves the log as it was.
+    fn seal_revocations(
+        &self,
+    ) -> impl Future<Output = Result<Option<RevocationMove>, IssuerError>> + Send;
+
+    /// Hashes the logged revoked slots into the stored tree when nothing has yet (the first
+    /// start after the upgrade that added the log): `Some(buckets hashed)` then, `None` when
+    /// the tree was already stored. Idempotent; concurrent callers wait for each other.
+    fn build_revocation_nodes(
+        &self,
+    ) -> impl Future<Output = Result<Option<usize>, IssuerError>> + Send;
+
+    /// The Groth16 revocation root at `epoch` (32 bytes, little-endian): one stored node, so a
+    /// start takes the same time with a million revoked slots as with none.
+    fn revocation_root(
+        &self,
+        epoch: u64,
+    ) -> impl Future<Output = Result<[u8; 32], IssuerError>> + Send;
+
+    /// Bucket `bucket` of the tree at `epoch` (specs/revocation.md §8): its revoked offsets and
+    /// the 16 siblings above it, read from the log and 16 stored nodes. A committed epoch's
+    /// bucket never changes.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for `bucket ≥ 2^16`; [`IssuerError::NotFound`] for an epoch
+    /// that has not begun, or from before the stored tree (the upgrade that added it).
+    fn revocation_bucket(
+        &self,
+        epoch: u64,
+        bucket: u64,
+    ) -> impl Future<Output = Result<StoredBucket, IssuerError>> + Send;
 
     /// Records a guardian relation (idempotent). Both must exist and differ.
     fn add_guardian(
@@ -707,6 +768,11 @@ delegate! {
     fn revoke_credential(&self, id: CredentialId, now: i64) -> Option<CredentialRecord>;
     fn revoke_person_credentials(&self, person: PersonId, now: i64) -> RevokedCredentials;
     fn revoked_rev_indices(&self) -> Vec<u32>;
+    fn log_revocations(&self, slots: &[u32], now: i64) -> u64;
+    fn seal_revocations(&self) -> Option<RevocationMove>;
+    fn build_revocation_nodes(&self) -> Option<usize>;
+    fn revocation_root(&self, epoch: u64) -> [u8; 32];
+    fn revocation_bucket(&self, epoch: u64, bucket: u64) -> StoredBucket;
     fn add_guardian(&self, guardian: PersonId, minor: PersonId, relation: GuardianRelation, now: i64) -> GuardianLink;
     fn approve_minor(&self, minor: PersonId, guardian: PersonId, relation: GuardianRelation, now: i64) -> PersonRecord;
     fn guardians_of(&self, minor: PersonId) -> Vec<GuardianLink>;

@@ -4,6 +4,14 @@
 //! `BIGINT`/`INTEGER` (i64), bytes `BYTEA`/`BLOB`, text `TEXT`.
 
 use netid_core::{AppPolicy, AssuranceLevel, Date, DocType, Suite};
+use std::collections::{BTreeMap, BTreeSet};
+
+use ark_bn254::Fr;
+use netid_circuits::gadgets::merkle::{
+    bucket_subtree, zero_hash, BUCKETS, BUCKET_BITS, DEPTH, UPPER,
+};
+use netid_circuits::gadgets::poseidon::poseidon2;
+use netid_circuits::presentation::{fr_from_bytes, fr_to_bytes};
 use sqlx::Row as _;
 
 use super::{Db, Store, BEGIN_WRITE, NEXT_REV_INDEX};
@@ -15,7 +23,7 @@ use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
     EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
     PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, RevocationMove,
-    RevokedCredentials, Storage, StoredRequest, NO_SLOT, REVOCATION_SLOTS,
+    RevokedCredentials, Storage, StoredBucket, StoredRequest, NO_SLOT, REVOCATION_SLOTS,
 };
 use crate::IssuerError;
 
@@ -226,7 +234,7 @@ async fn issue_in_tx(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err(OP))?;
-    let moved = move_revocation_state(tx, &replaced).await?;
+    let moved = move_revocation_state(tx, &replaced, now).await?;
     Ok(IssuedCredential {
         credential: cred_from_row(&row)?,
         replaced,
@@ -273,6 +281,7 @@ async fn slot_in_tx(
 async fn move_revocation_state(
     tx: &mut Tx,
     replaced: &[CredentialRecord],
+    now: i64,
 ) -> Result<Option<RevocationMove>, IssuerError> {
     const OP: &str = "move_revocation_state";
     if !replaced
@@ -281,6 +290,52 @@ async fn move_revocation_state(
     {
         return Ok(None);
     }
+    // Each Groth16 slot that no live credential holds any more is logged, then this
+    // transaction seals the log into the next epoch (specs/revocation.md §3).
+    for c in replaced.iter().filter(|c| {
+        c.suite == Suite::Groth16 && c.status == CredentialStatus::Revoked && c.rev_index != NO_SLOT
+    }) {
+        let held: Option<i64> = sqlx::query_scalar(concat!(
+            "SELECT id FROM credentials WHERE suite = 'groth16' AND status = 'live' ",
+            "AND rev_index = $1 LIMIT 1"
+        ))
+        .bind(i64::from(c.rev_index))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
+        if held.is_none() {
+            log_in_tx(tx, &[c.rev_index], now).await?;
+        }
+    }
+    seal_in_tx(tx).await.map(Some)
+}
+
+/// Appends `slots` to the revocation log, unsealed (a slot already logged stays as it is).
+/// Returns how many were new.
+async fn log_in_tx(tx: &mut Tx, slots: &[u32], now: i64) -> Result<u64, IssuerError> {
+    let mut added = 0;
+    for chunk in slots.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO revocation_log (slot, at) ");
+        q.push_values(chunk, |mut row, slot| {
+            row.push_bind(i64::from(*slot)).push_bind(now);
+        });
+        q.push(" ON CONFLICT (slot) DO NOTHING");
+        added += q
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err("log_revocations"))?
+            .rows_affected();
+    }
+    Ok(added)
+}
+
+/// The sealer's step, inside `tx` (specs/revocation.md §3): moves the epoch and the revocation
+/// version on (the epoch row stays locked until commit, so one transaction at a time gets
+/// here), hashes every unsealed log row into the tree of the new epoch, and marks them sealed
+/// in it. Deterministic: a sealer killed before its commit leaves the same rows for the next.
+async fn seal_in_tx(tx: &mut Tx) -> Result<RevocationMove, IssuerError> {
+    const OP: &str = "seal_revocations";
     let bump = |name: &'static str| {
         sqlx::query_scalar::<_, i64>(
             "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
@@ -295,10 +350,32 @@ async fn move_revocation_state(
         .fetch_one(&mut **tx)
         .await
         .map_err(db_err(OP))?;
-    Ok(Some(RevocationMove {
+    let epoch = u64::try_from(epoch).map_err(|_| corrupt("epoch"))?;
+    // Slots logged before the tree was stored (by the upgrade) are hashed into the previous
+    // epoch's tree first, once.
+    build_nodes_in_tx(tx, epoch - 1).await?;
+    let sealed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE revocation_log SET sealed_in = $1 WHERE sealed_in IS NULL RETURNING slot",
+    )
+    .bind(to_i64(epoch)?)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    let buckets: BTreeSet<u64> = sealed
+        .iter()
+        .map(|&s| u64::try_from(s).map(|s| s >> BUCKET_BITS))
+        .collect::<Result<_, _>>()
+        .map_err(|_| corrupt("revocation_log"))?;
+    let root = if buckets.is_empty() {
+        node_at(&mut **tx, DEPTH, 0, epoch).await?
+    } else {
+        rehash_buckets(tx, &buckets, epoch).await?
+    };
+    Ok(RevocationMove {
         version: u64::try_from(version).map_err(|_| corrupt("rev_version"))?,
-        epoch: u64::try_from(epoch).map_err(|_| corrupt("epoch"))?,
-    }))
+        epoch,
+        root: fr_to_bytes(&root),
+    })
 }
 
 async fn insert_guardian(
@@ -341,6 +418,149 @@ async fn insert_guardian(
     .await
     .map_err(db_err(OP))?;
     link_from_row(&row)
+}
+
+fn to_i64(v: u64) -> Result<i64, IssuerError> {
+    i64::try_from(v).map_err(|_| IssuerError::InvalidInput("value out of range"))
+}
+
+/// The value of tree node `(level, idx)` at `epoch` (`level ≥ BUCKET_BITS`): its stored row
+/// with the greatest epoch not above `epoch`, or an empty subtree's value.
+async fn node_at<'c, E>(ex: E, level: usize, idx: u64, epoch: u64) -> Result<Fr, IssuerError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+{
+    let value: Option<Vec<u8>> = sqlx::query_scalar(concat!(
+        "SELECT value FROM rev_nodes WHERE level = $1 AND idx = $2 AND epoch <= $3 ",
+        "ORDER BY epoch DESC LIMIT 1"
+    ))
+    .bind(i16::try_from(level).map_err(|_| corrupt("level"))?)
+    .bind(to_i64(idx)?)
+    .bind(to_i64(epoch)?)
+    .fetch_optional(ex)
+    .await
+    .map_err(db_err("rev_nodes"))?;
+    match value {
+        Some(v) => fr_from_bytes(&v, "rev_nodes").map_err(|_| corrupt("rev_nodes")),
+        None => Ok(zero_hash(level)),
+    }
+}
+
+/// The offsets of bucket `b`'s slots revoked at `epoch` or before, ascending.
+async fn bucket_offsets<'c, E>(ex: E, b: u64, epoch: u64) -> Result<Vec<u16>, IssuerError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+{
+    let lo = b << BUCKET_BITS;
+    let slots: Vec<i64> = sqlx::query_scalar(concat!(
+        "SELECT slot FROM revocation_log WHERE slot >= $1 AND slot < $2 AND sealed_in <= $3 ",
+        "ORDER BY slot"
+    ))
+    .bind(to_i64(lo)?)
+    .bind(to_i64(lo + (1 << BUCKET_BITS))?)
+    .bind(to_i64(epoch)?)
+    .fetch_all(ex)
+    .await
+    .map_err(db_err("revocation_log"))?;
+    slots
+        .into_iter()
+        .map(|s| {
+            u64::try_from(s)
+                .ok()
+                .and_then(|s| u16::try_from(s - lo).ok())
+                .ok_or(corrupt("revocation_log"))
+        })
+        .collect()
+}
+
+/// Hashes `buckets` (from their logged slots) and every node above them into `rev_nodes` at
+/// `epoch`, inside `tx`, which holds the epoch row's lock; returns the root. Siblings that did
+/// not change are read from their stored rows: `r` revoked slots in a changed bucket cost at
+/// most `16·r` hashes, and each level above it one more.
+async fn rehash_buckets(
+    tx: &mut Tx,
+    buckets: &BTreeSet<u64>,
+    epoch: u64,
+) -> Result<Fr, IssuerError> {
+    const OP: &str = "rehash_buckets";
+    let mut level: BTreeMap<u64, Fr> = BTreeMap::new();
+    for &b in buckets {
+        let offsets = bucket_offsets(&mut **tx, b, epoch).await?;
+        level.insert(b, bucket_subtree(&offsets, 0).0);
+    }
+    let mut height = BUCKET_BITS;
+    loop {
+        for (&idx, value) in &level {
+            sqlx::query(concat!(
+                "INSERT INTO rev_nodes (level, idx, epoch, value) VALUES ($1, $2, $3, $4) ",
+                "ON CONFLICT (level, idx, epoch) DO UPDATE SET value = excluded.value"
+            ))
+            .bind(i16::try_from(height).map_err(|_| corrupt("level"))?)
+            .bind(to_i64(idx)?)
+            .bind(to_i64(epoch)?)
+            .bind(&fr_to_bytes(value)[..])
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err(OP))?;
+        }
+        if height == DEPTH {
+            return level.get(&0).copied().ok_or(corrupt("rev_nodes root"));
+        }
+        let parents: BTreeSet<u64> = level.keys().map(|i| i >> 1).collect();
+        let mut next = BTreeMap::new();
+        for p in parents {
+            let left = match level.get(&(2 * p)) {
+                Some(v) => *v,
+                None => node_at(&mut **tx, height, 2 * p, epoch).await?,
+            };
+            let right = match level.get(&(2 * p + 1)) {
+                Some(v) => *v,
+                None => node_at(&mut **tx, height, 2 * p + 1, epoch).await?,
+            };
+            next.insert(p, poseidon2(left, right));
+        }
+        level = next;
+        height += 1;
+    }
+}
+
+/// Hashes the logged slots into `rev_nodes` once, when nothing has (the first start after
+/// migration 0005, which logged the slots revoked before it), inside `tx`, which holds the
+/// epoch row's lock. Returns how many buckets it hashed (`None` when the nodes were built).
+async fn build_nodes_in_tx(tx: &mut Tx, epoch: u64) -> Result<Option<usize>, IssuerError> {
+    const OP: &str = "build_revocation_nodes";
+    let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_nodes_from'")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
+    if from >= 0 {
+        return Ok(None);
+    }
+    let slots: Vec<i64> =
+        sqlx::query_scalar("SELECT slot FROM revocation_log WHERE sealed_in IS NOT NULL")
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_err(OP))?;
+    let buckets: BTreeSet<u64> = slots
+        .iter()
+        .map(|&s| u64::try_from(s).map(|s| s >> BUCKET_BITS))
+        .collect::<Result<_, _>>()
+        .map_err(|_| corrupt("revocation_log"))?;
+    if !buckets.is_empty() {
+        tracing::info!(
+            slots = slots.len(),
+            buckets = buckets.len(),
+            "hashing the revoked slots into the stored tree (once, after an upgrade)"
+        );
+        // Rows logged by the migration are sealed in the epoch it ran in, not above `epoch`.
+        rehash_buckets(tx, &buckets, epoch).await?;
+    }
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'rev_nodes_from'")
+        .bind(to_i64(epoch)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err(OP))?;
+    Ok(Some(buckets.len()))
 }
 
 impl Storage for Store {
@@ -571,7 +791,7 @@ impl Storage for Store {
         .await
         .map_err(db_err(OP))?;
         let revoked = row.as_ref().map(cred_from_row).transpose()?;
-        move_revocation_state(&mut tx, revoked.as_slice()).await?;
+        move_revocation_state(&mut tx, revoked.as_slice(), now).await?;
         tx.commit().await.map_err(db_err(OP))?;
         match revoked {
             Some(r) => Ok(Some(r)),
@@ -606,7 +826,7 @@ impl Storage for Store {
         .iter()
         .map(cred_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-        let moved = move_revocation_state(&mut tx, &credentials).await?;
+        let moved = move_revocation_state(&mut tx, &credentials, now).await?;
         tx.commit().await.map_err(db_err(OP))?;
         Ok(RevokedCredentials { credentials, moved })
     }
@@ -1143,5 +1363,104 @@ impl Storage for Store {
         .await
         .map_err(db_err("bump_epoch"))?;
         u64::try_from(v).map_err(|_| corrupt("epoch"))
+    }
+
+    async fn build_revocation_nodes(&self) -> Result<Option<usize>, IssuerError> {
+        const OP: &str = "build_revocation_nodes";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        // Locks the epoch row: no revocation commits beside the build.
+        let epoch: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        let epoch = u64::try_from(epoch).map_err(|_| corrupt("epoch"))?;
+        let built = build_nodes_in_tx(&mut tx, epoch).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(built)
+    }
+
+    async fn revocation_root(&self, epoch: u64) -> Result<[u8; 32], IssuerError> {
+        Ok(fr_to_bytes(&node_at(&self.pool, DEPTH, 0, epoch).await?))
+    }
+
+    async fn revocation_bucket(
+        &self,
+        epoch: u64,
+        bucket: u64,
+    ) -> Result<StoredBucket, IssuerError> {
+        const OP: &str = "revocation_bucket";
+        if bucket >= BUCKETS {
+            return Err(IssuerError::InvalidInput("no such revocation bucket"));
+        }
+        let rows = sqlx::query(
+            "SELECT name, value FROM counters WHERE name IN ('epoch', 'rev_nodes_from')",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(OP))?;
+        let mut now = None;
+        let mut from = None;
+        for r in &rows {
+            match get::<String>(r, "name")?.as_str() {
+                "epoch" => now = Some(get::<i64>(r, "value")?),
+                _ => from = Some(get::<i64>(r, "value")?),
+            }
+        }
+        let (now, from) = now.zip(from).ok_or(corrupt("counters"))?;
+        // Only epochs that have begun, and whose nodes are stored (from the first build on),
+        // have buckets: a committed epoch's rows never change.
+        let e = to_i64(epoch)?;
+        if e > now || from < 0 || e < from {
+            return Err(IssuerError::NotFound("revocation bucket of that epoch"));
+        }
+        let revoked = bucket_offsets(&self.pool, bucket, epoch).await?;
+        let mut upper = [[0u8; 32]; UPPER];
+        let mut idx = bucket;
+        for (j, s) in upper.iter_mut().enumerate() {
+            *s = fr_to_bytes(&node_at(&self.pool, BUCKET_BITS + j, idx ^ 1, epoch).await?);
+            idx >>= 1;
+        }
+        Ok(StoredBucket { revoked, upper })
+    }
+
+    async fn log_revocations(&self, slots: &[u32], now: i64) -> Result<u64, IssuerError> {
+        const OP: &str = "log_revocations";
+        if slots.iter().any(|&s| u64::from(s) >= REVOCATION_SLOTS) {
+            return Err(IssuerError::InvalidInput("not a revocation slot"));
+        }
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        let added = log_in_tx(&mut tx, slots, now).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(added)
+    }
+
+    async fn seal_revocations(&self) -> Result<Option<RevocationMove>, IssuerError> {
+        const OP: &str = "seal_revocations";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT slot FROM revocation_log WHERE sealed_in IS NULL LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err(OP))?;
+        if pending.is_none() {
+            return Ok(None);
+        }
+        let moved = seal_in_tx(&mut tx).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(Some(moved))
     }
 }

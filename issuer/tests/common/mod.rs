@@ -24,7 +24,7 @@ use netid_core::{
 };
 use netid_issuer::api::{
     enrol_pop_message, refresh_pop_message, EnrolRequest, IssuedCredential, PhoneProof,
-    RefreshRequest, RevocationPath,
+    RefreshRequest, RevocationBucket,
 };
 use netid_issuer::clock::Clock;
 use netid_issuer::evidence::{
@@ -378,16 +378,7 @@ pub async fn present(
 ) -> Result<Presentation, String> {
     match cred.suite {
         Suite::Groth16 => {
-            let (s, v) = call(
-                app,
-                "GET",
-                &format!("/v1/revocation/paths/{}", cred.attributes.rev_index),
-                None,
-                false,
-            )
-            .await;
-            assert_eq!(s, StatusCode::OK, "{v}");
-            let path: RevocationPath = serde_json::from_value(v).unwrap();
+            let path = served_path(app, meta, cred.attributes.rev_index).await?;
             present_groth16(meta, cred, &path, req)
         }
         bbs => {
@@ -425,23 +416,54 @@ pub async fn present(
     }
 }
 
+/// The wallet's path of slot `rev_index`, computed from the bucket of the metadata's epoch
+/// that the issuer serves (specs/revocation.md §8); checked to lead to the metadata's root.
+pub async fn served_path(
+    app: &Router,
+    meta: &IssuerMetadata,
+    rev_index: u32,
+) -> Result<netid_circuits::gadgets::merkle::MerklePath, String> {
+    use netid_circuits::gadgets::merkle::{path_from_bucket, LIVE, UPPER};
+    let (s, v) = call(
+        app,
+        "GET",
+        &format!(
+            "/v1/revocation/epochs/{}/buckets/{}",
+            meta.epoch,
+            rev_index >> 16
+        ),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let bucket: RevocationBucket = serde_json::from_value(v).unwrap();
+    let revoked = netid_core::issuer_api::decode_revoked_offsets(&bucket.revoked)
+        .map_err(|e| e.to_string())?;
+    let upper: Vec<_> = bucket
+        .siblings
+        .iter()
+        .map(|s| fr_from_bytes(s.as_slice(), "sibling").unwrap())
+        .collect();
+    let upper: [_; UPPER] = upper.try_into().map_err(|_| "sibling count".to_string())?;
+    let path =
+        path_from_bucket(u64::from(rev_index), &revoked, &upper).map_err(|e| e.to_string())?;
+    let root = fr_from_bytes(meta.revocation_root.as_slice(), "root").unwrap();
+    if path.root(u64::from(rev_index), LIVE) != root {
+        return Err("the bucket does not lead to the metadata's root (revoked?)".into());
+    }
+    Ok(path)
+}
+
 pub fn present_groth16(
     meta: &IssuerMetadata,
     cred: &IssuedCredential,
-    path: &RevocationPath,
+    path: &netid_circuits::gadgets::merkle::MerklePath,
     req: &PresentationRequest,
 ) -> Result<Presentation, String> {
     let issuer = eddsa::PublicKey::from_bytes(meta.groth16_public_key.as_slice()).unwrap();
     let sig = eddsa::Signature::from_bytes(&cred.signature).map_err(|e| e.to_string())?;
-    let siblings = path
-        .siblings
-        .iter()
-        .map(|s| fr_from_bytes(s.as_slice(), "sibling").unwrap())
-        .collect::<Vec<_>>();
-    let mp = netid_circuits::gadgets::merkle::MerklePath {
-        siblings: siblings.try_into().unwrap(),
-    };
-    let root = fr_from_bytes(&path.root, "root").unwrap();
+    let root = fr_from_bytes(meta.revocation_root.as_slice(), "root").unwrap();
     g16::prove(
         groth16_keys(),
         &issuer,
@@ -449,7 +471,7 @@ pub fn present_groth16(
         HolderCredential {
             attributes: &cred.attributes,
             signature: &sig,
-            path: &mp,
+            path,
             secret: &holder_secret(&device_of(cred)),
         },
         req,

@@ -174,6 +174,108 @@ pub fn empty_root() -> Fr {
     zero_hashes()[DEPTH]
 }
 
+/// The root of an all-[`LIVE`] subtree of height `level` (`level ≤ DEPTH`): the value of every
+/// node at that level that nothing under it has changed.
+///
+/// # Panics
+/// Never for `level ≤ DEPTH`; a larger level is a caller bug and panics.
+pub fn zero_hash(level: usize) -> Fr {
+    zero_hashes()[level]
+}
+
+/// Height of a bucket: the issuer serves the tree in buckets of `2^16` slots
+/// (specs/revocation.md §8).
+pub const BUCKET_BITS: usize = 16;
+/// Number of buckets: `2^16`.
+pub const BUCKETS: u64 = 1 << (DEPTH - BUCKET_BITS);
+/// Number of siblings above a bucket: levels `BUCKET_BITS..DEPTH`.
+pub const UPPER: usize = DEPTH - BUCKET_BITS;
+
+/// The root of one bucket's subtree (a node at level [`BUCKET_BITS`]) from the offsets of its
+/// revoked slots (any order; duplicates count once), and the `BUCKET_BITS` lower siblings of
+/// offset `want`. Empty subtrees take their known default values, so the cost is at most
+/// `r·16` Poseidon hashes for `r` revoked slots.
+pub fn bucket_subtree(revoked: &[u16], want: u16) -> (Fr, [Fr; BUCKET_BITS]) {
+    let mut level: Vec<(u64, Fr)> = revoked.iter().map(|&o| (u64::from(o), REVOKED)).collect();
+    level.sort_unstable_by_key(|(i, _)| *i);
+    level.dedup_by_key(|(i, _)| *i);
+    let mut siblings = [LIVE; BUCKET_BITS];
+    let mut idx = u64::from(want);
+    for (k, sib) in siblings.iter_mut().enumerate() {
+        let find = |i: u64| {
+            level
+                .binary_search_by_key(&i, |(j, _)| *j)
+                .map_or(zero_hashes()[k], |p| level[p].1)
+        };
+        *sib = find(idx ^ 1);
+        let mut next: Vec<(u64, Fr)> = Vec::with_capacity(level.len());
+        let mut p = 0;
+        while p < level.len() {
+            let (i, v) = level[p];
+            let parent = i >> 1;
+            let (left, right) = if i & 1 == 0 {
+                match level.get(p + 1) {
+                    Some(&(j, w)) if j == i + 1 => {
+                        p += 1;
+                        (v, w)
+                    }
+                    _ => (v, zero_hashes()[k]),
+                }
+            } else {
+                (zero_hashes()[k], v)
+            };
+            next.push((parent, poseidon2(left, right)));
+            p += 1;
+        }
+        level = next;
+        idx >>= 1;
+    }
+    let root = level
+        .first()
+        .map_or(zero_hashes()[BUCKET_BITS], |(_, v)| *v);
+    (root, siblings)
+}
+
+/// The authentication path of `slot` from its bucket: the bucket's revoked offsets and the
+/// [`UPPER`] siblings above the bucket (level `BUCKET_BITS` first), as the issuer serves them
+/// (specs/revocation.md §8). The wallet computes its own path this way, so it never names its
+/// slot to anyone.
+///
+/// # Errors
+/// [`CircuitError::Tree`] for a slot outside the tree.
+pub fn path_from_bucket(slot: u64, revoked: &[u16], upper: &[Fr; UPPER]) -> Result<MerklePath> {
+    RevocationTree::check_index(slot)?;
+    let offset = u16::try_from(slot & ((1 << BUCKET_BITS) - 1))
+        .map_err(|_| CircuitError::Tree("bucket offset".into()))?;
+    let (_, lower) = bucket_subtree(revoked, offset);
+    let mut siblings = [LIVE; DEPTH];
+    siblings[..BUCKET_BITS].copy_from_slice(&lower);
+    siblings[BUCKET_BITS..].copy_from_slice(upper);
+    Ok(MerklePath { siblings })
+}
+
+impl RevocationTree {
+    /// Bucket `b` as the issuer serves it: its revoked offsets (ascending) and the siblings
+    /// above it. For tests and benchmarks; the issuer builds buckets from its database.
+    pub fn bucket(&self, b: u64) -> (Vec<u16>, [Fr; UPPER]) {
+        let lo = b << BUCKET_BITS;
+        let mut revoked: Vec<u16> = self
+            .nodes
+            .iter()
+            .filter(|((level, i), v)| *level == 0 && (*i >> BUCKET_BITS) == b && v.is_one())
+            .filter_map(|((_, i), _)| u16::try_from(i - lo).ok())
+            .collect();
+        revoked.sort_unstable();
+        let mut upper = [LIVE; UPPER];
+        let mut idx = b;
+        for (j, s) in upper.iter_mut().enumerate() {
+            *s = self.node(BUCKET_BITS + j, idx ^ 1);
+            idx >>= 1;
+        }
+        (revoked, upper)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -227,6 +329,64 @@ mod tests {
         assert!(matches!(t.revoke(CAPACITY), Err(CircuitError::Tree(_))));
         assert!(t.path(u64::MAX).is_err());
         assert!(!t.is_revoked(CAPACITY));
+    }
+
+    #[test]
+    fn bucket_subtree_of_an_empty_bucket_is_the_default_node() {
+        let (root, sibs) = bucket_subtree(&[], 9);
+        assert_eq!(root, zero_hash(BUCKET_BITS));
+        for (k, s) in sibs.iter().enumerate() {
+            assert_eq!(*s, zero_hash(k));
+        }
+    }
+
+    #[test]
+    fn paths_from_buckets_equal_the_trees_paths() {
+        // Two revoked slots in bucket 3 (adjacent, and far apart), one in the last bucket.
+        let b3 = 3u64 << BUCKET_BITS;
+        let revoked = [b3 + 4, b3 + 5, b3 + 60_000, CAPACITY - 2, 17];
+        let t = RevocationTree::from_revoked(revoked).unwrap();
+        for slot in [
+            b3 + 4,
+            b3 + 6,
+            b3 + 65_535,
+            b3,
+            CAPACITY - 1,
+            0,
+            17,
+            1 << 20,
+        ] {
+            let (offs, upper) = t.bucket(slot >> BUCKET_BITS);
+            let path = path_from_bucket(slot, &offs, &upper).unwrap();
+            assert_eq!(path, t.path(slot).unwrap(), "slot {slot}");
+            let leaf = if t.is_revoked(slot) { REVOKED } else { LIVE };
+            assert_eq!(path.root(slot, leaf), t.root());
+        }
+        // The bucket's own root is the tree's node at level BUCKET_BITS.
+        let (offs, _) = t.bucket(3);
+        assert_eq!(offs, [4, 5, 60_000]);
+        assert_eq!(bucket_subtree(&offs, 0).0, t.node(BUCKET_BITS, 3));
+        assert!(path_from_bucket(CAPACITY, &[], &[LIVE; UPPER]).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        #[test]
+        fn bucket_paths_equal_tree_paths(
+            offs in proptest::collection::vec(0u16..64, 0..10),
+            want in 0u16..64,
+        ) {
+            let b = 7u64;
+            let t = RevocationTree::from_revoked(
+                offs.iter().map(|&o| (b << BUCKET_BITS) + u64::from(o)),
+            ).unwrap();
+            let (served, upper) = t.bucket(b);
+            let slot = (b << BUCKET_BITS) + u64::from(want);
+            prop_assert_eq!(path_from_bucket(slot, &served, &upper).unwrap(), t.path(slot).unwrap());
+            // Order and duplicates of the offsets do not matter.
+            let (root, _) = bucket_subtree(&offs, want);
+            prop_assert_eq!(root, t.node(BUCKET_BITS, b));
+        }
     }
 
     proptest! {
