@@ -46,6 +46,7 @@ pub mod matrix;
 pub mod output;
 pub mod peers;
 pub mod plot;
+pub mod revocation;
 pub mod stats;
 pub mod throughput;
 pub mod world;

@@ -147,6 +147,29 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Revocation at scale (specs/revocation.md §11): seals of new revocations on a tree that
+    /// holds many, an issuer start, one bucket, the wallet's path, BBS issuance per core, and
+    /// the capacity table (see bench/README.md "Revocation at scale").
+    Revocation {
+        /// Revoked slots in the tree before the measured seals.
+        #[arg(long, default_value_t = 1_000_000)]
+        revoked: u64,
+        /// Sizes of the measured seals, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        seals: Vec<u64>,
+        /// Rounds of each seal size.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Slots of the rebuild-by-hashing peer (scaled linearly to --revoked).
+        #[arg(long, default_value_t = 100_000)]
+        peer_slots: u64,
+        /// The SQLite file to build in (must not exist; removed at the end).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
 }
 
 fn progress_bar(hidden: bool) -> ProgressBar {
@@ -233,6 +256,41 @@ fn run(args: &Args) -> Result<()> {
     {
         let key_dir = key_dir.clone().unwrap_or_else(Config::default_key_dir);
         return serve_issuer(listen, out, &key_dir);
+    }
+    if let Some(Command::Revocation {
+        revoked,
+        seals,
+        rounds,
+        peer_slots,
+        db,
+        json,
+    }) = &args.command
+    {
+        if cfg!(debug_assertions) {
+            eprintln!("warning: netid-bench was built without optimisations; build with --release");
+        }
+        let config = netid_bench::revocation::RevocationConfig {
+            revoked: *revoked,
+            seals: seals.clone(),
+            rounds: *rounds,
+            peer_slots: *peer_slots,
+            db: db.clone().unwrap_or_else(|| {
+                std::env::temp_dir()
+                    .join(format!("netid-bench-revocation-{}.db", std::process::id()))
+            }),
+        };
+        let started = Instant::now();
+        let report = netid_bench::revocation::run(&config, &|m| {
+            eprintln!(
+                "revocation [{:>6.1} s] {m}",
+                started.elapsed().as_secs_f64()
+            );
+        })?;
+        print!("{}", netid_bench::revocation::table(&report));
+        if let Some(path) = json {
+            output::write_file(path, &serde_json::to_string_pretty(&report)?)?;
+        }
+        return Ok(());
     }
     if let Some(Command::EnrolLoad {
         seconds,

@@ -62,6 +62,9 @@ const BLOCKS: &[(&str, &str, How)] = &[
     ("bench/README.md", "cargo build --release -p netid-bench -p netid-issuer", How::CoveredBy(
         "demo/tests/load.rs runs `netid-bench enrol-load` (--seconds 1 --rounds 1) with two netid-issuer processes on the suite's PostgreSQL",
     )),
+    ("bench/README.md", "cargo build --release -p netid-bench", How::CoveredBy(
+        "demo/tests/load.rs revocation_measurements_short_run runs `netid-bench revocation` with 2 000 revoked slots",
+    )),
     ("bench/README.md", "netid-bench serve-issuer --listen 127.0.0.1:8091 --out /tmp/bench-app", How::NotRun(
         "three long-running processes in three terminals, for a throughput measurement",
     )),

@@ -158,3 +158,56 @@ fn issuer_replicas_enrol_on_postgres() {
     assert_eq!(r["distinct_netids"], r["enrolled"], "{text}");
     assert_eq!(r["replicas_alive"], true, "{text}");
 }
+
+/// The revocation measurements' short run (`netid-bench revocation` with 2 000 revoked slots,
+/// bench/README.md "Revocation at scale"): the issuer's real SQLite storage in a file of the
+/// run's own. Behaviour, not speed: every slot drawn is logged and sealed (the bench itself
+/// checks that each wallet path it computes from a bucket leads to the stored root), the seal
+/// rows and the capacity table are there, and the database file is gone afterwards.
+#[test]
+fn revocation_measurements_short_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("revocation.db");
+    // netid_bench::revocation::RevocationReport, read as JSON.
+    let (r, text) = bench(&[
+        "revocation",
+        "--revoked",
+        "2000",
+        "--seals",
+        "100,300",
+        "--rounds",
+        "1",
+        "--peer-slots",
+        "200",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let n = |v: &Value| v.as_u64().unwrap();
+    // 2 000 draws from 2^31 slots: a repeat is possible but rare, and counts once.
+    assert!(
+        (1990..=2000).contains(&n(&r["seals"][0]["tree_before"])),
+        "{text}"
+    );
+    let seals: Vec<u64> = r["seals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| n(&s["new"]))
+        .collect();
+    assert_eq!(seals, [100, 300], "{text}");
+    assert!(
+        n(&r["revoked"]) > n(&r["seals"][0]["tree_before"]) + 390,
+        "{text}"
+    );
+    assert!(n(&r["stored_nodes"]) > 0, "{text}");
+    assert_eq!(n(&r["peer_slots"]), 200, "{text}");
+    let cap = r["capacity"].as_array().unwrap();
+    assert_eq!(cap.len(), 3, "{text}");
+    // 10^9 holders, 24 h epochs: 10^9 / 86 400 refreshes a second.
+    let national = &cap[1];
+    assert_eq!(national["holders"].as_f64().unwrap(), 1e9);
+    assert!((national["refreshes_per_s"].as_f64().unwrap() - 11_574.07).abs() < 0.01);
+    assert!(national["cores_peak"].as_f64().unwrap() > 0.0, "{text}");
+    assert!(!db.exists(), "the benchmark left its database behind");
+    assert!(text.contains("capacity"), "{text}");
+}

@@ -300,14 +300,7 @@ async fn stored_revocations<S: Storage>(storage: &S) -> Result<([u8; 32], u64), 
 /// The issuer's own app (guardian requests). Its key derives from the registry key, so every
 /// replica and every restart signs guardian requests with the same key.
 fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
-    use sha2::Digest as _;
-    let seed = zeroize::Zeroizing::new(<[u8; 32]>::from(
-        sha2::Sha256::new()
-            .chain_update(ISSUER_APP_KEY_LABEL)
-            .chain_update(secrets.registry().to_bytes())
-            .finalize(),
-    ));
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let key = registry_derived_key(secrets, ISSUER_APP_KEY_LABEL);
     let mut disclose = AttributeSet::new();
     disclose.insert(Attribute::Netid);
     let policy = AppPolicy {
@@ -334,10 +327,17 @@ fn issuer_app(secrets: &IssuerSecrets, now: i64) -> Result<App, IssuerError> {
 /// The issuer's metadata key: derived from the registry key, so every replica and every
 /// restart signs with the same key, and checked by the registry key's recorded fingerprint.
 fn metadata_key(secrets: &IssuerSecrets) -> ed25519_dalek::SigningKey {
+    registry_derived_key(secrets, METADATA_KEY_LABEL)
+}
+
+/// An Ed25519 key derived from the registry key under `label`:
+/// `SHA-256(label ‖ registry secret)` as the seed. Every replica derives the same key, and the
+/// registry key's recorded fingerprint covers it.
+fn registry_derived_key(secrets: &IssuerSecrets, label: &[u8]) -> ed25519_dalek::SigningKey {
     use sha2::Digest as _;
     let seed = zeroize::Zeroizing::new(<[u8; 32]>::from(
         sha2::Sha256::new()
-            .chain_update(METADATA_KEY_LABEL)
+            .chain_update(label)
             .chain_update(secrets.registry().to_bytes())
             .finalize(),
     ));

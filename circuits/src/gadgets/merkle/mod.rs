@@ -202,12 +202,9 @@ pub fn bucket_subtree(revoked: &[u16], want: u16) -> (Fr, [Fr; BUCKET_BITS]) {
     let mut siblings = [LIVE; BUCKET_BITS];
     let mut idx = u64::from(want);
     for (k, sib) in siblings.iter_mut().enumerate() {
-        let find = |i: u64| {
-            level
-                .binary_search_by_key(&i, |(j, _)| *j)
-                .map_or(zero_hashes()[k], |p| level[p].1)
-        };
-        *sib = find(idx ^ 1);
+        *sib = level
+            .binary_search_by_key(&(idx ^ 1), |(j, _)| *j)
+            .map_or(zero_hashes()[k], |p| level[p].1);
         let mut next: Vec<(u64, Fr)> = Vec::with_capacity(level.len());
         let mut p = 0;
         while p < level.len() {
