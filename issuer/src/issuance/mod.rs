@@ -137,7 +137,8 @@ fn unix_u64(now: i64) -> u64 {
 
 impl<S: Storage> Issuer<S> {
     /// Starts an issuer over `storage`: reads the revocation root and epoch (hashing the logged
-    /// revoked slots into the stored tree once, after the upgrade that added it) and registers the issuer's own app (for guardian presentations).
+    /// revoked slots into the stored tree once, after the upgrade that added it) and registers
+    /// the issuer's own app (for guardian presentations).
     ///
     /// # Errors
     /// Storage and key errors.

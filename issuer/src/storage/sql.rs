@@ -1367,6 +1367,16 @@ impl Storage for Store {
 
     async fn build_revocation_nodes(&self) -> Result<Option<usize>, IssuerError> {
         const OP: &str = "build_revocation_nodes";
+        // Built once, after the upgrade: every later start only reads the mark, and takes no
+        // lock.
+        let from: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_nodes_from'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err(OP))?;
+        if from >= 0 {
+            return Ok(None);
+        }
         let mut tx = self
             .pool
             .begin_with(BEGIN_WRITE)
