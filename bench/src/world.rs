@@ -310,6 +310,9 @@ impl World {
             updated_at: now,
             metadata_key: metadata_key().verifying_key().to_bytes().into(),
             sequence: 0,
+            epoch_start: i64::try_from(now).unwrap_or(i64::MAX),
+            epoch_length: 86_400,
+            previous_epochs: Vec::new(),
         })
     }
 

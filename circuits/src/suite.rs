@@ -165,6 +165,7 @@ pub(crate) fn prove_inner<R: RngCore + CryptoRng>(
         disclosed,
         pseudonym: ps.map(|p| fr_to_bytes(&p).to_vec().into()),
         proof: proof_to_bytes(&proof)?.into(),
+        epoch: None,
     })
 }
 

@@ -396,12 +396,17 @@ pub struct RevokeRequest {
 pub struct RevokeResponse {
     /// How many credentials were revoked.
     pub revoked: usize,
-    /// The revocation epoch now.
+    /// The revocation epoch now (its root and BBS keys still accept these credentials).
     pub epoch: u64,
     /// The revocation root now (32 bytes).
     #[serde(with = "crate::b64")]
     #[schema(value_type = String, format = Byte)]
     pub revocation_root: Vec<u8>,
+    /// The first epoch whose root and BBS keys refuse these credentials: the revocation is
+    /// logged now and sealed at that epoch's boundary (specs/revocation.md §2, §3).
+    pub effective_epoch: u64,
+    /// When `effective_epoch` begins (Unix seconds).
+    pub effective_at: i64,
 }
 
 /// `GET /v1/revocation/epochs/{epoch}/buckets/{bucket}`: one bucket of `2^16` slots of the

@@ -77,7 +77,8 @@ pub use date::{
 };
 pub use error::CoreError;
 pub use metadata::{
-    Groth16Setup, IssuerMetadata, SignedMetadata, METADATA_SIGNATURE_LABEL, METADATA_VERSION,
+    EpochKeys, Groth16Setup, IssuerMetadata, SignedMetadata, MAX_GRACE_EPOCHS,
+    METADATA_SIGNATURE_LABEL, METADATA_VERSION,
 };
 pub use presentation::Presentation;
 pub use request::{

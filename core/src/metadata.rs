@@ -79,6 +79,35 @@ pub struct IssuerMetadata {
     /// database's revocation version): within one `epoch`, a document with a lower `sequence`
     /// is older, and readers refuse it.
     pub sequence: u64,
+    /// When `epoch` began (Unix seconds; specs/revocation.md §2).
+    #[serde(default)]
+    pub epoch_start: i64,
+    /// Seconds per epoch: `epoch` ends at `epoch_start + epoch_length`. 0 in documents from
+    /// before fixed epochs.
+    #[serde(default)]
+    pub epoch_length: u32,
+    /// The grace epochs before `epoch` whose keys readers still accept, newest first
+    /// (specs/revocation.md §4): a credential signed, or a root fetched, shortly before a
+    /// boundary stays usable for `previous_epochs.len()` more epochs.
+    #[serde(default)]
+    pub previous_epochs: Vec<EpochKeys>,
+}
+
+/// Most grace epochs a document may carry.
+pub const MAX_GRACE_EPOCHS: usize = 8;
+
+/// The keys of one epoch before the current one that readers still accept.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpochKeys {
+    /// The epoch.
+    pub epoch: u64,
+    /// Its Groth16 revocation root (32 bytes, little-endian BN254 field element).
+    pub revocation_root: Bytes,
+    /// Its BBS public key for BLS12-381-SHA-256 (96 bytes).
+    pub bbs_sha256_public_key: Bytes,
+    /// Its BBS public key for BLS12-381-SHAKE-256 (96 bytes).
+    pub bbs_shake256_public_key: Bytes,
 }
 
 impl IssuerMetadata {
@@ -114,7 +143,70 @@ impl IssuerMetadata {
                 "groth16_verifying_key must be empty exactly when groth16_setup is none",
             ));
         }
+        if self.previous_epochs.len() > MAX_GRACE_EPOCHS {
+            return Err(CoreError::InvalidMetadata("too many previous_epochs"));
+        }
+        let mut above = self.epoch;
+        for e in &self.previous_epochs {
+            if e.epoch >= above {
+                return Err(CoreError::InvalidMetadata(
+                    "previous_epochs must be below epoch, newest first",
+                ));
+            }
+            above = e.epoch;
+            for (what, b, n) in [
+                ("previous_epochs.revocation_root", &e.revocation_root, 32),
+                (
+                    "previous_epochs.bbs_sha256_public_key",
+                    &e.bbs_sha256_public_key,
+                    96,
+                ),
+                (
+                    "previous_epochs.bbs_shake256_public_key",
+                    &e.bbs_shake256_public_key,
+                    96,
+                ),
+            ] {
+                if b.len() != n {
+                    return Err(CoreError::InvalidLength {
+                        what,
+                        expected: n,
+                        actual: b.len(),
+                    });
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The keys of `epoch`, if it is the current epoch or one of the grace epochs.
+    pub fn epoch_keys(&self, epoch: u64) -> Option<EpochKeys> {
+        if epoch == self.epoch {
+            return Some(EpochKeys {
+                epoch,
+                revocation_root: self.revocation_root.clone(),
+                bbs_sha256_public_key: self.bbs_sha256_public_key.clone(),
+                bbs_shake256_public_key: self.bbs_shake256_public_key.clone(),
+            });
+        }
+        self.previous_epochs
+            .iter()
+            .find(|e| e.epoch == epoch)
+            .cloned()
+    }
+
+    /// Until when (Unix seconds) this document may be relied on without a newer one
+    /// (specs/revocation.md §5): the end of its epoch plus its grace epochs. A reader that
+    /// cannot refresh it by then fails closed. `None` for documents from before fixed epochs.
+    pub fn valid_until(&self) -> Option<i64> {
+        if self.epoch_length == 0 {
+            return None;
+        }
+        let epochs = i64::try_from(self.previous_epochs.len()).unwrap_or(0) + 1;
+        Some(
+            self.epoch_start
+                .saturating_add(epochs.saturating_mul(i64::from(self.epoch_length))),
+        )
     }
 }
 
@@ -219,6 +311,14 @@ mod tests {
             updated_at: 1_700_000_000,
             metadata_key: key.verifying_key().to_bytes().into(),
             sequence: 3,
+            epoch_start: 1_699_999_000,
+            epoch_length: 3600,
+            previous_epochs: vec![EpochKeys {
+                epoch: 6,
+                revocation_root: vec![6; 32].into(),
+                bbs_sha256_public_key: vec![7; 96].into(),
+                bbs_shake256_public_key: vec![8; 96].into(),
+            }],
         }
     }
 
@@ -278,5 +378,60 @@ mod tests {
         assert!(newer_seq.is_older_than(&newer_epoch));
         assert!(!newer_epoch.is_older_than(&md));
         assert!(!md.is_older_than(&md));
+    }
+
+    #[test]
+    fn grace_epochs_validate_and_bound_the_document() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let md = doc(&key);
+        md.validate().unwrap();
+        // The current epoch's keys and the grace epoch's; no others.
+        assert_eq!(
+            md.epoch_keys(7).unwrap().revocation_root,
+            md.revocation_root
+        );
+        assert_eq!(md.epoch_keys(6).unwrap(), md.previous_epochs[0]);
+        assert_eq!(md.epoch_keys(5), None);
+        assert_eq!(md.epoch_keys(8), None);
+        // Valid through the end of its epoch plus one grace epoch.
+        assert_eq!(md.valid_until(), Some(1_699_999_000 + 2 * 3600));
+        let old = IssuerMetadata {
+            epoch_length: 0,
+            ..md.clone()
+        };
+        assert_eq!(old.valid_until(), None);
+        // Grace epochs below the current one, newest first, of the right lengths, few.
+        let bad = |f: &dyn Fn(&mut IssuerMetadata)| {
+            let mut m = md.clone();
+            f(&mut m);
+            assert!(m.validate().is_err());
+            assert!(SignedMetadata::sign(&m, &key).is_err());
+        };
+        bad(&|m| m.previous_epochs[0].epoch = 7);
+        bad(&|m| m.previous_epochs[0].epoch = 9);
+        bad(&|m| {
+            let mut older = m.previous_epochs[0].clone();
+            older.epoch = 6;
+            m.previous_epochs.push(older);
+        });
+        bad(&|m| m.previous_epochs[0].revocation_root = vec![0; 31].into());
+        bad(&|m| m.previous_epochs[0].bbs_sha256_public_key = vec![0; 95].into());
+        bad(&|m| m.previous_epochs[0].bbs_shake256_public_key = vec![0; 97].into());
+        bad(&|m| {
+            m.epoch = 100;
+            m.previous_epochs = (0..9)
+                .map(|k| EpochKeys {
+                    epoch: 99 - k,
+                    ..m.previous_epochs[0].clone()
+                })
+                .collect();
+        });
+        // A document without the new fields still reads (no grace, no validity bound).
+        let mut v = serde_json::to_value(&md).unwrap();
+        for f in ["epoch_start", "epoch_length", "previous_epochs"] {
+            v.as_object_mut().unwrap().remove(f);
+        }
+        let plain: IssuerMetadata = serde_json::from_value(v).unwrap();
+        assert!(plain.previous_epochs.is_empty() && plain.valid_until().is_none());
     }
 }

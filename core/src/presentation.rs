@@ -29,6 +29,13 @@ pub struct Presentation {
     pub pseudonym: Option<Bytes>,
     /// The proof (suite-specific encoding).
     pub proof: Bytes,
+    /// The revocation epoch whose keys the proof is checked against (specs/revocation.md §4):
+    /// for BBS the epoch whose key signed the credential, for Groth16 the epoch of the root
+    /// proved against. Absent: the verifier's current epoch. Verifiers accept the current
+    /// epoch and the grace epochs before it. Not bound by the proof, and need not be: it only
+    /// selects a key or root, and under any other the proof fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
 }
 
 impl Presentation {

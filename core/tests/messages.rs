@@ -48,6 +48,7 @@ fn presentation(r: &PresentationRequest) -> Presentation {
         disclosed,
         pseudonym: Some(vec![0xab; 48].into()),
         proof: vec![0xcd; 128].into(),
+        epoch: Some(7),
     }
 }
 
@@ -309,9 +310,16 @@ fn presentation_json_and_check() {
         serde_json::json!({"given_name": "丽", "expiry": "2036-02-28"})
     );
     assert_eq!(v["pseudonym"], b64::encode([0xab; 48]));
+    assert_eq!(v["epoch"], 7);
     let back: Presentation = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(back, p);
     p.check_answers(&r).unwrap();
+    // Without an epoch the field is left out, and its absence reads back as none.
+    let mut plain = p.clone();
+    plain.epoch = None;
+    let w = serde_json::to_value(&plain).unwrap();
+    assert!(w.get("epoch").is_none(), "{w}");
+    assert_eq!(serde_json::from_value::<Presentation>(w).unwrap(), plain);
 
     let check = |f: &dyn Fn(&mut Presentation)| {
         let mut p = presentation(&r);
@@ -501,6 +509,7 @@ proptest! {
         pseudonym in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64)),
         proof in proptest::collection::vec(any::<u8>(), 0..300),
         assurance in 1u64..=2,
+        epoch in proptest::option::of(any::<u64>()),
     ) {
         let mut disclosed = DisclosedAttributes::new();
         disclosed.insert(Attribute::Assurance, DisclosedValue::Integer(assurance)).unwrap();
@@ -511,6 +520,7 @@ proptest! {
             disclosed,
             pseudonym: pseudonym.map(Bytes::from),
             proof: proof.into(),
+            epoch,
         };
         let json = serde_json::to_string(&p).unwrap();
         prop_assert_eq!(serde_json::from_str::<Presentation>(&json).unwrap(), p);

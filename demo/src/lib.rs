@@ -62,6 +62,11 @@ pub const DEMO_APPS: [(&str, &str, &str); 2] = [
 /// The suite of each demo app's pseudonyms (its certificate fixes one: one pseudonym per
 /// person per app), in [`DEMO_APPS`] order.
 pub const DEMO_PSEUDONYM_SUITES: [Suite; 2] = [Suite::BbsSha256, Suite::Groth16];
+/// The demo issuer's epoch length (seconds): short, so that step 8 shows a revocation taking
+/// effect at an epoch boundary (a deployment's default is a day, specs/revocation.md §2).
+pub const DEMO_EPOCH_SECS: u32 = 5;
+/// The demo issuer's grace epochs (the default, specs/revocation.md §4).
+pub const DEMO_GRACE_EPOCHS: u8 = 1;
 
 fn err(m: impl Into<String>) -> CliError {
     CliError(m.into())
@@ -129,6 +134,8 @@ impl Services {
         );
         opts.admin_token =
             Some(AdminToken::new(DEMO_ADMIN_TOKEN.into()).map_err(|e| err(e.to_string()))?);
+        opts.config.epoch_secs = DEMO_EPOCH_SECS;
+        opts.config.grace_epochs = DEMO_GRACE_EPOCHS;
         let g16_dir = netid_circuits::keys::default_key_dir_or_err()
             .map_err(|e| err(format!("Groth16 keys: {e}")))?;
         println!(
@@ -183,8 +190,21 @@ impl Services {
                 Arc::new(MemoryReplayCache::new()),
                 netid_verifier::KeyPolicy::development(),
             )
-            .map_err(|e| err(format!("verifier: {e}")))?,
+            .map_err(|e| err(format!("verifier: {e}")))?
+            .with_catch_up(&issuer_url),
         );
+        // Like `netid-verifier --refresh-seconds 1`: the verifier follows the issuer's epochs.
+        {
+            let (v, url) = (verifier.clone(), issuer_url.clone());
+            rt.spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    if let Ok(m) = netid_verifier::issuer::fetch_metadata(&url).await {
+                        let _ = v.update_signed_metadata(&m);
+                    }
+                }
+            });
+        }
         let mut state = ServiceState::new(verifier.clone(), apps.clone(), system_clock());
         let mut api_keys = Vec::new();
         for (id, _, _) in DEMO_APPS {
@@ -382,7 +402,11 @@ fn thief_presentation(
 ) -> CliResult<netid_core::Presentation> {
     let issuer = rec.issuer_url();
     if rec.suite() != Suite::Groth16 {
-        let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", rec.suite().name()))?;
+        let epoch = present::credential_epoch(meta, rec)?.epoch;
+        let r = http::get(&format!(
+            "{issuer}/v1/bbs/{}/epochs/{epoch}/digits",
+            rec.suite().name()
+        ))?;
         return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
     }
     let bucket: netid_core::issuer_api::RevocationBucket = http::get(&format!(
@@ -612,21 +636,80 @@ pub fn run() -> CliResult<()> {
         7,
         "复制凭证 / a copied credential file, without the wallet, is useless",
     );
+    // The victim's wallet holds credentials of an epoch verifiers accept (what a wallet does
+    // once per epoch anyway).
+    ops::refresh_if_stale(
+        &mut adult,
+        &ops::fetch_metadata(&svc.issuer_url)?,
+        &svc.issuer_url,
+    );
     copied_credentials(&svc, &adult)?;
 
     step(
         8,
-        "吊销 / the administrator revokes the adult; the verifier refreshes the metadata",
+        "吊销 / the administrator revokes the adult: effective at an epoch boundary",
     );
+    // Fresh credentials first, so that the moment of the revocation alone decides.
+    ops::refresh(&mut adult, &adult_path, &svc.issuer_url)?;
     let rv = svc.revoke(&adult_netid)?;
+    let grace = u64::from(DEMO_GRACE_EPOCHS);
+    let refused_from = rv.effective_epoch + grace;
+    let wait = |epoch: u64| {
+        let meta = ops::fetch_metadata(&svc.issuer_url)?;
+        Ok::<_, CliError>(
+            (i64::try_from(epoch.saturating_sub(meta.epoch)).unwrap_or(i64::MAX)
+                * i64::from(meta.epoch_length))
+            .max(0),
+        )
+    };
     println!(
-        "   revoked {} credential(s); revocation epoch now {}",
-        rv.revoked, rv.epoch
+        "   revoked {} credential(s) in epoch {}: logged now; the sealer puts the slot into \
+         epoch {}'s tree at its boundary, and verifiers keep accepting epoch {}'s keys through \
+         epoch {} (grace K = {grace}): refused from epoch {refused_from}, within {} s",
+        rv.revoked,
+        rv.epoch,
+        rv.effective_epoch,
+        rv.epoch,
+        refused_from - 1,
+        wait(refused_from)?
     );
+    println!("   [bbs-sha256 → {} before the boundary]", DEMO_APPS[0].0);
+    let url = svc.request_url(DEMO_APPS[0].0, 18, &[Suite::BbsSha256], false)?;
+    let before = ops::present(&mut adult, &url, &PresentOptions::default(), &mut yes)?;
+    check(
+        matches!(before.verdict, Verdict::Accepted(_)),
+        "still accepted before the boundary: a revocation takes effect within (K+1) epochs \
+         (specs/revocation.md §4)",
+    )?;
+    // Wait for the epochs to turn (bounded: the epochs to wait, and a few seconds more).
+    let deadline = Instant::now()
+        + std::time::Duration::from_secs((grace + 2) * u64::from(DEMO_EPOCH_SECS) + 5);
+    let mut seen = rv.epoch;
+    loop {
+        let meta = ops::fetch_metadata(&svc.issuer_url)?;
+        if meta.epoch > seen {
+            println!(
+                "   边界 / epoch boundary: epoch {} sealed (revocation root {}…)",
+                meta.epoch,
+                hex::encode(&meta.revocation_root.as_slice()[..6])
+            );
+            seen = meta.epoch;
+        }
+        if meta.epoch >= refused_from {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(err(format!(
+                "epoch {refused_from} was not sealed in time (the issuer is at {})",
+                meta.epoch
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     let epoch = svc.refresh_verifier()?;
     check(
-        epoch == rv.epoch,
-        "the verifier holds the new revocation state",
+        epoch >= refused_from,
+        &format!("the verifier holds epoch {epoch}, without the revoked credential's keys"),
     )?;
     for suite in Suite::ALL {
         println!(

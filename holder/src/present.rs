@@ -1,8 +1,9 @@
 //! The wallet's side of a presentation, with no network and no clock: check a request before
 //! showing it, decide whether (and with which suite) the wallet can answer it, and build the
 //! presentation of either suite from a [`CredentialRecord`] and the issuer's public data the
-//! caller fetched (metadata; the BBS digit signatures of the current epoch; the Groth16
-//! revocation path and proving keys).
+//! caller fetched (metadata; the BBS digit signatures of the credential's epoch; the Groth16
+//! revocation path and proving keys). Presentations name the epoch whose keys they use
+//! (specs/revocation.md §4).
 
 use ed25519_dalek::VerifyingKey;
 use netid_bbs::netid::{HolderKey, NetidBbs};
@@ -15,8 +16,8 @@ use netid_circuits::presentation::{fr_from_bytes, fr_to_bytes};
 use netid_circuits::suite::{self as g16, HolderCredential};
 use netid_core::issuer_api::{decode_revoked_offsets, RevocationBucket};
 use netid_core::{
-    age_on, AppCertificate, Date, HolderSecret, IssuerMetadata, Presentation, PresentationRequest,
-    Statements, Suite,
+    age_on, AppCertificate, Date, EpochKeys, HolderSecret, IssuerMetadata, Presentation,
+    PresentationRequest, Statements, Suite,
 };
 
 use crate::CredentialRecord;
@@ -41,6 +42,42 @@ pub enum PresentError {
     /// The suite's prover failed (bad issuer data, a revoked or outdated credential).
     #[error("building the presentation failed: {0}")]
     Prover(String),
+    /// A BBS credential from an epoch that verifiers no longer accept (specs/revocation.md
+    /// §6): presenting it would be refused, and the refusal would tell its epoch. Refresh it.
+    #[error(
+        "the credential is from epoch {credential}, which verifiers no longer accept (the \
+         issuer is at epoch {current}): refresh it"
+    )]
+    Stale {
+        /// The credential's epoch.
+        credential: u64,
+        /// The metadata's epoch.
+        current: u64,
+    },
+}
+
+/// The epoch whose BBS key signed `credential` and its keys, if verifiers still accept it (the
+/// metadata's epoch or one of its grace epochs, specs/revocation.md §4). A record without an
+/// epoch (stored before wallets kept it) is taken to be of the metadata's epoch.
+///
+/// # Errors
+/// [`PresentError::Stale`] for an epoch no longer accepted.
+pub fn credential_epoch(
+    metadata: &IssuerMetadata,
+    credential: &CredentialRecord,
+) -> Result<EpochKeys, PresentError> {
+    let epoch = credential.epoch().unwrap_or(metadata.epoch);
+    metadata.epoch_keys(epoch).ok_or(PresentError::Stale {
+        credential: epoch,
+        current: metadata.epoch,
+    })
+}
+
+/// Whether `credential` is a BBS credential from before the metadata's epoch: the CLI then
+/// refreshes before presenting (specs/revocation.md §6), while a grace epoch still lets it
+/// present when the refresh fails.
+pub fn needs_refresh(metadata: &IssuerMetadata, credential: &CredentialRecord) -> bool {
+    credential.suite() != Suite::Groth16 && credential.epoch().is_some_and(|e| e < metadata.epoch)
 }
 
 /// What [`check_request`] learnt: who asks (from the app certificate the registry signed).
@@ -163,10 +200,12 @@ pub fn choose_credential<'a>(
 }
 
 /// A BBS presentation (suites `bbs-sha256`, `bbs-shake256`) of `credential` answering
-/// `request`, proving knowledge of the wallet's `secret` (holder binding), with the digit signatures of the issuer's current epoch (the bytes of
-/// `GET /v1/bbs/{suite}/digits`).
+/// `request`, proving knowledge of the wallet's `secret` (holder binding), with the digit
+/// signatures of the credential's epoch ([`credential_epoch`]; the bytes of
+/// `GET /v1/bbs/{suite}/epochs/{epoch}/digits`). The presentation names that epoch.
 ///
 /// # Errors
+/// [`PresentError::Stale`] for a credential of an epoch no longer accepted;
 /// [`PresentError::Metadata`] for a bad key or digit signatures; [`PresentError::Prover`].
 pub fn present_bbs(
     metadata: &IssuerMetadata,
@@ -178,9 +217,10 @@ pub fn present_bbs(
     let suite = credential.suite();
     let bbs = NetidBbs::for_suite(suite)
         .ok_or_else(|| PresentError::Prover(format!("{} is not a BBS suite", suite.name())))?;
+    let keys = credential_epoch(metadata, credential)?;
     let pk_bytes = match suite {
-        Suite::BbsSha256 => &metadata.bbs_sha256_public_key,
-        _ => &metadata.bbs_shake256_public_key,
+        Suite::BbsSha256 => &keys.bbs_sha256_public_key,
+        _ => &keys.bbs_shake256_public_key,
     };
     let pk = netid_bbs::PublicKey::from_bytes(pk_bytes.as_slice())
         .map_err(|e| PresentError::Metadata(format!("BBS public key: {e}")))?;
@@ -204,6 +244,10 @@ pub fn present_bbs(
         request,
         &mut rand::rng(),
     )
+    .map(|mut p| {
+        p.epoch = Some(keys.epoch);
+        p
+    })
     .map_err(|e| PresentError::Prover(e.to_string()))
 }
 
@@ -268,8 +312,9 @@ pub fn revocation_path(
 
 /// A Groth16 presentation of `credential` answering `request`, proving knowledge of the
 /// wallet's `secret` (holder binding), with the revocation path of
-/// the credential's slot (`root` and the 32 `siblings`, 32 bytes each, from
-/// [`revocation_path`]) and the proving keys.
+/// the credential's slot (`root`, the metadata's `revocation_root`, and the 32 `siblings`, 32
+/// bytes each, from [`revocation_path`]) and the proving keys. The presentation names the
+/// metadata's epoch.
 ///
 /// # Errors
 /// [`PresentError::Metadata`] for a bad issuer key or path; [`PresentError::Prover`].
@@ -311,6 +356,10 @@ pub fn present_groth16<B: AsRef<[u8]>>(
         request,
         &mut rand_core_06::OsRng,
     )
+    .map(|mut p| {
+        p.epoch = Some(metadata.epoch);
+        p
+    })
     .map_err(|e| PresentError::Prover(e.to_string()))
 }
 

@@ -119,7 +119,8 @@ pub enum CredentialStatus {
 /// `Poseidon(s)` of its own secret.
 ///
 /// JSON: `{"suite", "issuer_id", "issuer_url", "attributes", "signature" (base64url),
-/// "issued_at" (Unix seconds), "status", "prover_blind" (base64url, BBS only)}`. `Debug` redacts
+/// "issued_at" (Unix seconds), "status", "prover_blind" (base64url, BBS only), "epoch" (BBS:
+/// the revocation epoch whose key signed it)}`. `Debug` redacts
 /// the attributes, the signature and the blind.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "RawCredentialRecord")]
@@ -137,6 +138,8 @@ pub struct CredentialRecord {
         serialize_with = "serialize_blind"
     )]
     prover_blind: Option<SecretBytes<32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<u64>,
 }
 
 #[allow(clippy::ref_option)]
@@ -172,6 +175,8 @@ struct RawCredentialRecord {
     status: CredentialStatus,
     #[serde(default, deserialize_with = "deserialize_blind")]
     prover_blind: Option<SecretBytes<32>>,
+    #[serde(default)]
+    epoch: Option<u64>,
 }
 
 impl TryFrom<RawCredentialRecord> for CredentialRecord {
@@ -186,6 +191,7 @@ impl TryFrom<RawCredentialRecord> for CredentialRecord {
             r.issued_at,
         )?;
         c.status = r.status;
+        c.epoch = r.epoch;
         if let Some(b) = r.prover_blind {
             c = c.with_prover_blind(b.expose_secret())?;
         }
@@ -222,7 +228,22 @@ impl CredentialRecord {
             issued_at,
             status: CredentialStatus::Active,
             prover_blind: None,
+            epoch: None,
         })
+    }
+
+    /// With the revocation epoch whose BBS key signed it (specs/revocation.md §6), as the
+    /// issuer's answer said.
+    #[must_use]
+    pub fn with_epoch(mut self, epoch: u64) -> CredentialRecord {
+        self.epoch = Some(epoch);
+        self
+    }
+
+    /// The revocation epoch whose BBS key signed this credential; `None` for a record stored
+    /// before wallets kept it (then presented as if of the issuer's current epoch).
+    pub const fn epoch(&self) -> Option<u64> {
+        self.epoch
     }
 
     /// With the `secret_prover_blind` of the Blind BBS commitment a BBS credential was issued on
@@ -336,6 +357,7 @@ impl fmt::Debug for CredentialRecord {
             )
             .field("issued_at", &self.issued_at)
             .field("status", &self.status)
+            .field("epoch", &self.epoch)
             .finish()
     }
 }

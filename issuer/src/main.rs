@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use netid_issuer::evidence::{CodeSender, FileCodeSender, LogCodeSender, TrustedCardAuthorities};
-use netid_issuer::server::{build, dev_card_authority, Groth16Keys, IssuerOptions, KeySource};
+use netid_issuer::server::{
+    build, dev_card_authority, spawn_sealer, Groth16Keys, IssuerOptions, KeySource,
+};
 use netid_issuer::service::{router, AdminToken};
 use netid_serve::{serve, shutdown_signal, ServeLimits};
 
@@ -94,6 +96,16 @@ struct Args {
     /// Days a credential stays valid.
     #[arg(long, default_value_t = 365)]
     credential_days: u32,
+    /// Seconds per revocation epoch (specs/revocation.md §2): a revocation takes effect at the
+    /// next boundary. Fixed when the database is first used; tests and demos use seconds.
+    #[arg(long, env = "NETID_EPOCH_SECONDS", default_value_t = netid_issuer::DEFAULT_EPOCH_SECS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    epoch_seconds: u32,
+    /// Grace epochs K (specs/revocation.md §4): verifiers also accept the K epochs before the
+    /// current one, so a revocation takes effect within (K+1) epochs.
+    #[arg(long, env = "NETID_GRACE_EPOCHS", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(0..=8))]
+    grace_epochs: u8,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -165,6 +177,8 @@ async fn run(args: Args) -> Result<(), String> {
     opts.config.issuer_id = args.issuer_id;
     opts.config.face_threshold = args.face_threshold;
     opts.config.credential_validity_days = args.credential_days;
+    opts.config.epoch_secs = args.epoch_seconds;
+    opts.config.grace_epochs = args.grace_epochs;
     tracing::info!("loading keys and storage");
     let mut state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
     if let Some(h) = &args.client_ip_header {
@@ -184,9 +198,10 @@ async fn run(args: Args) -> Result<(), String> {
         max_connections: args.max_connections,
         ..ServeLimits::default()
     };
-    serve(listener, router(state), limits, shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    let sealer = spawn_sealer(state.issuer().clone());
+    let served = serve(listener, router(state), limits, shutdown_signal()).await;
+    sealer.abort();
+    served.map_err(|e| e.to_string())
 }
 
 /// The log filter when `RUST_LOG` is not set.

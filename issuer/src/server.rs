@@ -259,7 +259,27 @@ async fn load_groth16(
     Ok(keys)
 }
 
-/// A running service on a background task.
+/// The sealer (specs/revocation.md §3) on a background task: every second (four times an
+/// epoch, when epochs are shorter than 4 s) it calls [`Issuer::seal_due`], which seals when
+/// the clock has passed a boundary. Every replica runs one; the database lets one seal each
+/// epoch. Aborting the task mid-seal rolls the seal's transaction back, and the next sealer
+/// completes the same epoch.
+pub fn spawn_sealer<S: Storage + 'static>(issuer: Arc<Issuer<S>>) -> tokio::task::JoinHandle<()> {
+    let length_ms = u64::from(issuer.schedule().length()).saturating_mul(1000);
+    let period = std::time::Duration::from_millis((length_ms / 4).clamp(100, 1000));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = issuer.seal_due().await {
+                tracing::warn!(error = %e, "sealing the epoch failed; trying again");
+            }
+        }
+    })
+}
+
+/// A running service on a background task, with its sealer.
 #[derive(Debug)]
 pub struct RunningIssuer {
     /// The bound address.
@@ -268,6 +288,7 @@ pub struct RunningIssuer {
     pub state: ServiceState<AnyStorage>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    sealer: tokio::task::JoinHandle<()>,
 }
 
 impl RunningIssuer {
@@ -276,8 +297,10 @@ impl RunningIssuer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, finishes requests in flight, and waits for the server task.
+    /// Stops the sealer and accepting, finishes requests in flight, and waits for the server
+    /// task.
     pub async fn shutdown(mut self) {
+        self.sealer.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -285,7 +308,14 @@ impl RunningIssuer {
     }
 }
 
-/// Serves `state` on `listen` (e.g. `127.0.0.1:0`) on a background task.
+impl Drop for RunningIssuer {
+    fn drop(&mut self) {
+        self.sealer.abort();
+    }
+}
+
+/// Serves `state` on `listen` (e.g. `127.0.0.1:0`) on a background task, with its sealer
+/// ([`spawn_sealer`]).
 ///
 /// # Errors
 /// [`IssuerError::InvalidInput`] if the address cannot be bound.
@@ -300,6 +330,7 @@ pub async fn spawn(
         .local_addr()
         .map_err(|_| IssuerError::InvalidInput("cannot listen on that address"))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let sealer = spawn_sealer(state.issuer().clone());
     let app = router(state.clone());
     let task = tokio::spawn(async move {
         let limits = netid_serve::ServeLimits::default();
@@ -313,5 +344,6 @@ pub async fn spawn(
         state,
         shutdown: Some(tx),
         task,
+        sealer,
     })
 }

@@ -8,6 +8,7 @@
 //! | `GET /openapi.json` | | the OpenAPI 3.1 document |
 //! | `GET /v1/metadata` | | `IssuerMetadata`: keys of both suites, revocation root, epoch |
 //! | `GET /v1/bbs/{suite}/digits` | | the digit signatures of a BBS suite for the current epoch (binary) |
+//! | `GET /v1/bbs/{suite}/epochs/{epoch}/digits` | | the same for the current or a grace epoch (immutable) |
 //! | `GET /v1/revocation/epochs/{epoch}/buckets/{bucket}` | | [`RevocationBucket`] (immutable: `ETag`, `Cache-Control: immutable`, `304` on `If-None-Match`) |
 //! | `POST /v1/phone/challenges` | [`PhoneStartRequest`] | `201` [`PhoneStartResponse`] |
 //! | `POST /v1/enrolments` | [`EnrolRequest`] | `201` [`EnrolResponse`] |
@@ -322,6 +323,10 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
         .route("/v1/metadata", get(metadata::<S>))
         .route("/v1/bbs/{suite}/digits", get(digits::<S>))
         .route(
+            "/v1/bbs/{suite}/epochs/{epoch}/digits",
+            get(epoch_digits::<S>),
+        )
+        .route(
             "/v1/revocation/epochs/{epoch}/buckets/{bucket}",
             get(revocation_bucket::<S>),
         )
@@ -423,9 +428,38 @@ async fn digits<S: Storage + 'static>(
     Path(suite): Path<String>,
 ) -> ApiResult<Response> {
     let suite = parse_suite(&suite)?;
+    digit_response(&st, suite, None, "public, max-age=60").await
+}
+
+#[utoipa::path(get, path = "/v1/bbs/{suite}/epochs/{epoch}/digits",
+    params(("suite" = String, Path, description = "bbs-sha256 or bbs-shake256"),
+           ("epoch" = u64, Path, description = "the metadata's `epoch` or one of its `previous_epochs`")),
+    responses((status = 200, description = "digit signatures of that epoch (specs/bbs.md), application/octet-stream; never change"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn epoch_digits<S: Storage + 'static>(
+    State(st): State<ServiceState<S>>,
+    Path((suite, epoch)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let suite = parse_suite(&suite)?;
+    let epoch: u64 = epoch.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "epoch must be a non-negative integer",
+        )
+    })?;
+    digit_response(&st, suite, Some(epoch), IMMUTABLE).await
+}
+
+async fn digit_response<S: Storage + 'static>(
+    st: &ServiceState<S>,
+    suite: Suite,
+    epoch: Option<u64>,
+    cache: &'static str,
+) -> ApiResult<Response> {
     let issuer = st.issuer.clone();
     // Signing the 256 digit signatures of a new epoch takes a while: off the async workers.
-    let bytes = tokio::task::spawn_blocking(move || issuer.digit_signatures(suite))
+    let bytes = tokio::task::spawn_blocking(move || issuer.digit_signatures(suite, epoch))
         .await
         .map_err(|_| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "task failed")
@@ -433,7 +467,7 @@ async fn digits<S: Storage + 'static>(
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream"),
-            (header::CACHE_CONTROL, "public, max-age=60"),
+            (header::CACHE_CONTROL, cache),
         ],
         bytes,
     )
@@ -641,7 +675,7 @@ async fn revoke<S: Storage>(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "netid-issuer", description = "The netid issuer: enrolment, guardians, issuance for both proof suites, app registry, revocation. See specs/api/issuer.md and specs/protocol.md."),
-    paths(healthz, metadata, digits, revocation_bucket, phone_start, enrol, refresh,
+    paths(healthz, metadata, digits, epoch_digits, revocation_bucket, phone_start, enrol, refresh,
           guardian_request, approve, wards, permissions, unlink, register_app, apps, revoke),
     components(schemas(ErrorBody, MetadataSchema)),
     modifiers(&AdminSecurity)

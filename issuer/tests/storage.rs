@@ -195,7 +195,7 @@ mod suite {
             .unwrap();
         assert!(c2.replaced.is_empty());
         assert_eq!(c2.credential.rev_index, 0);
-        assert_eq!((out.moved, c2.moved), (None, None));
+        assert_eq!((out.logged, c2.logged), (0, 0));
         // Refresh on the same device and suite: the earlier one is superseded. A supersession
         // revokes nothing, so the revocation state does not move.
         let c3 = s
@@ -203,7 +203,7 @@ mod suite {
             .await
             .unwrap();
         assert_eq!(c3.replaced.len(), 1);
-        assert_eq!(c3.moved, None);
+        assert_eq!(c3.logged, 0);
         assert_eq!(c3.credential.rev_index, NO_SLOT);
         assert_eq!(s.revocation_version().await.unwrap(), 0);
         assert_eq!(s.epoch().await.unwrap(), 0);
@@ -218,7 +218,7 @@ mod suite {
         assert_eq!(c3g.replaced.len(), 1);
         assert_eq!(c3g.replaced[0].id, c2.credential.id);
         assert_eq!(c3g.credential.rev_index, c2.credential.rev_index);
-        assert_eq!(c3g.moved, None);
+        assert_eq!(c3g.logged, 0);
         assert!(s.revoked_rev_indices().await.unwrap().is_empty());
         // Re-enrolment on a new device: every live credential on the old device is revoked and
         // returned, and the new device's Groth16 credential takes a new slot.
@@ -238,18 +238,28 @@ mod suite {
         );
         let c4 = out.credential.unwrap();
         assert_eq!(c4.rev_index, 1);
-        // A revocation moves both, committed with it.
-        let moved = |version, epoch, revoked: &[u64]| {
+        // A revocation logs its slot, committed with it; the epoch and the version move only
+        // when a seal takes the log at a boundary (specs/revocation.md §2, §3).
+        assert_eq!(out.logged, 1);
+        assert_eq!(s.revocation_version().await.unwrap(), 0);
+        assert_eq!(s.epoch().await.unwrap(), 0);
+        let moved = |version, epoch, revoked: &[u64], sealed| {
             let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
             Some(RevocationMove {
                 version,
                 epoch,
                 root: fr_to_bytes(&tree.root()),
+                sealed,
             })
         };
-        assert_eq!(out.moved, moved(1, 1, &[0]));
+        assert_eq!(
+            s.seal_epoch(1, NOW + 4).await.unwrap(),
+            moved(1, 1, &[0], 1)
+        );
         assert_eq!(s.revocation_version().await.unwrap(), 1);
         assert_eq!(s.epoch().await.unwrap(), 1);
+        // Sealing an epoch that is already sealed does nothing.
+        assert_eq!(s.seal_epoch(1, NOW + 4).await.unwrap(), None);
         let all = s.credentials_of(person).await.unwrap();
         assert_eq!(all.len(), 5);
         assert_eq!(
@@ -269,16 +279,13 @@ mod suite {
                 s.revocation_version().await.unwrap(),
                 s.epoch().await.unwrap()
             ),
-            (2, 2)
+            (1, 1)
         );
         assert!(s.revoke_credential(c4.id, NOW + 5).await.unwrap().is_none());
+        // A seal whose boundary is not after a row leaves it for the next epoch.
         assert_eq!(
-            (
-                s.revocation_version().await.unwrap(),
-                s.epoch().await.unwrap()
-            ),
-            (2, 2),
-            "nothing revoked, nothing moved"
+            s.seal_epoch(2, NOW + 4).await.unwrap(),
+            moved(2, 2, &[0], 0)
         );
         assert!(matches!(
             s.revoke_credential(netid_issuer::storage::CredentialId(9999), NOW)
@@ -298,7 +305,12 @@ mod suite {
         assert_eq!(c5.credential.rev_index, 2);
         let gone = s.revoke_person_credentials(person, NOW + 7).await.unwrap();
         assert_eq!(gone.credentials.len(), 2);
-        assert_eq!(gone.moved, moved(3, 3, &[0, 1, 2]));
+        assert_eq!(gone.logged, 1);
+        assert_eq!(
+            s.seal_epoch(3, NOW + 8).await.unwrap(),
+            moved(3, 3, &[0, 1, 2], 2)
+        );
+        assert_eq!(s.seal_epoch(2, NOW + 8).await.unwrap(), None);
         assert_eq!(
             (
                 s.revocation_version().await.unwrap(),
@@ -309,12 +321,7 @@ mod suite {
         assert_eq!(s.revoked_rev_indices().await.unwrap(), [0, 1, 2]);
         // The stored tree keeps every epoch: its root and bucket at each equal a tree built
         // from the slots revoked by then, and an epoch that has not begun has none.
-        for (epoch, revoked) in [
-            (0u64, &[][..]),
-            (1, &[0][..]),
-            (2, &[0, 1]),
-            (3, &[0, 1, 2]),
-        ] {
+        for (epoch, revoked) in [(0u64, &[][..]), (1, &[0][..]), (2, &[0]), (3, &[0, 1, 2])] {
             let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
             assert_eq!(
                 s.revocation_root(epoch).await.unwrap(),
@@ -339,7 +346,7 @@ mod suite {
         ));
         let again = s.revoke_person_credentials(person, NOW + 8).await.unwrap();
         assert!(again.credentials.is_empty());
-        assert_eq!(again.moved, None);
+        assert_eq!(again.logged, 0);
         // Issuing to an unknown person fails cleanly.
         assert!(matches!(
             s.issue_credential(PersonId(9999), &cred(Suite::Groth16, 1), NOW)
@@ -801,16 +808,20 @@ mod suite {
     /// The state replicas share: the guardian verifier's requests, single-use values (one
     /// winner among concurrent callers, reusable after expiry), the revocation version, and
     /// one live fingerprint per key file.
-    /// The log and the sealer (specs/revocation.md §3): logged slots wait for a seal, which
-    /// puts them all into the next epoch's tree at once; a second seal finds nothing; epochs
-    /// before it keep their tree; concurrent seals never lose a slot.
+    /// The log and the sealer (specs/revocation.md §2, §3): logged slots wait for a seal,
+    /// which puts those logged before its boundary into the epoch's tree at once; sealing an
+    /// epoch twice does nothing; epochs before it keep their tree; concurrent loggers and
+    /// sealers never lose a slot; the epoch schedule is fixed by its first caller.
     pub async fn log_and_seal<S: Storage>(s: &S) {
         let b1 = 1u32 << 16;
         assert_eq!(s.log_revocations(&[5, b1 + 7, 5], NOW).await.unwrap(), 2);
         // Not sealed: no epoch has it yet.
         assert_eq!(s.epoch().await.unwrap(), 0);
         assert!(s.revocation_bucket(0, 0).await.unwrap().revoked.is_empty());
-        let moved = s.seal_revocations().await.unwrap().unwrap();
+        // A row logged at the boundary belongs to the epoch after it.
+        assert_eq!(s.log_revocations(&[9], NOW + 1).await.unwrap(), 1);
+        let moved = s.seal_epoch(1, NOW + 1).await.unwrap().unwrap();
+        assert_eq!(moved.sealed, 2);
         let tree = RevocationTree::from_revoked([5, u64::from(b1) + 7]).unwrap();
         assert_eq!(moved.epoch, 1);
         assert_eq!(moved.root, fr_to_bytes(&tree.root()));
@@ -820,8 +831,13 @@ mod suite {
             s.revocation_root(0).await.unwrap(),
             fr_to_bytes(&RevocationTree::new().root())
         );
-        assert_eq!(s.seal_revocations().await.unwrap(), None);
+        assert_eq!(s.seal_epoch(1, NOW + 1).await.unwrap(), None);
         assert_eq!(s.epoch().await.unwrap(), 1);
+        // The next epoch takes it; an epoch may skip numbers (the issuer was down).
+        let moved = s.seal_epoch(4, NOW + 2).await.unwrap().unwrap();
+        assert_eq!((moved.epoch, moved.sealed), (4, 1));
+        assert_eq!(s.revocation_bucket(4, 0).await.unwrap().revoked, [5, 9]);
+        assert_eq!(s.revocation_bucket(3, 0).await.unwrap().revoked, [5]);
         // A slot logged twice stays once; NO_SLOT is no slot.
         assert_eq!(s.log_revocations(&[5], NOW).await.unwrap(), 0);
         assert!(matches!(
@@ -829,7 +845,7 @@ mod suite {
             Err(IssuerError::InvalidInput(_))
         ));
         // Loggers and sealers side by side: every slot ends up in the tree.
-        let mut all: Vec<u64> = vec![5, u64::from(b1) + 7];
+        let mut all: Vec<u64> = vec![5, 9, u64::from(b1) + 7];
         let mut tasks = Vec::new();
         for t in 0..4u32 {
             let s = s.clone();
@@ -838,14 +854,17 @@ mod suite {
             tasks.push(tokio::spawn(async move {
                 for chunk in slots.chunks(5) {
                     s.log_revocations(chunk, NOW).await.unwrap();
-                    s.seal_revocations().await.unwrap();
+                    let next = s.epoch().await.unwrap() + 1;
+                    s.seal_epoch(next, NOW + 1).await.unwrap();
                 }
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(s.seal_revocations().await.unwrap(), None);
+        // A sealer that lost the race to its lock left its rows to the next seal.
+        let next = s.epoch().await.unwrap() + 1;
+        s.seal_epoch(next, NOW + 1).await.unwrap().unwrap();
         let e = s.epoch().await.unwrap();
         let tree = RevocationTree::from_revoked(all.iter().copied()).unwrap();
         assert_eq!(
@@ -860,6 +879,17 @@ mod suite {
                 "bucket {b}"
             );
         }
+        // The schedule: fixed by the first call so that the current epoch begins now; later
+        // calls get it as stored.
+        let schedule = s.epoch_schedule(10, NOW + 100).await.unwrap();
+        assert_eq!(schedule.length(), 10);
+        assert_eq!(schedule.epoch_at(NOW + 100), e);
+        assert_eq!(schedule.start(e), NOW + 100);
+        assert_eq!(s.epoch_schedule(86_400, NOW + 999).await.unwrap(), schedule);
+        assert!(matches!(
+            s.epoch_schedule(0, NOW).await,
+            Err(IssuerError::InvalidInput(_))
+        ));
     }
 
     pub async fn replica_state<S: Storage>(s: &S) {
@@ -1104,8 +1134,10 @@ async fn sqlite_upgrade_logs_and_hashes_earlier_revocations_once() {
             revoked.push(u64::from(c.rev_index));
         }
     }
-    // Back to the schema before 0005, with the credentials' states as they are.
+    // Back to the schema before 0005, with the credentials' states as they are, and the epoch
+    // where the code of then moved it (once per revocation).
     for q in [
+        "UPDATE counters SET value = 2 WHERE name = 'epoch'",
         "DROP TABLE revocation_log",
         "DROP TABLE rev_nodes",
         "DELETE FROM counters WHERE name = 'rev_nodes_from'",
@@ -1133,14 +1165,15 @@ async fn sqlite_upgrade_logs_and_hashes_earlier_revocations_once() {
         s.revocation_bucket(e, 0).await.unwrap().revoked,
         tree.bucket(0).0
     );
-    // The next revocation builds on that tree.
+    // The next seal builds on that tree.
     let out = s
         .enrol_person(&enrolment(&adult(50), Some(cred(Suite::Groth16, 1))), NOW)
         .await
         .unwrap();
     let c = out.credential.unwrap();
-    let moved = s.revoke_credential(c.id, NOW + 2).await.unwrap();
-    assert!(moved.is_some());
+    assert!(s.revoke_credential(c.id, NOW + 2).await.unwrap().is_some());
+    let moved = s.seal_epoch(e + 1, NOW + 3).await.unwrap().unwrap();
+    assert_eq!(moved.sealed, 1);
     revoked.push(u64::from(c.rev_index));
     let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
     assert_eq!(
@@ -1178,7 +1211,8 @@ async fn sealer_child() {
         s.log_revocations(&slots, NOW).await.unwrap();
         writeln!(out, "logged {}", start + batch).unwrap();
         out.flush().unwrap();
-        s.seal_revocations().await.unwrap();
+        let next = s.epoch().await.unwrap() + 1;
+        s.seal_epoch(next, NOW + 1).await.unwrap();
         writeln!(out, "sealed {}", start + batch).unwrap();
         out.flush().unwrap();
     }
@@ -1229,15 +1263,10 @@ fn sqlite_sealer_killed_mid_seal_loses_nothing() {
         killed_mid_seal += rt.block_on(async {
             let s = SqliteStorage::open(&path).await.unwrap();
             let e = s.epoch().await.unwrap();
-            let pending = s.seal_revocations().await.unwrap();
+            let m = s.seal_epoch(e + 1, NOW + 1).await.unwrap().unwrap();
             s.close().await;
-            match pending {
-                Some(m) => {
-                    assert_eq!(m.epoch, e + 1);
-                    1
-                }
-                None => 0,
-            }
+            assert_eq!(m.epoch, e + 1);
+            usize::from(m.sealed > 0)
         });
     }
     assert!(

@@ -233,7 +233,8 @@ async fn run(args: Args) -> Result<(), String> {
     let verifier = Arc::new(
         Verifier::with_policy(metadata, replay, policy)
             .map_err(|e| e.to_string())?
-            .with_request_store(requests),
+            .with_request_store(requests)
+            .with_catch_up(&args.issuer),
     );
     {
         let keys = verifier.keys();

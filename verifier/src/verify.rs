@@ -170,14 +170,41 @@ struct Groth16Keys {
     fingerprint: [u8; 32],
 }
 
+/// The keys of one accepted epoch (specs/revocation.md §4).
+struct EpochVerifyKeys {
+    epoch: u64,
+    bbs_sha256: netid_bbs::PublicKey,
+    bbs_shake256: netid_bbs::PublicKey,
+    revocation_root: Fr,
+}
+
+impl EpochVerifyKeys {
+    fn decode(keys: &netid_core::EpochKeys) -> Result<EpochVerifyKeys> {
+        let bad = |what: &str, e: &dyn fmt::Display| {
+            VerifierError::InvalidMetadata(format!("{what} of epoch {}: {e}", keys.epoch))
+        };
+        Ok(EpochVerifyKeys {
+            epoch: keys.epoch,
+            bbs_sha256: netid_bbs::PublicKey::from_bytes(keys.bbs_sha256_public_key.as_slice())
+                .map_err(|e| bad("bbs_sha256_public_key", &e))?,
+            bbs_shake256: netid_bbs::PublicKey::from_bytes(keys.bbs_shake256_public_key.as_slice())
+                .map_err(|e| bad("bbs_shake256_public_key", &e))?,
+            revocation_root: netid_circuits::presentation::fr_from_bytes(
+                keys.revocation_root.as_slice(),
+                "revocation root",
+            )
+            .map_err(|e| bad("revocation_root", &e))?,
+        })
+    }
+}
+
 /// The issuer's metadata with every key decoded and validated.
 pub struct IssuerKeys {
     metadata: IssuerMetadata,
-    bbs_sha256: netid_bbs::PublicKey,
-    bbs_shake256: netid_bbs::PublicKey,
+    /// The current epoch's keys first, then the grace epochs' (newest first).
+    epochs: Vec<EpochVerifyKeys>,
     groth16: Option<Groth16Keys>,
     groth16_refused: Option<String>,
-    revocation_root: Fr,
     app_registry: VerifyingKey,
 }
 
@@ -205,12 +232,15 @@ impl IssuerKeys {
         metadata
             .validate()
             .map_err(|e| VerifierError::InvalidMetadata(e.to_string()))?;
-        let bbs_sha256 =
-            netid_bbs::PublicKey::from_bytes(metadata.bbs_sha256_public_key.as_slice())
-                .map_err(|e| bad("bbs_sha256_public_key", &e))?;
-        let bbs_shake256 =
-            netid_bbs::PublicKey::from_bytes(metadata.bbs_shake256_public_key.as_slice())
-                .map_err(|e| bad("bbs_shake256_public_key", &e))?;
+        let epochs = std::iter::once(metadata.epoch)
+            .chain(metadata.previous_epochs.iter().map(|e| e.epoch))
+            .map(|e| {
+                metadata
+                    .epoch_keys(e)
+                    .ok_or_else(|| bad("previous_epochs", &"an epoch without keys"))
+                    .and_then(|k| EpochVerifyKeys::decode(&k))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let (groth16, groth16_refused) = match metadata.groth16_setup {
             Groth16Setup::None => (
                 None,
@@ -261,11 +291,6 @@ impl IssuerKeys {
                 }
             }
         };
-        let revocation_root = netid_circuits::presentation::fr_from_bytes(
-            metadata.revocation_root.as_slice(),
-            "revocation root",
-        )
-        .map_err(|e| bad("revocation_root", &e))?;
         let registry: [u8; 32] = metadata
             .app_registry_key
             .as_slice()
@@ -275,11 +300,9 @@ impl IssuerKeys {
             VerifyingKey::from_bytes(&registry).map_err(|e| bad("app_registry_key", &e))?;
         Ok(IssuerKeys {
             metadata,
-            bbs_sha256,
-            bbs_shake256,
+            epochs,
             groth16,
             groth16_refused,
-            revocation_root,
             app_registry,
         })
     }
@@ -315,12 +338,23 @@ impl IssuerKeys {
         request: &PresentationRequest,
         presentation: &Presentation,
     ) -> Result<Option<Vec<u8>>> {
+        // The epoch the presentation names (the current one when it names none) must be one
+        // this metadata accepts: the current epoch or a grace epoch (specs/revocation.md §4).
+        let epoch = presentation.epoch.unwrap_or(self.metadata.epoch);
+        let Some(keys) = self.epochs.iter().find(|k| k.epoch == epoch) else {
+            tracing::debug!(
+                epoch,
+                current = self.metadata.epoch,
+                "presentation rejected: its epoch is not accepted"
+            );
+            return Err(VerifierError::Rejected);
+        };
         match presentation.suite {
             Suite::BbsSha256 | Suite::BbsShake256 => {
                 let pk = if presentation.suite == Suite::BbsSha256 {
-                    &self.bbs_sha256
+                    &keys.bbs_sha256
                 } else {
-                    &self.bbs_shake256
+                    &keys.bbs_shake256
                 };
                 let bbs = NetidBbs::for_suite(presentation.suite).ok_or(VerifierError::Rejected)?;
                 let v = bbs
@@ -339,7 +373,7 @@ impl IssuerKeys {
                 let v = netid_circuits::suite::verify(
                     &g16.vk,
                     &g16.issuer,
-                    self.revocation_root,
+                    keys.revocation_root,
                     request,
                     presentation,
                 )
@@ -445,7 +479,14 @@ pub struct Verifier {
     replay: Arc<dyn ReplayCache>,
     requests: Arc<dyn RequestStore>,
     pool: VerifyPool,
+    /// The issuer to fetch newer metadata from when a presentation names a newer epoch, and
+    /// when that was last tried.
+    catch_up: Option<(String, tokio::sync::Mutex<Option<std::time::Instant>>)>,
 }
+
+/// How often a verifier fetches the issuer's metadata because presentations name an epoch it
+/// does not know yet, at most.
+const CATCH_UP_EVERY: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -493,7 +534,48 @@ impl Verifier {
             replay,
             requests: Arc::new(MemoryRequestStore::new()),
             pool: VerifyPool::new(VerifyLimits::default()),
+            catch_up: None,
         })
+    }
+
+    /// The same verifier fetching the metadata of `issuer_url` at once (at most once a second)
+    /// when a presentation names an epoch later than the one in force: a wallet that refreshed
+    /// right after a boundary is then not refused because this verifier's periodic refresh has
+    /// not come yet (specs/revocation.md §4).
+    pub fn with_catch_up(mut self, issuer_url: &str) -> Verifier {
+        self.catch_up = Some((issuer_url.to_owned(), tokio::sync::Mutex::new(None)));
+        self
+    }
+
+    /// Fetches newer metadata when `presentation` names an epoch after the one in force (see
+    /// [`Verifier::with_catch_up`]). Failures are logged: the presentation is then checked
+    /// against the metadata in force, which refuses it.
+    async fn catch_up_with(&self, presentation: &Presentation) {
+        let Some((url, last)) = &self.catch_up else {
+            return;
+        };
+        let named = presentation.epoch.unwrap_or(0);
+        if named <= self.keys().metadata().epoch {
+            return;
+        }
+        let mut last = last.lock().await;
+        // Another presentation may have caught up while this one waited.
+        if named <= self.keys().metadata().epoch
+            || last.is_some_and(|t| t.elapsed() < CATCH_UP_EVERY)
+        {
+            return;
+        }
+        *last = Some(std::time::Instant::now());
+        match crate::issuer::fetch_metadata(url).await {
+            Ok(signed) => match self.update_signed_metadata(&signed) {
+                Ok(()) => tracing::info!(
+                    epoch = self.keys().metadata().epoch,
+                    "issuer metadata fetched: a presentation named a newer epoch"
+                ),
+                Err(e) => tracing::warn!(error = %e, "newer issuer metadata refused"),
+            },
+            Err(e) => tracing::warn!(error = %e, "issuer metadata fetch failed"),
+        }
     }
 
     /// The same verifier with other [`VerifyLimits`] (the default: one verification per core,
@@ -721,8 +803,21 @@ impl Verifier {
         if request.is_expired_at(now) {
             return Err(VerifierError::Expired);
         }
+
         if record.rejections >= MAX_REJECTIONS {
             return Err(VerifierError::Closed);
+        }
+        if presentation.request_hash == hash {
+            self.catch_up_with(presentation).await;
+        }
+        // Fail closed (specs/revocation.md §5): past its validity the metadata in force can no
+        // longer bound what was revoked, and a newer one could not be fetched.
+        if let Some(until) = self.keys().metadata().valid_until() {
+            if i64::try_from(now).unwrap_or(i64::MAX) >= until {
+                return Err(VerifierError::Issuer(format!(
+                    "the issuer's metadata expired at {until} and no newer one was fetched"
+                )));
+            }
         }
         let checked = if presentation.request_hash == hash {
             let slot = if record.rejections == 0 {

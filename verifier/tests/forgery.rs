@@ -63,6 +63,7 @@ fn forged_over_18_for_a_child(req: &netid_core::PresentationRequest) -> Presenta
         disclosed,
         pseudonym: Some(fr_to_bytes(&nym).to_vec().into()),
         proof: g16::proof_to_bytes(&proof).unwrap().into(),
+        epoch: None,
     }
 }
 

@@ -13,7 +13,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use netid_circuits::gadgets::merkle::RevocationTree;
 use netid_core::{IssuerMetadata, Presentation, Suite};
 use netid_verifier::service::CreatedRequest;
-use netid_verifier::{router, MemoryReplayCache};
+use netid_verifier::{router, MemoryReplayCache, Verifier};
 use tower::ServiceExt as _;
 
 /// A call as shop.example's backend (its API key; Host `verifier.test`).
@@ -334,7 +334,7 @@ async fn real_listeners_fetch_metadata_and_verify() {
         .unwrap();
     assert_eq!(fetched, metadata(w, &w.tree));
     let v = Arc::new(
-        netid_verifier::Verifier::with_policy(
+        Verifier::with_policy(
             fetched,
             Arc::new(MemoryReplayCache::new()),
             netid_verifier::KeyPolicy::development(),
@@ -753,7 +753,7 @@ fn metadata_rollbacks_and_foreign_signatures_are_refused() {
         ..metadata(w, tree)
     };
     let first = at(1, 5, &w.tree);
-    let v = netid_verifier::Verifier::with_policy(
+    let v = Verifier::with_policy(
         first.clone(),
         Arc::new(MemoryReplayCache::new()),
         netid_verifier::KeyPolicy::development(),
@@ -818,4 +818,181 @@ fn metadata_rollbacks_and_foreign_signatures_are_refused() {
     // The genuine newer epoch is adopted.
     v.update_signed_metadata(&signed(&newest)).unwrap();
     assert_eq!(v.keys().metadata().epoch, 2);
+}
+
+/// A Groth16 presentation of the world's credential against `tree`'s root, naming `epoch`.
+fn g16_present_under(
+    w: &World,
+    tree: &RevocationTree,
+    epoch: u64,
+    req: &netid_core::PresentationRequest,
+) -> Presentation {
+    use netid_circuits::suite::{self as g16, HolderCredential};
+    let sig = g16::sign_credential(&w.g16_sk, &w.attrs).unwrap();
+    let path = tree.path(w.attrs.rev_index.into()).unwrap();
+    let mut p = g16::prove(
+        groth16_keys(),
+        &w.g16_sk.public_key(),
+        tree.root(),
+        HolderCredential {
+            attributes: &w.attrs,
+            signature: &sig,
+            path: &path,
+            secret: &netid_circuits::dev::sample_secret(),
+        },
+        req,
+        &mut rand_core_06::OsRng,
+    )
+    .unwrap();
+    p.epoch = Some(epoch);
+    p
+}
+
+/// Grace epochs (specs/revocation.md §4): a verifier accepts presentations under the keys and
+/// root of the current epoch and of the metadata's `previous_epochs`, each checked under the
+/// epoch it names, and nothing older or unknown, in both suites; a presentation naming an epoch
+/// newer than the verifier's makes it fetch the issuer's metadata first; past `valid_until`
+/// without newer metadata it fails closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grace_epochs_accept_the_previous_epoch_and_nothing_older() {
+    use netid_circuits::presentation::fr_to_bytes;
+    use netid_core::EpochKeys;
+    let w = world();
+    let shop = app_in(&w.registry, "shop.example", 7, Suite::Groth16);
+    // Epoch 1: the world's BBS keys and tree. Epochs 2 and 3: other BBS keys, one more slot
+    // revoked.
+    let e1 = IssuerMetadata {
+        epoch_start: NOW as i64 - 100,
+        ..metadata(w, &w.tree)
+    };
+    let tree2 = RevocationTree::from_revoked([3, 5, 9]).unwrap();
+    let fresh_key = |cs| {
+        netid_bbs::SecretKey::generate(cs, &mut rand::rng())
+            .unwrap()
+            .public_key()
+            .to_bytes()
+            .to_vec()
+    };
+    let next = |prev: &IssuerMetadata| IssuerMetadata {
+        epoch: prev.epoch + 1,
+        bbs_sha256_public_key: fresh_key(netid_bbs::Ciphersuite::Sha256).into(),
+        bbs_shake256_public_key: fresh_key(netid_bbs::Ciphersuite::Shake256).into(),
+        revocation_root: fr_to_bytes(&tree2.root()).to_vec().into(),
+        previous_epochs: vec![prev.epoch_keys(prev.epoch).unwrap()],
+        ..prev.clone()
+    };
+    let e2 = next(&e1);
+    let e3 = next(&e2);
+    assert_eq!(
+        e2.previous_epochs,
+        [EpochKeys {
+            epoch: 1,
+            revocation_root: e1.revocation_root.clone(),
+            bbs_sha256_public_key: e1.bbs_sha256_public_key.clone(),
+            bbs_shake256_public_key: e1.bbs_shake256_public_key.clone(),
+        }]
+    );
+    let v = Verifier::with_policy(
+        e1.clone(),
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap();
+    v.update_metadata(e2.clone()).unwrap();
+    // Presentations are built per request, so a helper makes one for a fresh request.
+    let bbs_named = |epoch: Option<u64>| {
+        let (v, shop) = (&v, &shop);
+        async move {
+            let req = request(shop, &[Suite::BbsSha256]);
+            v.register(&req, NOW).await.unwrap();
+            let mut p = bbs_present(w, 0, &req);
+            p.epoch = epoch;
+            v.verify(&req, &p, NOW).await
+        }
+    };
+    let g16_named = |tree: &'static RevocationTree, epoch: u64| {
+        let (v, shop) = (&v, &shop);
+        async move {
+            let req = request(shop, &[Suite::Groth16]);
+            v.register(&req, NOW).await.unwrap();
+            let p = g16_present_under(w, tree, epoch, &req);
+            v.verify(&req, &p, NOW).await
+        }
+    };
+    let tree2: &'static RevocationTree = Box::leak(Box::new(tree2));
+    let rejected = |r: netid_verifier::Result<netid_verifier::VerifiedClaims>| {
+        matches!(r, Err(netid_verifier::VerifierError::Rejected))
+    };
+    // At epoch 2: epoch 1's BBS credential and root are accepted when named; naming nothing
+    // means the current epoch, whose key did not sign it; epoch 0 was never accepted.
+    bbs_named(Some(1)).await.unwrap();
+    assert!(rejected(bbs_named(None).await));
+    assert!(rejected(bbs_named(Some(2)).await));
+    assert!(rejected(bbs_named(Some(0)).await));
+    g16_named(&w.tree, 1).await.unwrap();
+    g16_named(tree2, 2).await.unwrap();
+    assert!(
+        rejected(g16_named(&w.tree, 2).await),
+        "a root of another epoch"
+    );
+    // At epoch 3, epoch 1 is no longer a grace epoch.
+    v.update_metadata(e3.clone()).unwrap();
+    assert!(rejected(bbs_named(Some(1)).await));
+    assert!(rejected(g16_named(&w.tree, 1).await));
+    g16_named(tree2, 2).await.unwrap();
+    // Fail closed: from valid_until on (the end of the epoch plus its grace epoch), with no
+    // newer metadata, presentations are answered 503; before it they are checked.
+    assert_eq!(e3.valid_until(), Some(NOW as i64 - 100 + 2 * 86_400));
+    let short = IssuerMetadata {
+        epoch: 4,
+        epoch_length: 50,
+        previous_epochs: vec![e3.epoch_keys(3).unwrap()],
+        ..e3.clone()
+    };
+    assert_eq!(short.valid_until(), Some(NOW as i64));
+    v.update_metadata(short).unwrap();
+    for (at, closed) in [(NOW - 1, false), (NOW, true)] {
+        let req = request(&shop, &[Suite::Groth16]);
+        v.register(&req, NOW - 1).await.unwrap();
+        let p = g16_present_under(w, tree2, 3, &req);
+        let r = v.verify(&req, &p, at).await;
+        if closed {
+            assert!(
+                matches!(r, Err(netid_verifier::VerifierError::Issuer(_))),
+                "{r:?}"
+            );
+        } else {
+            r.unwrap();
+        }
+    }
+
+    // A verifier at epoch 1 that can reach the issuer (serving epoch 2) fetches it when a
+    // presentation names epoch 2; one that cannot refuses the presentation.
+    let served = signed(&e2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = axum::Router::new().route(
+        "/v1/metadata",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { axum::Json(served) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, issuer).await.unwrap() });
+    for (catch_up, accepted) in [(false, false), (true, true)] {
+        let mut v1 = Verifier::with_policy(
+            e1.clone(),
+            Arc::new(MemoryReplayCache::new()),
+            netid_verifier::KeyPolicy::development(),
+        )
+        .unwrap();
+        if catch_up {
+            v1 = v1.with_catch_up(&url);
+        }
+        let req = request(&shop, &[Suite::Groth16]);
+        v1.register(&req, NOW).await.unwrap();
+        let p = g16_present_under(w, tree2, 2, &req);
+        assert_eq!(v1.verify(&req, &p, NOW).await.is_ok(), accepted);
+        assert_eq!(v1.keys().metadata().epoch, if catch_up { 2 } else { 1 });
+    }
 }

@@ -536,6 +536,7 @@ impl NetidBbs {
             disclosed,
             pseudonym: pseudonym.map(|p| p.to_vec().into()),
             proof: proof.into(),
+            epoch: None,
         })
     }
 

@@ -319,7 +319,8 @@ fn store_issued(
             c.attributes.clone(),
             c.signature.clone(),
             now(),
-        )?;
+        )?
+        .with_epoch(c.epoch);
         if let Some((_, blind)) = binding.blinds.iter().find(|(s, _)| *s == c.suite) {
             rec = rec.with_prover_blind(blind)?;
         }
@@ -470,15 +471,30 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
             ))
         }
     };
+    let resp = request_fresh(w, &netid, ticket, &issuer)?;
+    if pending.is_some() {
+        let _ = std::fs::remove_file(&pending_file);
+    }
+    Ok(resp)
+}
+
+/// `POST {issuer}/v1/credentials` for this device key (with the ticket of a pending
+/// enrolment), storing what it issues.
+fn request_fresh(
+    w: &mut FileWallet,
+    netid: &str,
+    ticket: Option<String>,
+    issuer: &str,
+) -> CliResult<EnrolResponse> {
     let ts = i64::try_from(now()).unwrap_or(i64::MAX);
     let dk = w.device_key().public_key();
     let binding = binding_request(w, &[])?;
     let req = RefreshRequest {
-        netid: netid.clone(),
+        netid: netid.to_owned(),
         device_key: dk,
         timestamp: ts,
         device_signature: w.device_key().sign(&refresh_pop_message(
-            &netid,
+            netid,
             ts,
             &dk,
             &binding.binding,
@@ -493,12 +509,35 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
     let resp: EnrolResponse =
         http::post_json(&format!("{issuer}/v1/credentials"), &to_json(&req)?, None)?
             .json("refresh")?;
-    store_issued(w, &issuer, &resp.credentials, &binding)?;
-    warn_development_groth16(&issuer, &resp.credentials);
-    if pending.is_some() {
-        let _ = std::fs::remove_file(&pending_file);
-    }
+    store_issued(w, issuer, &resp.credentials, &binding)?;
+    warn_development_groth16(issuer, &resp.credentials);
     Ok(resp)
+}
+
+/// The CLI's refresh rule (specs/revocation.md §6): when the issuer's epoch has moved past a
+/// BBS credential's, fresh credentials first. A failed refresh (a revoked device, the issuer
+/// unreachable) is said, and presenting goes on with the credentials held while verifiers
+/// still accept their epoch.
+pub fn refresh_if_stale(w: &mut FileWallet, meta: &IssuerMetadata, issuer: &str) {
+    if !w
+        .credentials()
+        .iter()
+        .any(|c| present::needs_refresh(meta, c))
+    {
+        return;
+    }
+    println!(
+        "新纪元 / the issuer is at revocation epoch {}: refreshing the credentials first",
+        meta.epoch
+    );
+    let netid = w
+        .credentials()
+        .first()
+        .map(|c| c.netid().to_owned())
+        .unwrap_or_default();
+    if let Err(e) = request_fresh(w, &netid, None, issuer) {
+        println!("   refresh failed ({e}); going on with the credentials held");
+    }
 }
 
 /// Builds a presentation of `cred` answering `request`, fetching the issuer's public data it
@@ -534,7 +573,12 @@ pub fn build_presentation(
             )?)
         }
         s => {
-            let r = http::get(&format!("{issuer}/v1/bbs/{}/digits", s.name()))?;
+            // The digit signatures of the credential's epoch (the current or a grace one).
+            let epoch = present::credential_epoch(meta, cred)?.epoch;
+            let r = http::get(&format!(
+                "{issuer}/v1/bbs/{}/epochs/{epoch}/digits",
+                s.name()
+            ))?;
             if !r.ok() {
                 return Err(err(format!("BBS digit signatures: {}", r.error_text())));
             }
@@ -547,7 +591,9 @@ pub fn build_presentation(
 ///
 /// # Errors
 /// No usable credential; network errors; a bad request from the issuer.
-pub fn guardian_presentation(w: &FileWallet, issuer: &str) -> CliResult<Presentation> {
+pub fn guardian_presentation(w: &mut FileWallet, issuer: &str) -> CliResult<Presentation> {
+    let meta = fetch_metadata(issuer)?;
+    refresh_if_stale(w, &meta, issuer);
     let t = now();
     let today = netid_core::Date::from_unix_seconds(i64::try_from(t).unwrap_or(0), 8 * 3600)
         .map_err(|e| err(e.to_string()))?;
@@ -566,7 +612,6 @@ pub fn guardian_presentation(w: &FileWallet, issuer: &str) -> CliResult<Presenta
         suites.join(",")
     ))?
     .json("guardian request")?;
-    let meta = fetch_metadata(issuer)?;
     present::check_request(&g.request, &meta, t)?;
     let cred = present::choose_credential(w.credentials(), &g.request, None)?;
     present::check_statements(cred, &g.request.statements)?;
@@ -924,6 +969,7 @@ pub fn present(
         .or_else(|| opts.issuer_fallback.clone())
         .ok_or_else(|| err("no issuer known: enrol first"))?;
     let meta = fetch_metadata(&issuer)?;
+    refresh_if_stale(w, &meta, &issuer);
     let t = now();
     let cert = present::check_request(request, &meta, t).map_err(|e| {
         err(format!(

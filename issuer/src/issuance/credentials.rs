@@ -10,17 +10,16 @@ use super::Issuer;
 use crate::api::IssuedCredential;
 use crate::minors::{age_group, minor_expiry_cap, GuardianPerms};
 use crate::storage::{
-    CredentialRecord, CredentialRequest, PersonRecord, RevocationMove, Storage, REVOCATION_SLOTS,
+    CredentialRecord, CredentialRequest, PersonRecord, Storage, REVOCATION_SLOTS,
 };
 use crate::IssuerError;
 
-/// What a run of issuances committed: the credentials, the earlier ones they replaced, and the
-/// revocation moves made with them (one per transaction that replaced any).
+/// What a run of issuances committed: the credentials, and the earlier ones they replaced
+/// (whose revoked slots those transactions logged for the next seal).
 #[derive(Debug, Default)]
 pub(super) struct Issuance {
     pub(super) issued: Vec<CredentialRecord>,
     pub(super) replaced: Vec<CredentialRecord>,
-    pub(super) moves: Vec<RevocationMove>,
 }
 
 /// The holder binding of an enrolment or refresh, checked: the `binding` attribute and one
@@ -165,7 +164,6 @@ impl<S: Storage> Issuer<S> {
                 .issue_credential(person.id, &request, now)
                 .await?;
             into.replaced.extend(r.replaced);
-            into.moves.extend(r.moved);
             into.issued.push(r.credential);
         }
         Ok(())

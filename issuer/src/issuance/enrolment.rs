@@ -125,12 +125,11 @@ impl<S: Storage> Issuer<S> {
         let mut done = Issuance {
             issued: Vec::new(),
             replaced: outcome.replaced,
-            moves: outcome.moved.into_iter().collect(),
         };
         let mut ticket = None;
         // The first credential committed with the person; the other suites commit one by one.
         // When a later one fails (revocation slots exhausted, storage), what the earlier ones
-        // replaced still leaves the tree before the error is answered.
+        // revoked stays logged for the next seal.
         let expiry = Some(expiry);
         let rest = match (person.status, outcome.credential) {
             // The other suites; or every suite for an existing active person re-enrolling
@@ -163,7 +162,6 @@ impl<S: Storage> Issuer<S> {
                 Err(IssuerError::NotAllowed("this enrolment is suspended"))
             }
         };
-        self.apply_revocations(&done.moves, now).await?;
         rest?;
         let credentials = self.sign_all(&person, &done.issued, ids.nym_ref(), &holder)?;
         tracing::info!(

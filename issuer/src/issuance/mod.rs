@@ -3,10 +3,11 @@
 //! published metadata.
 //!
 //! [`Issuer`] is what the HTTP service (and the in-process demo) call. Every flow checks its
-//! input fully before it writes, writes in one storage transaction, and then updates the
-//! revocation state: the root of the Groth16 suite's Poseidon Merkle tree (leaf 1 for every
-//! revoked slot; the tree itself is stored, specs/revocation.md §3) and the BBS key epoch (a new
-//! epoch, hence new BBS keys, after every revocation; specs/revocation.md).
+//! input fully before it writes, and writes in one storage transaction; a revocation is logged
+//! in that transaction. Epochs run on a fixed clock (specs/revocation.md §2): at each boundary
+//! one sealer ([`Issuer::seal_due`]) turns the log into the next epoch, whose Groth16 root (leaf
+//! 1 for every revoked slot; the tree itself is stored, §3) and BBS keys every replica then
+//! publishes.
 //!
 //! One file per flow of specs/protocol.md: `enrolment.rs` (§3), `guardians.rs` (§4), `registry.rs`
 //! (§5), `refresh.rs` (§8), `revocation.rs` (§9), and `credentials.rs`, the signing they share. This
@@ -15,8 +16,9 @@
 use std::sync::{Arc, RwLock};
 
 use netid_circuits::keys::VerifierKey;
+use netid_core::b64::Bytes;
 use netid_core::{
-    AppCertificate, AppPolicy, Attribute, AttributeSet, Groth16Setup, IssuerMetadata,
+    AppCertificate, AppPolicy, Attribute, AttributeSet, EpochKeys, Groth16Setup, IssuerMetadata,
     SignedMetadata, Suite, METADATA_VERSION,
 };
 use netid_verifier::{App, KeyPolicy, Verifier};
@@ -27,7 +29,7 @@ use crate::evidence::{
     CodeSender, FaceCheck, FaceMatcher, PhoneCodePolicy, PhoneVerifier, TrustedCardAuthorities,
 };
 use crate::storage::shared::{StorageNonces, StorageRequests};
-use crate::storage::Storage;
+use crate::storage::{EpochSchedule, Storage};
 use crate::IssuerError;
 
 pub(crate) mod credentials;
@@ -60,7 +62,18 @@ pub struct IssuerConfig {
     pub phone_policy: PhoneCodePolicy,
     /// Rate limits.
     pub rate_limits: RateLimits,
+    /// Seconds per epoch (specs/revocation.md §2), fixed when the first issuer starts on a
+    /// database; an issuer configured otherwise refuses to start on it.
+    pub epoch_secs: u32,
+    /// Grace epochs `K` (specs/revocation.md §4): the metadata publishes the keys of the `K`
+    /// epochs before the current one, and verifiers accept them, so a revoked credential is
+    /// refused at most `(K+1)` epochs after its revocation. At most
+    /// [`netid_core::MAX_GRACE_EPOCHS`].
+    pub grace_epochs: u8,
 }
+
+/// The default epoch length: a day.
+pub const DEFAULT_EPOCH_SECS: u32 = 86_400;
 
 impl Default for IssuerConfig {
     fn default() -> Self {
@@ -70,6 +83,8 @@ impl Default for IssuerConfig {
             face_threshold: crate::evidence::face::DEFAULT_FACE_THRESHOLD,
             phone_policy: PhoneCodePolicy::default(),
             rate_limits: RateLimits::default(),
+            epoch_secs: DEFAULT_EPOCH_SECS,
+            grace_epochs: 1,
         }
     }
 }
@@ -93,6 +108,8 @@ struct RevState {
     /// The Groth16 revocation root at `epoch` (32 bytes, little-endian).
     root: [u8; 32],
     epoch: u64,
+    /// The grace epochs before `epoch` and their roots, newest first.
+    previous: Vec<(u64, [u8; 32])>,
     /// The database's `rev_version` this state reflects.
     version: u64,
     metadata: IssuerMetadata,
@@ -119,6 +136,7 @@ pub struct Issuer<S: Storage> {
     groth16_setup: Groth16Setup,
     self_app: App,
     guardians: Verifier,
+    schedule: EpochSchedule,
     rev: RwLock<RevState>,
     rev_write: tokio::sync::Mutex<()>,
 }
@@ -153,8 +171,25 @@ impl<S: Storage> Issuer<S> {
         if let Some(buckets) = storage.build_revocation_nodes().await? {
             tracing::info!(buckets, "revocation tree stored");
         }
+        let schedule = storage
+            .epoch_schedule(config.epoch_secs, parts.clock.now_unix())
+            .await?;
+        if usize::from(config.grace_epochs) > netid_core::MAX_GRACE_EPOCHS {
+            return Err(IssuerError::InvalidInput("at most 8 grace epochs"));
+        }
+        if schedule.length() != config.epoch_secs {
+            tracing::error!(
+                stored = schedule.length(),
+                configured = config.epoch_secs,
+                "epoch length differs from the database's"
+            );
+            return Err(IssuerError::InvalidInput(
+                "the configured epoch length differs from the one this database was set up with \
+                 (changing it is not supported)",
+            ));
+        }
         let rev_version = storage.revocation_version().await?;
-        let (root, epoch) = stored_revocations(&storage).await?;
+        let stored = stored_revocations(&storage, config.grace_epochs).await?;
         let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
             None => (Vec::new(), Groth16Setup::None),
             Some(vk) => (
@@ -176,10 +211,10 @@ impl<S: Storage> Issuer<S> {
         let (metadata, signed) = build_metadata(
             &secrets,
             &config,
-            groth16_setup,
-            &vk_bytes,
-            &root,
-            (epoch, rev_version),
+            (groth16_setup, &vk_bytes),
+            &stored,
+            rev_version,
+            schedule,
             now,
         )?;
         // The issuer checks guardians' presentations with its own keys: development keys only
@@ -206,9 +241,11 @@ impl<S: Storage> Issuer<S> {
             groth16_setup,
             self_app,
             guardians,
+            schedule,
             rev: RwLock::new(RevState {
-                root,
-                epoch,
+                root: stored.root,
+                epoch: stored.epoch,
+                previous: stored.previous,
                 version: rev_version,
                 metadata,
                 signed,
@@ -232,6 +269,11 @@ impl<S: Storage> Issuer<S> {
         self.clock.now_unix()
     }
 
+    /// The database's epoch schedule (specs/revocation.md §2).
+    pub fn schedule(&self) -> EpochSchedule {
+        self.schedule
+    }
+
     fn rev(&self) -> std::sync::RwLockReadGuard<'_, RevState> {
         self.rev.read().unwrap_or_else(|p| p.into_inner())
     }
@@ -247,12 +289,25 @@ impl<S: Storage> Issuer<S> {
         self.rev().signed.clone()
     }
 
-    /// The BBS digit signatures of `suite` for the current epoch (canonical bytes).
+    /// The BBS digit signatures of `suite` for `epoch` (the current one when `None`): the
+    /// current epoch or one of its grace epochs (canonical bytes).
     ///
     /// # Errors
-    /// [`IssuerError::InvalidInput`] for the Groth16 suite.
-    pub fn digit_signatures(&self, suite: Suite) -> Result<Vec<u8>, IssuerError> {
-        let epoch = self.rev().epoch;
+    /// [`IssuerError::InvalidInput`] for the Groth16 suite; [`IssuerError::NotFound`] for an
+    /// epoch that is neither.
+    pub fn digit_signatures(
+        &self,
+        suite: Suite,
+        epoch: Option<u64>,
+    ) -> Result<Vec<u8>, IssuerError> {
+        let epoch = {
+            let rev = self.rev();
+            match epoch {
+                None => rev.epoch,
+                Some(e) if e == rev.epoch || rev.previous.iter().any(|(p, _)| *p == e) => e,
+                Some(_) => return Err(IssuerError::NotFound("digit signatures of that epoch")),
+            }
+        };
         let key = self.secrets.bbs_epoch_key(suite, epoch)?;
         Ok(key.digits()?.1.clone())
     }
@@ -290,12 +345,37 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 }
 
 /// The certificate of the issuer's own app (asks guardians for their 网号 and age).
-/// The stored epoch and the revocation root at it (at start, and when another replica changed
-/// them): the epoch first, so the root is the one of that epoch even while another replica
-/// revokes.
-async fn stored_revocations<S: Storage>(storage: &S) -> Result<([u8; 32], u64), IssuerError> {
+/// The revocation state as stored: the epoch, its root, and the grace epochs' roots.
+pub(super) struct StoredRevocations {
+    pub(super) epoch: u64,
+    pub(super) root: [u8; 32],
+    pub(super) previous: Vec<(u64, [u8; 32])>,
+}
+
+/// The stored epoch, the revocation root at it and at up to `grace` epochs before it (at
+/// start, and after a seal): the epoch first, so the roots are that epoch's even while another
+/// replica seals. An epoch from before the stored tree has no root and ends the grace list
+/// (its root would be unknown, never the empty tree's).
+async fn stored_revocations<S: Storage>(
+    storage: &S,
+    grace: u8,
+) -> Result<StoredRevocations, IssuerError> {
     let epoch = storage.epoch().await?;
-    Ok((storage.revocation_root(epoch).await?, epoch))
+    let root = storage.revocation_root(epoch).await?;
+    let mut previous = Vec::new();
+    for k in 1..=u64::from(grace) {
+        let Some(e) = epoch.checked_sub(k) else { break };
+        match storage.revocation_root(e).await {
+            Ok(r) => previous.push((e, r)),
+            Err(IssuerError::NotFound(_)) => break,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(StoredRevocations {
+        epoch,
+        root,
+        previous,
+    })
 }
 
 /// The issuer's own app (guardian requests). Its key derives from the registry key, so every
@@ -345,29 +425,49 @@ fn registry_derived_key(secrets: &IssuerSecrets, label: &[u8]) -> ed25519_dalek:
     ed25519_dalek::SigningKey::from_bytes(&seed)
 }
 
-/// The metadata of revocation root `root` in `(epoch, sequence)`, and the same signed.
+/// The metadata of the revocation state `rev` at `sequence`, and the same signed.
 fn build_metadata(
     secrets: &IssuerSecrets,
     config: &IssuerConfig,
-    groth16_setup: Groth16Setup,
-    vk_bytes: &[u8],
-    root: &[u8; 32],
-    (epoch, sequence): (u64, u64),
+    (groth16_setup, vk_bytes): (Groth16Setup, &[u8]),
+    rev: &StoredRevocations,
+    sequence: u64,
+    schedule: EpochSchedule,
     now: i64,
 ) -> Result<(IssuerMetadata, SignedMetadata), IssuerError> {
-    let sha = secrets.bbs_epoch_key(Suite::BbsSha256, epoch)?;
-    let shake = secrets.bbs_epoch_key(Suite::BbsShake256, epoch)?;
+    let bbs_keys = |epoch| -> Result<(Bytes, Bytes), IssuerError> {
+        let sha = secrets.bbs_epoch_key(Suite::BbsSha256, epoch)?;
+        let shake = secrets.bbs_epoch_key(Suite::BbsShake256, epoch)?;
+        Ok((
+            sha.pk.to_bytes().to_vec().into(),
+            shake.pk.to_bytes().to_vec().into(),
+        ))
+    };
+    let previous_epochs = rev
+        .previous
+        .iter()
+        .map(|(epoch, root)| {
+            let (sha, shake) = bbs_keys(*epoch)?;
+            Ok(EpochKeys {
+                epoch: *epoch,
+                revocation_root: root.to_vec().into(),
+                bbs_sha256_public_key: sha,
+                bbs_shake256_public_key: shake,
+            })
+        })
+        .collect::<Result<Vec<_>, IssuerError>>()?;
+    let (sha, shake) = bbs_keys(rev.epoch)?;
     let key = metadata_key(secrets);
     let metadata = IssuerMetadata {
         version: METADATA_VERSION,
         issuer_id: config.issuer_id.clone(),
-        bbs_sha256_public_key: sha.pk.to_bytes().to_vec().into(),
-        bbs_shake256_public_key: shake.pk.to_bytes().to_vec().into(),
+        bbs_sha256_public_key: sha,
+        bbs_shake256_public_key: shake,
         groth16_public_key: secrets.groth16().public_key().to_bytes().to_vec().into(),
         groth16_setup,
         groth16_verifying_key: vk_bytes.to_vec().into(),
-        revocation_root: root.to_vec().into(),
-        epoch,
+        revocation_root: rev.root.to_vec().into(),
+        epoch: rev.epoch,
         app_registry_key: secrets
             .registry()
             .verifying_key()
@@ -377,6 +477,9 @@ fn build_metadata(
         updated_at: unix_u64(now),
         metadata_key: key.verifying_key().to_bytes().into(),
         sequence,
+        epoch_start: schedule.start(rev.epoch),
+        epoch_length: schedule.length(),
+        previous_epochs,
     };
     let signed = SignedMetadata::sign(&metadata, &key).map_err(|_| IssuerError::Key {
         what: "metadata signing failed",

@@ -189,14 +189,13 @@ impl<S: Storage> Issuer<S> {
                     "stored 网号 not made under this key",
                 ))?;
         // Each suite commits on its own: when a later one fails (revocation slots exhausted,
-        // storage), what the earlier ones replaced still leaves the tree before the error.
+        // storage), what the earlier ones revoked stays logged for the next seal.
         let mut done = Issuance::default();
         let all = self
             .issue_each(
                 &person, &suites, digest, &holder, today, None, now, &mut done,
             )
             .await;
-        self.apply_revocations(&done.moves, now).await?;
         all?;
         let credentials = self.sign_all(&person, &done.issued, &nym, &holder)?;
         Ok(EnrolResponse {

@@ -1,5 +1,6 @@
-//! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials, moving the Groth16 tree and
-//! the BBS key epoch, and serving authentication paths.
+//! Revocation (specs/protocol.md §9, specs/revocation.md): revoking a person's credentials
+//! (logged at once, §2), sealing epochs at their boundaries (§3), following other replicas'
+//! seals, and serving the buckets from which wallets compute their paths (§8).
 
 use netid_core::issuer_api::{encode_revoked_offsets, RevocationBucket};
 
@@ -35,64 +36,41 @@ impl<S: Storage> Issuer<S> {
         })
     }
 
-    /// Applies committed changes to this replica's state: the epoch and the root are the
-    /// highest the changes reached, and the metadata is republished.
-    /// The epoch and the revocation version moved in the storage transactions that replaced
-    /// the credentials (`moves`, one per transaction), never here: a failure at this point
-    /// loses nothing that the database does not hold, and the next sync or start applies it.
-    pub(super) async fn apply_revocations(
-        &self,
-        moves: &[RevocationMove],
-        now: i64,
-    ) -> Result<(), IssuerError> {
-        if moves.is_empty() {
-            // Supersessions alone (refreshes) keep their slots and move nothing.
-            return Ok(());
+    /// The sealer (specs/revocation.md §3): when the clock has passed the boundary of an epoch
+    /// later than this replica's, seals the revocation log into the current scheduled epoch
+    /// (one transaction; `None` when another replica sealed it or holds the sealer's lock) and
+    /// then adopts whatever epoch the database holds. Revocations logged before the boundary
+    /// are in the new epoch's root, and the new epoch's BBS keys sign from then on. After a
+    /// downtime of several epochs, one seal takes every row logged before the current epoch:
+    /// the epochs in between were never served.
+    ///
+    /// The server calls this every second; tests call it after moving their clock.
+    ///
+    /// # Errors
+    /// Storage errors (the next call tries again: the log keeps every row until a seal commits).
+    pub async fn seal_due(&self) -> Result<Option<RevocationMove>, IssuerError> {
+        let target = self.schedule.epoch_at(self.now());
+        if target <= self.rev().epoch {
+            return Ok(None);
         }
-        let _w = self.rev_write.lock().await;
-        let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
-        // The storage transactions hashed the revoked slots into the stored tree; the root of
-        // the highest epoch they reached includes every revocation up to it (each epoch's root
-        // is computed under the epoch row's lock), so it is the one to publish.
-        if let Some(m) = moves.iter().max_by_key(|m| m.epoch) {
-            if m.epoch > rev.epoch {
-                rev.epoch = m.epoch;
-                rev.root = m.root;
-            }
+        let sealed = self
+            .storage
+            .seal_epoch(target, self.schedule.start(target))
+            .await?;
+        if let Some(m) = &sealed {
+            tracing::info!(
+                epoch = m.epoch,
+                sealed = m.sealed,
+                version = m.version,
+                "epoch sealed"
+            );
         }
-        // Only when these changes directly follow this state's version (no other replica or
-        // request changed the tree in between) is the state now the database's; otherwise the
-        // next sync reloads it.
-        let mut versions: Vec<u64> = moves.iter().map(|m| m.version).collect();
-        versions.sort_unstable();
-        if !versions.is_empty()
-            && versions
-                .iter()
-                .zip(rev.version + 1..)
-                .all(|(got, next)| *got == next)
-        {
-            rev.version = versions[versions.len() - 1];
-        }
-        let (metadata, signed) = build_metadata(
-            &self.secrets,
-            &self.config,
-            self.groth16_setup,
-            &self.vk_bytes,
-            &rev.root,
-            (rev.epoch, rev.version),
-            now,
-        )?;
-        rev.metadata = metadata.clone();
-        rev.signed = signed;
-        drop(rev);
-        self.guardians
-            .update_metadata(metadata)
-            .map_err(|_| IssuerError::KeyMismatch("own metadata does not load"))?;
-        Ok(())
+        self.sync_revocations().await?;
+        Ok(sealed)
     }
 
-    /// Catches up with revocations and supersessions made by other replicas: when the
-    /// database's revocation version differs from this state's, the tree, the epoch and the
+    /// Catches up with seals made by other replicas (or by [`Issuer::seal_due`]): when the
+    /// database's revocation version differs from this state's, the epoch, its root and the
     /// metadata are reloaded from the database.
     ///
     /// # Errors
@@ -106,22 +84,26 @@ impl<S: Storage> Issuer<S> {
         if version == self.rev().version {
             return Ok(());
         }
-        let (root, epoch) = stored_revocations(&self.storage).await?;
+        let stored = stored_revocations(&self.storage, self.config.grace_epochs).await?;
+        let epoch = stored.epoch;
+        if epoch < self.rev().epoch {
+            // Read before a seal that this replica already adopted: never go back.
+            return Ok(());
+        }
         let (metadata, signed) = build_metadata(
             &self.secrets,
             &self.config,
-            self.groth16_setup,
-            &self.vk_bytes,
-            &root,
-            (epoch, version),
+            (self.groth16_setup, &self.vk_bytes),
+            &stored,
+            version,
+            self.schedule,
             self.now(),
         )?;
         {
             let mut rev = self.rev.write().unwrap_or_else(|p| p.into_inner());
-            if epoch >= rev.epoch {
-                rev.root = root;
-                rev.epoch = epoch;
-            }
+            rev.root = stored.root;
+            rev.epoch = stored.epoch;
+            rev.previous = stored.previous;
             rev.version = version;
             rev.metadata = metadata.clone();
             rev.signed = signed;
@@ -132,7 +114,7 @@ impl<S: Storage> Issuer<S> {
         tracing::info!(
             version,
             epoch,
-            "revocation state reloaded (another replica changed it)"
+            "revocation state reloaded (an epoch was sealed)"
         );
         Ok(())
     }
@@ -158,20 +140,24 @@ impl<S: Storage> Issuer<S> {
             .storage
             .revoke_person_credentials(person.id, now)
             .await?;
-        let revoked = done.credentials;
-        self.apply_revocations(&Vec::from_iter(done.moved), now)
-            .await?;
+        // Logged with `now`: the seal of the first boundary after it takes it.
+        let effective_epoch = self.schedule.epoch_at(now).saturating_add(1);
+        let effective_at = self.schedule.start(effective_epoch);
         tracing::info!(
             person = person.id.0,
-            revoked = revoked.len(),
+            revoked = done.credentials.len(),
+            logged = done.logged,
             suspend,
+            effective_epoch,
             "revocation"
         );
         let rev = self.rev();
         Ok(RevokeResponse {
-            revoked: revoked.len(),
+            revoked: done.credentials.len(),
             epoch: rev.epoch,
             revocation_root: rev.root.to_vec(),
+            effective_epoch,
+            effective_at,
         })
     }
 }

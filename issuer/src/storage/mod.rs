@@ -230,8 +230,8 @@ pub struct EnrolmentOutcome {
     /// Earlier live credentials this enrolment revoked or superseded: update the revocation
     /// structures for them.
     pub replaced: Vec<CredentialRecord>,
-    /// The revocation state's move, committed with `replaced` (`None` when nothing was).
-    pub moved: Option<RevocationMove>,
+    /// How many revoked Groth16 slots this enrolment logged for the next seal.
+    pub logged: u64,
 }
 
 /// Result of [`Storage::issue_credential`].
@@ -241,23 +241,60 @@ pub struct IssuedCredential {
     pub credential: CredentialRecord,
     /// Earlier live credentials it revoked (other device) or superseded (same device and suite).
     pub replaced: Vec<CredentialRecord>,
-    /// The revocation state's move, committed with `replaced` (`None` when nothing was).
-    pub moved: Option<RevocationMove>,
+    /// How many revoked Groth16 slots this issuance logged for the next seal.
+    pub logged: u64,
 }
 
-/// How a change of credential statuses moved the revocation state, counted in the same
-/// transaction as the change (so no crash or error between them can lose either): the
-/// database's revocation version after it, and the epoch after it (moved on when a credential
-/// was revoked, not merely superseded).
+/// What a seal made ([`Storage::seal_epoch`], specs/revocation.md §3): the epoch it began,
+/// the database's revocation version after it, and the root of that epoch's tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RevocationMove {
     /// The revocation version this change made.
     pub version: u64,
-    /// The epoch after this change.
+    /// The epoch sealed.
     pub epoch: u64,
-    /// The Groth16 revocation root at that epoch (32 bytes, little-endian), with the slots
-    /// this change revoked.
+    /// The Groth16 revocation root at that epoch (32 bytes, little-endian).
     pub root: [u8; 32],
+    /// How many logged slots this seal took.
+    pub sealed: usize,
+}
+
+/// The fixed cadence of epochs (specs/revocation.md §2): epoch `e` covers
+/// `[genesis + e·length, genesis + (e+1)·length)` (Unix seconds). Fixed when the first issuer
+/// starts on a database ([`Storage::epoch_schedule`]), so every replica counts the same epochs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochSchedule {
+    genesis: i64,
+    length: u32,
+}
+
+impl EpochSchedule {
+    /// The schedule from `genesis` with epochs of `length` seconds; `None` for `length` 0.
+    pub fn new(genesis: i64, length: u32) -> Option<EpochSchedule> {
+        (length > 0).then_some(EpochSchedule { genesis, length })
+    }
+
+    /// When epoch 0 began (Unix seconds).
+    pub fn genesis(&self) -> i64 {
+        self.genesis
+    }
+
+    /// Seconds per epoch.
+    pub fn length(&self) -> u32 {
+        self.length
+    }
+
+    /// The epoch in which `t` falls (0 before the genesis).
+    pub fn epoch_at(&self, t: i64) -> u64 {
+        let since = i128::from(t) - i128::from(self.genesis);
+        u64::try_from(since.div_euclid(i128::from(self.length))).unwrap_or(0)
+    }
+
+    /// When epoch `e` begins (Unix seconds; saturating).
+    pub fn start(&self, e: u64) -> i64 {
+        let t = i128::from(self.genesis) + i128::from(e) * i128::from(self.length);
+        i64::try_from(t).unwrap_or(i64::MAX)
+    }
 }
 
 /// One bucket of the revocation tree at an epoch, as stored ([`Storage::revocation_bucket`],
@@ -275,8 +312,8 @@ pub struct StoredBucket {
 pub struct RevokedCredentials {
     /// The credentials that were live and are now revoked.
     pub credentials: Vec<CredentialRecord>,
-    /// The revocation state's move, committed with them (`None` when none was live).
-    pub moved: Option<RevocationMove>,
+    /// How many revoked Groth16 slots this logged for the next seal.
+    pub logged: u64,
 }
 
 /// A guardian relation.
@@ -458,16 +495,16 @@ pub trait Storage: Send + Sync + Clone + 'static {
     ) -> impl Future<Output = Result<Vec<CredentialRecord>, IssuerError>> + Send;
 
     /// Revokes a credential. `Some(record)` if it was live and is now revoked, `None` if it was
-    /// already revoked or superseded (idempotent); [`IssuerError::NotFound`] if absent. The
-    /// revocation version and the epoch move in the same transaction.
+    /// already revoked or superseded (idempotent); [`IssuerError::NotFound`] if absent. Its
+    /// Groth16 slot is logged in the same transaction, for the next seal.
     fn revoke_credential(
         &self,
         id: CredentialId,
         now: i64,
     ) -> impl Future<Output = Result<Option<CredentialRecord>, IssuerError>> + Send;
 
-    /// Revokes every live credential of a person (lost phone); returns them, with the move of
-    /// the revocation version and the epoch made in the same transaction.
+    /// Revokes every live credential of a person (lost phone); returns them. Their Groth16
+    /// slots are logged in the same transaction, for the next seal.
     fn revoke_person_credentials(
         &self,
         person: PersonId,
@@ -479,9 +516,9 @@ pub trait Storage: Send + Sync + Clone + 'static {
     fn revoked_rev_indices(&self) -> impl Future<Output = Result<Vec<u32>, IssuerError>> + Send;
 
     /// Appends Groth16 slots to the revocation log, unsealed, for the next seal
-    /// ([`Storage::seal_revocations`]); a slot already logged stays as it is. Returns how many
-    /// were new. Revoking transactions log and seal their own slots; this is the bulk path (an
-    /// import of revocations, the benchmark of specs/revocation.md §11).
+    /// ([`Storage::seal_epoch`]); a slot already logged stays as it is. Returns how many were
+    /// new. Revoking transactions log their own slots; this is the bulk path (an import of
+    /// revocations, the benchmark of specs/revocation.md §11).
     ///
     /// # Errors
     /// [`IssuerError::InvalidInput`] for a slot outside `0..REVOCATION_SLOTS`.
@@ -491,13 +528,28 @@ pub trait Storage: Send + Sync + Clone + 'static {
         now: i64,
     ) -> impl Future<Output = Result<u64, IssuerError>> + Send;
 
-    /// The sealer's step (specs/revocation.md §3): when the log holds unsealed slots, one
-    /// transaction moves the epoch and the revocation version on, hashes the slots into the
-    /// stored tree of the new epoch and marks them sealed in it; `None` when there was nothing
-    /// to seal. A sealer killed before its commit leaves the log as it was.
-    fn seal_revocations(
+    /// The sealer's step (specs/revocation.md §3): one transaction moves the epoch to `target`
+    /// and the revocation version on, hashes every unsealed log row from before `boundary`
+    /// (the start of `target`) into the stored tree of `target`, and marks them sealed in it.
+    /// `None` when the epoch is already `target` or later, or (PostgreSQL) another sealer holds
+    /// the sealer's lock. A sealer killed before its commit leaves the log as it was.
+    fn seal_epoch(
         &self,
+        target: u64,
+        boundary: i64,
     ) -> impl Future<Output = Result<Option<RevocationMove>, IssuerError>> + Send;
+
+    /// The database's epoch schedule: fixed by the first call, with epochs of `length` seconds
+    /// and the current epoch beginning at `now`; later calls return it as stored, whatever
+    /// they pass.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidInput`] for `length` 0; storage errors.
+    fn epoch_schedule(
+        &self,
+        length: u32,
+        now: i64,
+    ) -> impl Future<Output = Result<EpochSchedule, IssuerError>> + Send;
 
     /// Hashes the logged revoked slots into the stored tree when nothing has yet (the first
     /// start after the upgrade that added the log): `Some(buckets hashed)` then, `None` when
@@ -508,6 +560,10 @@ pub trait Storage: Send + Sync + Clone + 'static {
 
     /// The Groth16 revocation root at `epoch` (32 bytes, little-endian): one stored node, so a
     /// start takes the same time with a million revoked slots as with none.
+    ///
+    /// # Errors
+    /// [`IssuerError::NotFound`] for an epoch that has not begun or from before the stored
+    /// tree (its root is unknown); storage errors.
     fn revocation_root(
         &self,
         epoch: u64,
@@ -769,7 +825,8 @@ delegate! {
     fn revoke_person_credentials(&self, person: PersonId, now: i64) -> RevokedCredentials;
     fn revoked_rev_indices(&self) -> Vec<u32>;
     fn log_revocations(&self, slots: &[u32], now: i64) -> u64;
-    fn seal_revocations(&self) -> Option<RevocationMove>;
+    fn seal_epoch(&self, target: u64, boundary: i64) -> Option<RevocationMove>;
+    fn epoch_schedule(&self, length: u32, now: i64) -> EpochSchedule;
     fn build_revocation_nodes(&self) -> Option<usize>;
     fn revocation_root(&self, epoch: u64) -> [u8; 32];
     fn revocation_bucket(&self, epoch: u64, bucket: u64) -> StoredBucket;

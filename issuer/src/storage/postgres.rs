@@ -13,6 +13,10 @@ use crate::IssuerError;
 type Db = sqlx::Postgres;
 type Store = PostgresStorage;
 const BEGIN_WRITE: &str = "BEGIN";
+/// The sealer's lock (specs/revocation.md §3): held to the commit; a replica that does not get
+/// it leaves the seal to the one that did, without waiting.
+const SEALER_LOCK: Option<&str> =
+    Some("SELECT pg_try_advisory_xact_lock(hashtext('netid/v1/sealer'))");
 /// The next revocation index + 1, from a sequence (no row lock held until commit).
 const NEXT_REV_INDEX: &str = "SELECT nextval('rev_index_seq')";
 

@@ -14,16 +14,17 @@ use netid_circuits::gadgets::poseidon::poseidon2;
 use netid_circuits::presentation::{fr_from_bytes, fr_to_bytes};
 use sqlx::Row as _;
 
-use super::{Db, Store, BEGIN_WRITE, NEXT_REV_INDEX};
+use super::{Db, Store, BEGIN_WRITE, NEXT_REV_INDEX, SEALER_LOCK};
 use crate::evidence::phone::{ChallengeId, PhoneNumber};
 use crate::keys::IdHash;
 use crate::minors::{GuardianPerms, GuardianRelation};
 use crate::netid_number::NetidNumber;
 use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
-    EnrolmentOutcome, GuardianLink, IssuedCredential, IssuerKeyRecord, NewPhoneChallenge, PersonId,
-    PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord, RevocationMove,
-    RevokedCredentials, Storage, StoredBucket, StoredRequest, NO_SLOT, REVOCATION_SLOTS,
+    EnrolmentOutcome, EpochSchedule, GuardianLink, IssuedCredential, IssuerKeyRecord,
+    NewPhoneChallenge, PersonId, PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord,
+    RevocationMove, RevokedCredentials, Storage, StoredBucket, StoredRequest, NO_SLOT,
+    REVOCATION_SLOTS,
 };
 use crate::IssuerError;
 
@@ -234,11 +235,11 @@ async fn issue_in_tx(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err(OP))?;
-    let moved = move_revocation_state(tx, &replaced, now).await?;
+    let logged = log_revoked_in_tx(tx, &replaced, now).await?;
     Ok(IssuedCredential {
         credential: cred_from_row(&row)?,
         replaced,
-        moved,
+        logged,
     })
 }
 
@@ -273,25 +274,19 @@ async fn slot_in_tx(
         .ok_or(IssuerError::Exhausted("revocation tree slots"))
 }
 
-/// Counts the change of `replaced` credentials inside `tx`, the transaction that changed their
-/// status, when one of them was revoked: the revocation version and the epoch move on. A
-/// supersession alone (a refresh: same device and suite, the slot kept) changes neither the
-/// tree nor the BBS keys, so it moves nothing and takes no lock on the counters. `None` when
-/// nothing moved.
-async fn move_revocation_state(
+/// Logs, inside `tx` (the transaction that changed their status), the Groth16 slots of
+/// `replaced` credentials that were revoked and that no live credential holds any more
+/// (specs/revocation.md §2). Nothing else moves: the sealer takes the rows at the next epoch
+/// boundary (§3), so a revocation costs one insert, and takes no lock on the counters. A
+/// supersession alone (a refresh: same device and suite, the slot kept) logs nothing. Returns
+/// how many slots were logged.
+async fn log_revoked_in_tx(
     tx: &mut Tx,
     replaced: &[CredentialRecord],
     now: i64,
-) -> Result<Option<RevocationMove>, IssuerError> {
-    const OP: &str = "move_revocation_state";
-    if !replaced
-        .iter()
-        .any(|c| c.status == CredentialStatus::Revoked)
-    {
-        return Ok(None);
-    }
-    // Each Groth16 slot that no live credential holds any more is logged, then this
-    // transaction seals the log into the next epoch (specs/revocation.md §3).
+) -> Result<u64, IssuerError> {
+    const OP: &str = "log_revoked";
+    let mut logged = 0;
     for c in replaced.iter().filter(|c| {
         c.suite == Suite::Groth16 && c.status == CredentialStatus::Revoked && c.rev_index != NO_SLOT
     }) {
@@ -304,10 +299,10 @@ async fn move_revocation_state(
         .await
         .map_err(db_err(OP))?;
         if held.is_none() {
-            log_in_tx(tx, &[c.rev_index], now).await?;
+            logged += log_in_tx(tx, &[c.rev_index], now).await?;
         }
     }
-    seal_in_tx(tx).await.map(Some)
+    Ok(logged)
 }
 
 /// Appends `slots` to the revocation log, unsealed (a slot already logged stays as it is).
@@ -330,34 +325,39 @@ async fn log_in_tx(tx: &mut Tx, slots: &[u32], now: i64) -> Result<u64, IssuerEr
     Ok(added)
 }
 
-/// The sealer's step, inside `tx` (specs/revocation.md §3): moves the epoch and the revocation
-/// version on (the epoch row stays locked until commit, so one transaction at a time gets
-/// here), hashes every unsealed log row into the tree of the new epoch, and marks them sealed
-/// in it. Deterministic: a sealer killed before its commit leaves the same rows for the next.
-async fn seal_in_tx(tx: &mut Tx) -> Result<RevocationMove, IssuerError> {
-    const OP: &str = "seal_revocations";
-    let bump = |name: &'static str| {
-        sqlx::query_scalar::<_, i64>(
-            "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
-        )
-        .bind(name)
-    };
-    let epoch: i64 = bump("epoch")
-        .fetch_one(&mut **tx)
+/// The sealer's step, inside `tx` (specs/revocation.md §3), whose caller holds the epoch
+/// row's lock and read `current < target`: moves the epoch to `target` and the revocation
+/// version on, hashes every unsealed log row from before `boundary` (the start of `target`)
+/// into the tree of `target`, and marks them sealed in it. Rows logged from `boundary` on are
+/// left for the next seal. Deterministic: a sealer killed before its commit leaves the same
+/// rows for the next, which computes the same nodes.
+async fn seal_in_tx(
+    tx: &mut Tx,
+    current: u64,
+    target: u64,
+    boundary: i64,
+) -> Result<RevocationMove, IssuerError> {
+    const OP: &str = "seal_epoch";
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'epoch'")
+        .bind(to_i64(target)?)
+        .execute(&mut **tx)
         .await
         .map_err(db_err(OP))?;
-    let version: i64 = bump("rev_version")
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db_err(OP))?;
-    let epoch = u64::try_from(epoch).map_err(|_| corrupt("epoch"))?;
-    // Slots logged before the tree was stored (by the upgrade) are hashed into the previous
-    // epoch's tree first, once.
-    build_nodes_in_tx(tx, epoch - 1).await?;
-    let sealed: Vec<i64> = sqlx::query_scalar(
-        "UPDATE revocation_log SET sealed_in = $1 WHERE sealed_in IS NULL RETURNING slot",
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'rev_version' RETURNING value",
     )
-    .bind(to_i64(epoch)?)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    // Slots logged before the tree was stored (by the upgrade) are hashed into the current
+    // epoch's tree first, once.
+    build_nodes_in_tx(tx, current).await?;
+    let sealed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE revocation_log SET sealed_in = $1 WHERE sealed_in IS NULL AND at < $2 \
+         RETURNING slot",
+    )
+    .bind(to_i64(target)?)
+    .bind(boundary)
     .fetch_all(&mut **tx)
     .await
     .map_err(db_err(OP))?;
@@ -367,14 +367,15 @@ async fn seal_in_tx(tx: &mut Tx) -> Result<RevocationMove, IssuerError> {
         .collect::<Result<_, _>>()
         .map_err(|_| corrupt("revocation_log"))?;
     let root = if buckets.is_empty() {
-        node_at(&mut **tx, DEPTH, 0, epoch).await?
+        node_at(&mut **tx, DEPTH, 0, target).await?
     } else {
-        rehash_buckets(tx, &buckets, epoch).await?
+        rehash_buckets(tx, &buckets, target).await?
     };
     Ok(RevocationMove {
         version: u64::try_from(version).map_err(|_| corrupt("rev_version"))?,
-        epoch,
+        epoch: target,
         root: fr_to_bytes(&root),
+        sealed: sealed.len(),
     })
 }
 
@@ -563,6 +564,33 @@ async fn build_nodes_in_tx(tx: &mut Tx, epoch: u64) -> Result<Option<usize>, Iss
     Ok(Some(buckets.len()))
 }
 
+/// Checks that `epoch` has begun and that its nodes are stored (from the first build on): only
+/// such epochs have a root and buckets, and a committed epoch's rows never change.
+async fn served_epoch<'c, E>(ex: E, epoch: u64, what: &'static str) -> Result<(), IssuerError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+{
+    let rows =
+        sqlx::query("SELECT name, value FROM counters WHERE name IN ('epoch', 'rev_nodes_from')")
+            .fetch_all(ex)
+            .await
+            .map_err(db_err("served_epoch"))?;
+    let mut now = None;
+    let mut from = None;
+    for r in &rows {
+        match get::<String>(r, "name")?.as_str() {
+            "epoch" => now = Some(get::<i64>(r, "value")?),
+            _ => from = Some(get::<i64>(r, "value")?),
+        }
+    }
+    let (now, from) = now.zip(from).ok_or(corrupt("counters"))?;
+    let e = i64::try_from(epoch).unwrap_or(i64::MAX);
+    if e > now || from < 0 || e < from {
+        return Err(IssuerError::NotFound(what));
+    }
+    Ok(())
+}
+
 impl Storage for Store {
     async fn enrol_person(&self, e: &Enrolment, now: i64) -> Result<EnrolmentOutcome, IssuerError> {
         const OP: &str = "enrol_person";
@@ -627,12 +655,12 @@ impl Storage for Store {
         if let Some((guardian, relation)) = e.guardian {
             insert_guardian(&mut tx, guardian, person.id, relation, now).await?;
         }
-        let (credential, replaced, moved) = match &e.credential {
+        let (credential, replaced, logged) = match &e.credential {
             Some(req) => {
                 let issued = issue_in_tx(&mut tx, person.id, req, now).await?;
-                (Some(issued.credential), issued.replaced, issued.moved)
+                (Some(issued.credential), issued.replaced, issued.logged)
             }
-            None => (None, Vec::new(), None),
+            None => (None, Vec::new(), 0),
         };
         tx.commit().await.map_err(db_err(OP))?;
         Ok(EnrolmentOutcome {
@@ -640,7 +668,7 @@ impl Storage for Store {
             created,
             credential,
             replaced,
-            moved,
+            logged,
         })
     }
 
@@ -791,7 +819,7 @@ impl Storage for Store {
         .await
         .map_err(db_err(OP))?;
         let revoked = row.as_ref().map(cred_from_row).transpose()?;
-        move_revocation_state(&mut tx, revoked.as_slice(), now).await?;
+        log_revoked_in_tx(&mut tx, revoked.as_slice(), now).await?;
         tx.commit().await.map_err(db_err(OP))?;
         match revoked {
             Some(r) => Ok(Some(r)),
@@ -826,9 +854,12 @@ impl Storage for Store {
         .iter()
         .map(cred_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-        let moved = move_revocation_state(&mut tx, &credentials, now).await?;
+        let logged = log_revoked_in_tx(&mut tx, &credentials, now).await?;
         tx.commit().await.map_err(db_err(OP))?;
-        Ok(RevokedCredentials { credentials, moved })
+        Ok(RevokedCredentials {
+            credentials,
+            logged,
+        })
     }
 
     async fn revoked_rev_indices(&self) -> Result<Vec<u32>, IssuerError> {
@@ -1396,6 +1427,7 @@ impl Storage for Store {
     }
 
     async fn revocation_root(&self, epoch: u64) -> Result<[u8; 32], IssuerError> {
+        served_epoch(&self.pool, epoch, "revocation root of that epoch").await?;
         Ok(fr_to_bytes(&node_at(&self.pool, DEPTH, 0, epoch).await?))
     }
 
@@ -1404,31 +1436,10 @@ impl Storage for Store {
         epoch: u64,
         bucket: u64,
     ) -> Result<StoredBucket, IssuerError> {
-        const OP: &str = "revocation_bucket";
         if bucket >= BUCKETS {
             return Err(IssuerError::InvalidInput("no such revocation bucket"));
         }
-        let rows = sqlx::query(
-            "SELECT name, value FROM counters WHERE name IN ('epoch', 'rev_nodes_from')",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err(OP))?;
-        let mut now = None;
-        let mut from = None;
-        for r in &rows {
-            match get::<String>(r, "name")?.as_str() {
-                "epoch" => now = Some(get::<i64>(r, "value")?),
-                _ => from = Some(get::<i64>(r, "value")?),
-            }
-        }
-        let (now, from) = now.zip(from).ok_or(corrupt("counters"))?;
-        // Only epochs that have begun, and whose nodes are stored (from the first build on),
-        // have buckets: a committed epoch's rows never change.
-        let e = i64::try_from(epoch).unwrap_or(i64::MAX);
-        if e > now || from < 0 || e < from {
-            return Err(IssuerError::NotFound("revocation bucket of that epoch"));
-        }
+        served_epoch(&self.pool, epoch, "revocation bucket of that epoch").await?;
         let revoked = bucket_offsets(&self.pool, bucket, epoch).await?;
         let mut upper = [[0u8; 32]; UPPER];
         let mut idx = bucket;
@@ -1454,23 +1465,89 @@ impl Storage for Store {
         Ok(added)
     }
 
-    async fn seal_revocations(&self) -> Result<Option<RevocationMove>, IssuerError> {
-        const OP: &str = "seal_revocations";
+    async fn seal_epoch(
+        &self,
+        target: u64,
+        boundary: i64,
+    ) -> Result<Option<RevocationMove>, IssuerError> {
+        const OP: &str = "seal_epoch";
         let mut tx = self
             .pool
             .begin_with(BEGIN_WRITE)
             .await
             .map_err(db_err(OP))?;
-        let pending: Option<i64> =
-            sqlx::query_scalar("SELECT slot FROM revocation_log WHERE sealed_in IS NULL LIMIT 1")
-                .fetch_optional(&mut *tx)
+        // One sealer at a time (PostgreSQL: an advisory lock that the others do not wait for;
+        // SQLite: BEGIN IMMEDIATE already serialises writers).
+        if let Some(lock) = SEALER_LOCK {
+            let got: bool = sqlx::query_scalar(lock)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err(OP))?;
-        if pending.is_none() {
+            if !got {
+                return Ok(None);
+            }
+        }
+        // The epoch row's lock, held to the commit: a build of the stored tree waits for it.
+        let current: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        let current = u64::try_from(current).map_err(|_| corrupt("epoch"))?;
+        if current >= target {
+            // Another sealer finished this epoch.
             return Ok(None);
         }
-        let moved = seal_in_tx(&mut tx).await?;
+        let moved = seal_in_tx(&mut tx, current, target, boundary).await?;
         tx.commit().await.map_err(db_err(OP))?;
         Ok(Some(moved))
+    }
+
+    async fn epoch_schedule(&self, length: u32, now: i64) -> Result<EpochSchedule, IssuerError> {
+        const OP: &str = "epoch_schedule";
+        if length == 0 {
+            return Err(IssuerError::InvalidInput("epochs must last at least 1 s"));
+        }
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        // Fixed once, when the first issuer starts on this database: the genesis puts the
+        // current epoch (from before fixed epochs, or 0) at `now`, so epochs only move on.
+        sqlx::query(concat!(
+            "INSERT INTO counters (name, value) SELECT 'epoch_genesis', $1 - value * $2 ",
+            "FROM counters WHERE name = 'epoch' ON CONFLICT (name) DO NOTHING"
+        ))
+        .bind(now)
+        .bind(i64::from(length))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ('epoch_length', $1) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(i64::from(length))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        let rows = sqlx::query(
+            "SELECT name, value FROM counters WHERE name IN ('epoch_genesis', 'epoch_length')",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        tx.commit().await.map_err(db_err(OP))?;
+        let (mut genesis, mut stored) = (None, None);
+        for r in &rows {
+            match get::<String>(r, "name")?.as_str() {
+                "epoch_genesis" => genesis = Some(get::<i64>(r, "value")?),
+                _ => stored = u32::try_from(get::<i64>(r, "value")?).ok(),
+            }
+        }
+        let (genesis, stored) = genesis.zip(stored).ok_or(corrupt("epoch schedule"))?;
+        EpochSchedule::new(genesis, stored).ok_or(corrupt("epoch schedule"))
     }
 }

@@ -17,6 +17,8 @@ type Db = sqlx::Sqlite;
 type Store = SqliteStorage;
 /// Takes the database write lock at the start of every write transaction.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// The sealer's lock (specs/revocation.md §3): SQLite serialises writers, so none.
+const SEALER_LOCK: Option<&str> = None;
 /// The next revocation index + 1 (SQLite serialises writers anyway).
 const NEXT_REV_INDEX: &str =
     "UPDATE counters SET value = value + 1 WHERE name = 'rev_index' RETURNING value";

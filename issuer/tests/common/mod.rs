@@ -50,10 +50,20 @@ pub fn groth16_keys() -> &'static ProvingKeys {
     K.get_or_init(|| ProvingKeys::load_or_dev_setup(&key_dir(), DEV_SEED).unwrap())
 }
 
-/// An issuer over `db` with the development card authority, codes kept in memory.
+/// An issuer over `db` with the development card authority, codes kept in memory, and
+/// day-long epochs.
 pub async fn issuer(
     db: &str,
     clock: Option<Arc<dyn Clock>>,
+) -> (ServiceState<AnyStorage>, Arc<MemoryCodeSender>) {
+    issuer_with_epochs(db, clock, netid_issuer::DEFAULT_EPOCH_SECS).await
+}
+
+/// [`issuer`] with epochs of `epoch_secs` seconds.
+pub async fn issuer_with_epochs(
+    db: &str,
+    clock: Option<Arc<dyn Clock>>,
+    epoch_secs: u32,
 ) -> (ServiceState<AnyStorage>, Arc<MemoryCodeSender>) {
     let sender = Arc::new(MemoryCodeSender::new());
     let mut opts = IssuerOptions::new(
@@ -67,6 +77,7 @@ pub async fn issuer(
     if let Some(c) = clock {
         opts.clock = c;
     }
+    opts.config.epoch_secs = epoch_secs;
     (build(opts).await.unwrap(), sender)
 }
 
@@ -271,13 +282,21 @@ pub async fn call(
 }
 
 pub async fn call_bytes(app: &Router, path: &str) -> Vec<u8> {
+    let (status, bytes) = get_bytes(app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    bytes
+}
+
+/// `GET path`: the status and the body's bytes.
+pub async fn get_bytes(app: &Router, path: &str) -> (StatusCode, Vec<u8>) {
     let req = Request::builder().uri(path).body(Body::empty()).unwrap();
     let res = app.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    axum::body::to_bytes(res.into_body(), usize::MAX)
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
         .await
         .unwrap()
-        .to_vec()
+        .to_vec();
+    (status, bytes)
 }
 
 /// A phone challenge through the router; returns (challenge id, code).
@@ -382,13 +401,30 @@ pub async fn present(
             present_groth16(meta, cred, &path, req)
         }
         bbs => {
+            // The keys and digit signatures of the credential's epoch, if still accepted.
+            let keys = meta
+                .epoch_keys(cred.epoch)
+                .ok_or_else(|| format!("credential of epoch {} is stale", cred.epoch))?;
             let name = serde_json::to_value(bbs).unwrap();
-            let digits =
-                call_bytes(app, &format!("/v1/bbs/{}/digits", name.as_str().unwrap())).await;
+            let (status, digits) = get_bytes(
+                app,
+                &format!(
+                    "/v1/bbs/{}/epochs/{}/digits",
+                    name.as_str().unwrap(),
+                    cred.epoch
+                ),
+            )
+            .await;
+            if status != StatusCode::OK {
+                return Err(format!(
+                    "digit signatures of epoch {}: {status}",
+                    cred.epoch
+                ));
+            }
             let b = NetidBbs::for_suite(bbs).unwrap();
             let pk_bytes = match bbs {
-                Suite::BbsSha256 => &meta.bbs_sha256_public_key,
-                _ => &meta.bbs_shake256_public_key,
+                Suite::BbsSha256 => &keys.bbs_sha256_public_key,
+                _ => &keys.bbs_shake256_public_key,
             };
             let pk = netid_bbs::PublicKey::from_bytes(pk_bytes.as_slice()).unwrap();
             let digits = b
@@ -411,6 +447,10 @@ pub async fn present(
                 req,
                 &mut rand::rng(),
             )
+            .map(|mut p| {
+                p.epoch = Some(cred.epoch);
+                p
+            })
             .map_err(|e| e.to_string())
         }
     }
@@ -477,6 +517,10 @@ pub fn present_groth16(
         req,
         &mut rand_core_06::OsRng,
     )
+    .map(|mut p| {
+        p.epoch = Some(meta.epoch);
+        p
+    })
     .map_err(|e| e.to_string())
 }
 

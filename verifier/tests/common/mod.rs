@@ -88,6 +88,9 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
         updated_at: NOW,
         metadata_key: metadata_key().verifying_key().to_bytes().into(),
         sequence: 0,
+        epoch_start: NOW as i64,
+        epoch_length: 86_400,
+        previous_epochs: Vec::new(),
     }
 }
 
