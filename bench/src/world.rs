@@ -312,6 +312,7 @@ impl World {
             sequence: 0,
             epoch_start: i64::try_from(now).unwrap_or(i64::MAX),
             epoch_length: 86_400,
+            grace_epochs: 1,
             previous_epochs: Vec::new(),
         })
     }

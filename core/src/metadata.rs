@@ -86,9 +86,13 @@ pub struct IssuerMetadata {
     /// before fixed epochs.
     #[serde(default)]
     pub epoch_length: u32,
-    /// The grace epochs before `epoch` whose keys readers still accept, newest first
-    /// (specs/revocation.md §4): a credential signed, or a root fetched, shortly before a
-    /// boundary stays usable for `previous_epochs.len()` more epochs.
+    /// The grace `K` (specs/revocation.md §4): readers accept the keys of `epoch` and of the
+    /// `K` epochs before it, and this document is valid through `K` epochs after its own.
+    #[serde(default)]
+    pub grace_epochs: u8,
+    /// The grace epochs before `epoch` whose keys readers still accept, newest first: a
+    /// credential signed, or a root fetched, shortly before a boundary stays usable for `K`
+    /// more epochs. Fewer than `K` only when the epochs before are unknown (the first ones).
     #[serde(default)]
     pub previous_epochs: Vec<EpochKeys>,
 }
@@ -143,8 +147,13 @@ impl IssuerMetadata {
                 "groth16_verifying_key must be empty exactly when groth16_setup is none",
             ));
         }
-        if self.previous_epochs.len() > MAX_GRACE_EPOCHS {
-            return Err(CoreError::InvalidMetadata("too many previous_epochs"));
+        if usize::from(self.grace_epochs) > MAX_GRACE_EPOCHS {
+            return Err(CoreError::InvalidMetadata("too many grace_epochs"));
+        }
+        if self.previous_epochs.len() > usize::from(self.grace_epochs) {
+            return Err(CoreError::InvalidMetadata(
+                "more previous_epochs than grace_epochs",
+            ));
         }
         let mut above = self.epoch;
         for e in &self.previous_epochs {
@@ -196,13 +205,13 @@ impl IssuerMetadata {
     }
 
     /// Until when (Unix seconds) this document may be relied on without a newer one
-    /// (specs/revocation.md §5): the end of its epoch plus its grace epochs. A reader that
-    /// cannot refresh it by then fails closed. `None` for documents from before fixed epochs.
+    /// (specs/revocation.md §5): the end of its epoch plus `K` epochs. A reader that cannot
+    /// refresh it by then fails closed. `None` for documents from before fixed epochs.
     pub fn valid_until(&self) -> Option<i64> {
         if self.epoch_length == 0 {
             return None;
         }
-        let epochs = i64::try_from(self.previous_epochs.len()).unwrap_or(0) + 1;
+        let epochs = i64::from(self.grace_epochs) + 1;
         Some(
             self.epoch_start
                 .saturating_add(epochs.saturating_mul(i64::from(self.epoch_length))),
@@ -313,6 +322,7 @@ mod tests {
             sequence: 3,
             epoch_start: 1_699_999_000,
             epoch_length: 3600,
+            grace_epochs: 1,
             previous_epochs: vec![EpochKeys {
                 epoch: 6,
                 revocation_root: vec![6; 32].into(),
@@ -414,11 +424,14 @@ mod tests {
             older.epoch = 6;
             m.previous_epochs.push(older);
         });
+        bad(&|m| m.grace_epochs = 0);
+        bad(&|m| m.grace_epochs = 9);
         bad(&|m| m.previous_epochs[0].revocation_root = vec![0; 31].into());
         bad(&|m| m.previous_epochs[0].bbs_sha256_public_key = vec![0; 95].into());
         bad(&|m| m.previous_epochs[0].bbs_shake256_public_key = vec![0; 97].into());
         bad(&|m| {
             m.epoch = 100;
+            m.grace_epochs = 9;
             m.previous_epochs = (0..9)
                 .map(|k| EpochKeys {
                     epoch: 99 - k,
@@ -426,9 +439,21 @@ mod tests {
                 })
                 .collect();
         });
+        // The first epoch has no epoch before it, yet is valid through its grace epoch.
+        let first = IssuerMetadata {
+            previous_epochs: Vec::new(),
+            ..md.clone()
+        };
+        first.validate().unwrap();
+        assert_eq!(first.valid_until(), md.valid_until());
         // A document without the new fields still reads (no grace, no validity bound).
         let mut v = serde_json::to_value(&md).unwrap();
-        for f in ["epoch_start", "epoch_length", "previous_epochs"] {
+        for f in [
+            "epoch_start",
+            "epoch_length",
+            "grace_epochs",
+            "previous_epochs",
+        ] {
             v.as_object_mut().unwrap().remove(f);
         }
         let plain: IssuerMetadata = serde_json::from_value(v).unwrap();

@@ -170,6 +170,12 @@ fn the_walkthrough_runs_as_written() {
         revoked["revoked"].as_u64().unwrap_or(0) >= 1,
         "nothing revoked\n{transcript}"
     );
+    // Effective from the next epoch's boundary (a day from the issuer's first start).
+    assert_eq!(
+        revoked["effective_epoch"].as_u64(),
+        revoked["epoch"].as_u64().map(|e| e + 1),
+        "{revoked}"
+    );
     assert!(
         root.join("netid-issuer.db").exists(),
         "the issuer's SQLite file is missing"

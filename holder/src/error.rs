@@ -92,6 +92,12 @@ pub enum WalletError {
     #[error(transparent)]
     Core(#[from] CoreError),
 
+    /// Issuer metadata the wallet refuses (specs/revocation.md §5): a bad signature, another
+    /// key than the one pinned for that issuer, or older than the metadata it accepted last
+    /// (a rollback).
+    #[error("issuer metadata refused: {0}")]
+    MetadataRefused(String),
+
     /// A cryptographic primitive failed in a way that cannot happen with valid inputs.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -92,11 +92,12 @@ pub use device::DeviceKey;
 pub use error::WalletError;
 pub use records::{
     group_netid, mask_name, CredentialRecord, CredentialStatus, GuardianRelation, HistoryEntry,
-    PseudonymTag, Ward, MAX_APP_NAME_LEN, MAX_ISSUER_ID_LEN, MAX_SIGNATURE_LEN, MAX_URL_LEN,
+    IssuerPin, PseudonymTag, Ward, MAX_APP_NAME_LEN, MAX_ISSUER_ID_LEN, MAX_SIGNATURE_LEN,
+    MAX_URL_LEN,
 };
 pub use storage::{FileStorage, MemoryStorage, Storage};
 pub use store::KdfParams;
 pub use wallet::{
     Wallet, WalletOptions, CONTENTS_FORMAT, DEFAULT_HISTORY_LIMIT, MAX_CREDENTIALS,
-    MAX_HISTORY_LIMIT, MAX_WARDS,
+    MAX_HISTORY_LIMIT, MAX_ISSUERS, MAX_WARDS,
 };

@@ -733,3 +733,57 @@ mod tests {
         assert!(serde_json::from_str::<Ward>(&bad).is_err());
     }
 }
+
+/// What the wallet remembers of an issuer's metadata (specs/revocation.md §5): the metadata
+/// key pinned on first use, and the highest `(epoch, sequence)` it accepted, below which it
+/// refuses any document (a rollback by a relay or a lagging replica).
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerPin {
+    url: String,
+    #[serde(with = "netid_core::b64::array")]
+    metadata_key: [u8; 32],
+    epoch: u64,
+    sequence: u64,
+}
+
+impl IssuerPin {
+    /// A pin of `metadata_key` for the issuer at `url`, at `(epoch, sequence)`.
+    ///
+    /// # Errors
+    /// [`WalletError::InvalidRecord`] for a URL that is not printable ASCII of at most
+    /// [`MAX_URL_LEN`] bytes.
+    pub fn new(
+        url: &str,
+        metadata_key: [u8; 32],
+        epoch: u64,
+        sequence: u64,
+    ) -> Result<IssuerPin, WalletError> {
+        check_printable_ascii("issuer URL", url, MAX_URL_LEN)?;
+        Ok(IssuerPin {
+            url: url.to_owned(),
+            metadata_key,
+            epoch,
+            sequence,
+        })
+    }
+
+    /// The issuer's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The pinned metadata key (Ed25519 public key).
+    pub const fn metadata_key(&self) -> &[u8; 32] {
+        &self.metadata_key
+    }
+
+    /// The highest `(epoch, sequence)` accepted.
+    pub const fn position(&self) -> (u64, u64) {
+        (self.epoch, self.sequence)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), WalletError> {
+        check_printable_ascii("issuer URL", &self.url, MAX_URL_LEN)
+    }
+}

@@ -19,13 +19,17 @@ use std::collections::VecDeque;
 use std::io;
 
 use netid_circuits::presentation::holder_binding;
-use netid_core::{Date, HolderBinding, HolderSecret, Passphrase, Suite};
+use netid_core::{
+    Date, HolderBinding, HolderSecret, IssuerMetadata, Passphrase, SignedMetadata, Suite,
+};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::device::DeviceKey;
-use crate::records::{mask_name, CredentialRecord, CredentialStatus, HistoryEntry, Ward};
+use crate::records::{
+    mask_name, CredentialRecord, CredentialStatus, HistoryEntry, IssuerPin, Ward,
+};
 use crate::storage::Storage;
 use crate::store::{random_bytes, KdfParams, SealingKey, TAG_LEN};
 use crate::WalletError;
@@ -42,6 +46,8 @@ pub const MAX_HISTORY_LIMIT: usize = 10_000;
 pub const MAX_CREDENTIALS: usize = 64;
 /// Most wards in one wallet.
 pub const MAX_WARDS: usize = 64;
+/// Most issuers whose metadata key a wallet pins.
+pub const MAX_ISSUERS: usize = 16;
 
 /// How wallets are encrypted and which files are accepted.
 ///
@@ -114,6 +120,9 @@ struct Contents {
     wards: Vec<Ward>,
     history_limit: usize,
     history: VecDeque<HistoryEntry>,
+    /// Pinned issuer metadata keys (absent in files from before pinning).
+    #[serde(default)]
+    issuers: Vec<IssuerPin>,
 }
 
 impl Contents {
@@ -128,6 +137,7 @@ impl Contents {
             wards: Vec::new(),
             history_limit: DEFAULT_HISTORY_LIMIT,
             history: VecDeque::new(),
+            issuers: Vec::new(),
         })
     }
 
@@ -180,8 +190,16 @@ impl Contents {
     /// The invariants the mutating methods maintain, checked again after decryption.
     fn validate(&self) -> Result<(), WalletError> {
         let bad = |what| Err(WalletError::Corrupt { what });
-        if self.credentials.len() > MAX_CREDENTIALS || self.wards.len() > MAX_WARDS {
+        if self.credentials.len() > MAX_CREDENTIALS
+            || self.wards.len() > MAX_WARDS
+            || self.issuers.len() > MAX_ISSUERS
+        {
             return bad("too many records");
+        }
+        for (i, p) in self.issuers.iter().enumerate() {
+            if p.validate().is_err() || self.issuers[..i].iter().any(|q| q.url() == p.url()) {
+                return bad("an invalid or duplicate issuer pin");
+            }
         }
         if self.history_limit > MAX_HISTORY_LIMIT || self.history.len() > self.history_limit {
             return bad("history longer than its limit");
@@ -503,6 +521,61 @@ impl<S: Storage> Wallet<S> {
     }
 
     // --- wards -------------------------------------------------------------------------
+
+    /// The metadata key pinned for the issuer at `url`, and the highest `(epoch, sequence)`
+    /// accepted from it.
+    pub fn issuer_pin(&self, url: &str) -> Option<&IssuerPin> {
+        self.contents.issuers.iter().find(|p| p.url() == url)
+    }
+
+    /// Opens the issuer's signed metadata `signed`, fetched from `url` (specs/revocation.md
+    /// §5): under the metadata key pinned for that issuer, or, on first use, under the key the
+    /// document names, which is then pinned. A document older than the last one accepted (a
+    /// lower epoch, or the same epoch and a lower sequence) is refused; an accepted one moves
+    /// the pin forward. Save the wallet to keep the pin.
+    ///
+    /// # Errors
+    /// [`WalletError::MetadataRefused`]: a bad signature, another key, a rollback; nothing
+    /// changes then. [`WalletError::InvalidRecord`] for a bad URL, or past [`MAX_ISSUERS`]
+    /// issuers.
+    pub fn accept_metadata(
+        &mut self,
+        url: &str,
+        signed: &SignedMetadata,
+    ) -> Result<IssuerMetadata, WalletError> {
+        let pinned = self.issuer_pin(url).cloned();
+        let metadata = signed
+            .open(pinned.as_ref().map(IssuerPin::metadata_key))
+            .map_err(|e| WalletError::MetadataRefused(e.to_string()))?;
+        let key: [u8; 32] = metadata
+            .metadata_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| WalletError::MetadataRefused("metadata_key is not 32 bytes".into()))?;
+        if let Some(p) = &pinned {
+            if (metadata.epoch, metadata.sequence) < p.position() {
+                let (e, q) = p.position();
+                return Err(WalletError::MetadataRefused(format!(
+                    "epoch {} sequence {} is older than the epoch {e} sequence {q} accepted \
+                     before (a rollback)",
+                    metadata.epoch, metadata.sequence
+                )));
+            }
+        }
+        let pin = IssuerPin::new(url, key, metadata.epoch, metadata.sequence)?;
+        let full = self.contents.issuers.len() >= MAX_ISSUERS;
+        match self.contents.issuers.iter_mut().find(|p| p.url() == url) {
+            Some(p) => *p = pin,
+            None if full => {
+                return Err(WalletError::InvalidRecord {
+                    what: "issuer pin",
+                    reason: "too many issuers",
+                })
+            }
+            None => self.contents.issuers.push(pin),
+        }
+        Ok(metadata)
+    }
 
     /// The minors this holder is guardian of.
     pub fn wards(&self) -> &[Ward] {

@@ -529,3 +529,83 @@ fn default_kdf_params() {
     let w = Wallet::open(w.close(), &pass("口令"), WalletOptions::new()).unwrap();
     assert_eq!(w.kdf_params(), KdfParams::DEFAULT);
 }
+
+/// A metadata document of `key` at `(epoch, sequence)`, signed by it.
+fn signed_metadata(
+    key: &ed25519_dalek::SigningKey,
+    epoch: u64,
+    sequence: u64,
+) -> netid_core::SignedMetadata {
+    let md = netid_core::IssuerMetadata {
+        version: netid_core::METADATA_VERSION,
+        issuer_id: "netid-issuer".into(),
+        bbs_sha256_public_key: vec![1; 96].into(),
+        bbs_shake256_public_key: vec![2; 96].into(),
+        groth16_public_key: vec![3; 32].into(),
+        groth16_setup: netid_core::Groth16Setup::None,
+        groth16_verifying_key: Vec::new().into(),
+        revocation_root: vec![4; 32].into(),
+        epoch,
+        app_registry_key: vec![5; 32].into(),
+        updated_at: NOW,
+        metadata_key: key.verifying_key().to_bytes().to_vec().into(),
+        sequence,
+        epoch_start: 0,
+        epoch_length: 0,
+        grace_epochs: 0,
+        previous_epochs: Vec::new(),
+    };
+    netid_core::SignedMetadata::sign(&md, key).unwrap()
+}
+
+/// specs/revocation.md §5: the wallet pins an issuer's metadata key on first use, refuses
+/// documents under another key, with a bad signature, or older than the last one it accepted
+/// (a rollback), keeps the pin across saves, and pins each issuer on its own.
+#[test]
+fn issuer_metadata_is_pinned_and_never_rolled_back() {
+    const URL: &str = "http://issuer.example";
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let mut w = populated();
+    assert!(w.issuer_pin(URL).is_none());
+    assert_eq!(
+        w.accept_metadata(URL, &signed_metadata(&key, 5, 1))
+            .unwrap()
+            .epoch,
+        5
+    );
+    let pin = w.issuer_pin(URL).unwrap().clone();
+    assert_eq!(pin.metadata_key(), key.verifying_key().as_bytes());
+    assert_eq!(pin.position(), (5, 1));
+    let refused = |w: &mut Wallet<MemoryStorage>, doc: &netid_core::SignedMetadata, why: &str| {
+        let e = w.accept_metadata(URL, doc).unwrap_err();
+        assert!(matches!(e, WalletError::MetadataRefused(_)), "{why}: {e}");
+        assert_eq!(w.issuer_pin(URL), Some(&pin), "{why}: the pin moved");
+    };
+    refused(&mut w, &signed_metadata(&other, 6, 0), "another key");
+    refused(&mut w, &signed_metadata(&key, 4, 9), "a lower epoch");
+    refused(&mut w, &signed_metadata(&key, 5, 0), "a lower sequence");
+    let mut forged = signed_metadata(&key, 9, 0);
+    forged.signature = signed_metadata(&key, 8, 0).signature;
+    refused(&mut w, &forged, "a signature over another document");
+    // The same document again, then a newer one: accepted, and the pin moves forward.
+    w.accept_metadata(URL, &signed_metadata(&key, 5, 1))
+        .unwrap();
+    w.accept_metadata(URL, &signed_metadata(&key, 6, 0))
+        .unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().position(), (6, 0));
+    // Another issuer is pinned on its own.
+    w.accept_metadata("http://other.example", &signed_metadata(&other, 1, 0))
+        .unwrap();
+    // Saved and reopened, the pins hold.
+    w.save().unwrap();
+    let mut w = Wallet::open(w.close(), &pass("口令 one"), OPTS).unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().position(), (6, 0));
+    let e = w
+        .accept_metadata(URL, &signed_metadata(&key, 5, 1))
+        .unwrap_err();
+    assert!(matches!(e, WalletError::MetadataRefused(_)), "{e}");
+    assert!(w
+        .accept_metadata("http://other.example", &signed_metadata(&key, 2, 0))
+        .is_err());
+}

@@ -422,7 +422,8 @@ fn parse_suite(s: &str) -> Result<Suite, ApiError> {
 #[utoipa::path(get, path = "/v1/bbs/{suite}/digits",
     params(("suite" = String, Path, description = "bbs-sha256 or bbs-shake256")),
     responses((status = 200, description = "digit signatures (specs/bbs.md), application/octet-stream"),
-              (status = 400, body = ErrorBody)))]
+              (status = 400, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "groth16: not a BBS suite")))]
 async fn digits<S: Storage + 'static>(
     State(st): State<ServiceState<S>>,
     Path(suite): Path<String>,
@@ -435,7 +436,8 @@ async fn digits<S: Storage + 'static>(
     params(("suite" = String, Path, description = "bbs-sha256 or bbs-shake256"),
            ("epoch" = u64, Path, description = "the metadata's `epoch` or one of its `previous_epochs`")),
     responses((status = 200, description = "digit signatures of that epoch (specs/bbs.md), application/octet-stream; never change"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "groth16: not a BBS suite")))]
 async fn epoch_digits<S: Storage + 'static>(
     State(st): State<ServiceState<S>>,
     Path((suite, epoch)): Path<(String, String)>,

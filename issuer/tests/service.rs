@@ -332,6 +332,22 @@ async fn bad_inputs_get_clear_4xx_errors() {
         ),
         // Paths by slot are gone: a wallet never names its slot (specs/revocation.md §8).
         ("/v1/revocation/paths/0", StatusCode::NOT_FOUND, "not_found"),
+        // Digit signatures of an epoch: only the current and the grace epochs have them.
+        (
+            "/v1/bbs/bbs-sha256/epochs/x/digits",
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/v1/bbs/bbs-sha256/epochs/1/digits",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/v1/bbs/groth16/epochs/0/digits",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
     ] {
         expect(call(&app, "GET", path, None, false).await, status, code);
     }

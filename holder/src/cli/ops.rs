@@ -53,8 +53,7 @@ pub fn plain_netid(n: &str) -> String {
 }
 
 /// `GET {issuer}/v1/metadata`: the signed document, its signature checked under the key it
-/// names, validated. (The wallet does not pin the issuer's metadata key yet: specs/revocation.md
-/// §5.)
+/// names, validated. Pins nothing: the wallet's commands use [`fetch_pinned_metadata`].
 ///
 /// # Errors
 /// Network, HTTP and format errors; a bad signature.
@@ -64,6 +63,28 @@ pub fn fetch_metadata(issuer: &str) -> CliResult<IssuerMetadata> {
     signed
         .open(None)
         .map_err(|e| err(format!("issuer metadata: {e}")))
+}
+
+/// [`fetch_metadata`] as the wallet accepts it (specs/revocation.md §5): under the metadata
+/// key pinned for `issuer` (on first use: the one the document names, pinned and said), and
+/// never older than the last document accepted. The pin is saved with the wallet.
+///
+/// # Errors
+/// Network, HTTP and format errors; [`crate::WalletError::MetadataRefused`] (another key, a bad
+/// signature, a rollback); saving the wallet.
+pub fn fetch_pinned_metadata(w: &mut FileWallet, issuer: &str) -> CliResult<IssuerMetadata> {
+    let signed: netid_core::SignedMetadata =
+        http::get(&format!("{issuer}/v1/metadata"))?.json("issuer metadata")?;
+    let first = w.issuer_pin(issuer).is_none();
+    let meta = w.accept_metadata(issuer, &signed)?;
+    if first {
+        println!(
+            "   签发方密钥 / issuer metadata key pinned on first use: {}",
+            hex::encode(meta.metadata_key.as_slice())
+        );
+    }
+    w.save()?;
+    Ok(meta)
 }
 
 /// The Groth16 proving keys matching the issuer's published verifying key (loaded once per
@@ -430,6 +451,8 @@ pub fn enroll(
         store_issued(w, issuer, &resp.credentials, &binding)?;
         warn_development_groth16(issuer, &resp.credentials);
     }
+    // The wallet's first contact with this issuer pins its metadata key.
+    fetch_pinned_metadata(w, issuer)?;
     Ok(resp)
 }
 
@@ -592,7 +615,7 @@ pub fn build_presentation(
 /// # Errors
 /// No usable credential; network errors; a bad request from the issuer.
 pub fn guardian_presentation(w: &mut FileWallet, issuer: &str) -> CliResult<Presentation> {
-    let meta = fetch_metadata(issuer)?;
+    let meta = fetch_pinned_metadata(w, issuer)?;
     refresh_if_stale(w, &meta, issuer);
     let t = now();
     let today = netid_core::Date::from_unix_seconds(i64::try_from(t).unwrap_or(0), 8 * 3600)
@@ -968,7 +991,7 @@ pub fn present(
         .map(|c| c.issuer_url().to_owned())
         .or_else(|| opts.issuer_fallback.clone())
         .ok_or_else(|| err("no issuer known: enrol first"))?;
-    let meta = fetch_metadata(&issuer)?;
+    let meta = fetch_pinned_metadata(w, &issuer)?;
     refresh_if_stale(w, &meta, &issuer);
     let t = now();
     let cert = present::check_request(request, &meta, t).map_err(|e| {

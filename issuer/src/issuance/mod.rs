@@ -479,6 +479,7 @@ fn build_metadata(
         sequence,
         epoch_start: schedule.start(rev.epoch),
         epoch_length: schedule.length(),
+        grace_epochs: config.grace_epochs,
         previous_epochs,
     };
     let signed = SignedMetadata::sign(&metadata, &key).map_err(|_| IssuerError::Key {

@@ -90,6 +90,7 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
         sequence: 0,
         epoch_start: NOW as i64,
         epoch_length: 86_400,
+        grace_epochs: 1,
         previous_epochs: Vec::new(),
     }
 }
