@@ -255,8 +255,10 @@ impl IssuerSecrets {
             digits: OnceLock::new(),
         });
         let mut cache = self.epochs_lock();
-        // Keep the current and the previous epoch of each suite.
-        cache.retain(|(s, e), _| *s != suite || e.saturating_add(1) >= epoch);
+        // Keep the current epoch and the most grace epochs of each suite (specs/revocation.md
+        // §4); callers ask only for those.
+        let kept = u64::try_from(netid_core::MAX_GRACE_EPOCHS).unwrap_or(u64::MAX);
+        cache.retain(|(s, e), _| *s != suite || e.saturating_add(kept) >= epoch);
         Ok(cache.entry((suite, epoch)).or_insert(key).clone())
     }
 
