@@ -73,6 +73,7 @@ pub fn fetch_metadata(issuer: &str) -> CliResult<IssuerMetadata> {
 /// Network, HTTP and format errors; [`crate::WalletError::MetadataRefused`] (another key, a bad
 /// signature, a rollback); saving the wallet.
 pub fn fetch_pinned_metadata(w: &mut FileWallet, issuer: &str) -> CliResult<IssuerMetadata> {
+    let issuer = issuer.trim_end_matches('/');
     let signed: netid_core::SignedMetadata =
         http::get(&format!("{issuer}/v1/metadata"))?.json("issuer metadata")?;
     let first = w.issuer_pin(issuer).is_none();
@@ -451,8 +452,11 @@ pub fn enroll(
         store_issued(w, issuer, &resp.credentials, &binding)?;
         warn_development_groth16(issuer, &resp.credentials);
     }
-    // The wallet's first contact with this issuer pins its metadata key.
-    fetch_pinned_metadata(w, issuer)?;
+    // The wallet's first contact with this issuer pins its metadata key. The credentials are
+    // stored already: a failure here is said, and the next command pins.
+    if let Err(e) = fetch_pinned_metadata(w, issuer) {
+        println!("   ⚠ 警告 / warning: the issuer's metadata key is not pinned yet: {e}");
+    }
     Ok(resp)
 }
 

@@ -171,12 +171,12 @@ impl<S: Storage> Issuer<S> {
         if let Some(buckets) = storage.build_revocation_nodes().await? {
             tracing::info!(buckets, "revocation tree stored");
         }
-        let schedule = storage
-            .epoch_schedule(config.epoch_secs, parts.clock.now_unix())
-            .await?;
         if usize::from(config.grace_epochs) > netid_core::MAX_GRACE_EPOCHS {
             return Err(IssuerError::InvalidInput("at most 8 grace epochs"));
         }
+        let schedule = storage
+            .epoch_schedule(config.epoch_secs, parts.clock.now_unix())
+            .await?;
         if schedule.length() != config.epoch_secs {
             tracing::error!(
                 stored = schedule.length(),

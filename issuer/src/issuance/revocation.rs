@@ -87,7 +87,13 @@ impl<S: Storage> Issuer<S> {
         let stored = stored_revocations(&self.storage, self.config.grace_epochs).await?;
         let epoch = stored.epoch;
         if epoch < self.rev().epoch {
-            // Read before a seal that this replica already adopted: never go back.
+            // Never go back: a database behind this replica was restored from a backup (or
+            // replaced); its state is refused until it catches up.
+            tracing::warn!(
+                stored = epoch,
+                serving = self.rev().epoch,
+                "the database's epoch is behind the one this replica serves; keeping it"
+            );
             return Ok(());
         }
         let (metadata, signed) = build_metadata(
