@@ -103,6 +103,9 @@ pub enum IssuerError {
     /// A record that does not exist (`what` names the kind of record).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A record that existed and is kept no longer (a pruned epoch's revocation bucket).
+    #[error("{0} is no longer kept")]
+    Gone(&'static str),
     /// A write that conflicts with existing data (duplicate app id, …).
     #[error("conflict: {0}")]
     Conflict(&'static str),
@@ -207,6 +210,7 @@ impl IssuerError {
             IssuerError::InvalidGuardian(_) => "invalid_guardian",
             IssuerError::InvalidPermissions(_) => "invalid_permissions",
             IssuerError::NotFound(_) => "not_found",
+            IssuerError::Gone(_) => "gone",
             IssuerError::Conflict(_) => "conflict",
             IssuerError::NotAllowed(_) => "not_allowed",
             IssuerError::InvalidInput(_) => "invalid_input",

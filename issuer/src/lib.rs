@@ -70,4 +70,4 @@ pub mod service;
 pub mod storage;
 
 pub use error::{IssuerError, PhoneCodeError};
-pub use issuance::{Issuer, IssuerConfig, IssuerParts, DEFAULT_EPOCH_SECS};
+pub use issuance::{Issuer, IssuerConfig, IssuerParts, DEFAULT_EPOCH_SECS, DEFAULT_RETAIN_EPOCHS};

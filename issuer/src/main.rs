@@ -106,6 +106,11 @@ struct Args {
     #[arg(long, env = "NETID_GRACE_EPOCHS", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(0..=8))]
     grace_epochs: u8,
+    /// Epochs whose revocation buckets are kept (the current one included); older ones are
+    /// pruned after each seal and answer 410. More than --grace-epochs.
+    #[arg(long, env = "NETID_RETAIN_EPOCHS", default_value_t = netid_issuer::DEFAULT_RETAIN_EPOCHS,
+          value_parser = clap::value_parser!(u32).range(2..))]
+    retain_epochs: u32,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -179,6 +184,7 @@ async fn run(args: Args) -> Result<(), String> {
     opts.config.credential_validity_days = args.credential_days;
     opts.config.epoch_secs = args.epoch_seconds;
     opts.config.grace_epochs = args.grace_epochs;
+    opts.config.retain_epochs = args.retain_epochs;
     tracing::info!("loading keys and storage");
     let mut state = build(opts).await.map_err(|e| format!("startup: {e}"))?;
     if let Some(h) = &args.client_ip_header {

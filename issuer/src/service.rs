@@ -166,6 +166,7 @@ impl ApiError {
 pub fn status_of(e: &IssuerError) -> StatusCode {
     match e {
         IssuerError::NotFound(_) => StatusCode::NOT_FOUND,
+        IssuerError::Gone(_) => StatusCode::GONE,
         IssuerError::Conflict(_) => StatusCode::CONFLICT,
         IssuerError::NotAllowed(_)
         | IssuerError::MinorNeedsGuardian
@@ -484,7 +485,8 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
            ("bucket" = u32, Path, maximum = 65535, description = "the bucket: a credential's `rev_index` divided by 2^16"),
            ("If-None-Match" = Option<String>, Header, description = "the ETag of a copy the client holds")),
     responses((status = 200, body = RevocationBucket), (status = 304, description = "the client's copy is current"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 410, body = ErrorBody, description = "an epoch older than the issuer keeps (`--retain-epochs`)")))]
 async fn revocation_bucket<S: Storage>(
     State(st): State<ServiceState<S>>,
     Path((epoch, bucket)): Path<(String, String)>,

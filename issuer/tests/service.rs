@@ -703,6 +703,15 @@ async fn revocation_buckets_are_immutable_and_never_need_the_slot() {
     // The next epoch has not begun.
     let (s, _, _) = get(route(meta2.epoch + 1), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Epochs older than the issuer keeps (3 here, the current one included) are pruned at the
+    // seal that leaves them behind: their buckets are gone (410); the kept ones are unchanged.
+    clock.set(state.issuer().schedule().start(meta.epoch + 3));
+    state.issuer().seal_due().await.unwrap().unwrap();
+    let (s, _, _) = get(route(meta.epoch), None).await;
+    assert_eq!(s, StatusCode::GONE);
+    let (s, _, kept) = get(route(meta2.epoch), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kept, after);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -811,6 +811,65 @@ mod suite {
     /// The log and the sealer (specs/revocation.md §2, §3): logged slots wait for a seal,
     /// which puts those logged before its boundary into the epoch's tree at once; sealing an
     /// epoch twice does nothing; epochs before it keep their tree; concurrent loggers and
+    /// Pruning the stored tree (specs/revocation.md §8): the roots and buckets of every kept
+    /// epoch are what they were, older epochs are gone, fewer rows remain, pruning again or
+    /// below the mark does nothing, and later seals build on the pruned tree.
+    pub async fn prune_keeps_every_kept_epoch<S: Storage>(s: &S) {
+        let mut revoked: Vec<u64> = Vec::new();
+        for e in 1..=6u32 {
+            // Two slots in bucket 0 and one elsewhere per epoch: nodes change in every epoch.
+            let slots = [e, 100 + e, (e << 16) + 7];
+            s.log_revocations(&slots, NOW + i64::from(e) * 10)
+                .await
+                .unwrap();
+            revoked.extend(slots.iter().map(|&x| u64::from(x)));
+            s.seal_epoch(u64::from(e), NOW + i64::from(e) * 10 + 1)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let mut before = Vec::new();
+        for e in 0..=6u64 {
+            let mut buckets = Vec::new();
+            for b in [0u64, 1, 3, 6] {
+                buckets.push(s.revocation_bucket(e, b).await.unwrap());
+            }
+            before.push((s.revocation_root(e).await.unwrap(), buckets));
+        }
+        let gone = |r: Result<[u8; 32], IssuerError>| matches!(r, Err(IssuerError::Gone(_)));
+        assert!(s.prune_revocation_nodes(4).await.unwrap() > 0);
+        for e in 0..4u64 {
+            assert!(gone(s.revocation_root(e).await), "epoch {e}");
+            assert!(matches!(
+                s.revocation_bucket(e, 0).await,
+                Err(IssuerError::Gone(_))
+            ));
+        }
+        for e in 4..=6u64 {
+            let (root, buckets) = &before[usize::try_from(e).unwrap()];
+            assert_eq!(&s.revocation_root(e).await.unwrap(), root, "epoch {e}");
+            for (k, b) in [0u64, 1, 3, 6].into_iter().enumerate() {
+                assert_eq!(&s.revocation_bucket(e, b).await.unwrap(), &buckets[k]);
+            }
+        }
+        assert_eq!(s.prune_revocation_nodes(4).await.unwrap(), 0);
+        assert_eq!(s.prune_revocation_nodes(2).await.unwrap(), 0);
+        // Never beyond the current epoch.
+        s.prune_revocation_nodes(100).await.unwrap();
+        assert!(gone(s.revocation_root(5).await));
+        assert_eq!(s.revocation_root(6).await.unwrap(), before[6].0);
+        // The next seal builds on what is left.
+        s.log_revocations(&[9 << 16], NOW + 100).await.unwrap();
+        revoked.push(9 << 16);
+        let m = s.seal_epoch(7, NOW + 101).await.unwrap().unwrap();
+        let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
+        assert_eq!(m.root, fr_to_bytes(&tree.root()));
+        assert_eq!(
+            s.revocation_bucket(7, 0).await.unwrap().revoked,
+            tree.bucket(0).0
+        );
+    }
+
     /// sealers never lose a slot; the epoch schedule is fixed by its first caller.
     pub async fn log_and_seal<S: Storage>(s: &S) {
         let b1 = 1u32 << 16;
@@ -1043,6 +1102,7 @@ both_backends!(
     concurrent_enrolments_of_many_people,
     replica_state,
     log_and_seal,
+    prune_keeps_every_kept_epoch,
 );
 
 #[tokio::test]

@@ -70,7 +70,14 @@ pub struct IssuerConfig {
     /// refused at most `(K+1)` epochs after its revocation. At most
     /// [`netid_core::MAX_GRACE_EPOCHS`].
     pub grace_epochs: u8,
+    /// Epochs whose stored tree (roots and buckets) the sealer keeps, the current one included
+    /// (specs/revocation.md §8); older ones are pruned after each seal and their buckets answer
+    /// `410`. At least `grace_epochs + 1`.
+    pub retain_epochs: u32,
 }
+
+/// The default number of epochs whose stored tree is kept: a month of day-long epochs.
+pub const DEFAULT_RETAIN_EPOCHS: u32 = 30;
 
 /// The default epoch length: a day.
 pub const DEFAULT_EPOCH_SECS: u32 = 86_400;
@@ -85,6 +92,7 @@ impl Default for IssuerConfig {
             rate_limits: RateLimits::default(),
             epoch_secs: DEFAULT_EPOCH_SECS,
             grace_epochs: 1,
+            retain_epochs: DEFAULT_RETAIN_EPOCHS,
         }
     }
 }
@@ -173,6 +181,11 @@ impl<S: Storage> Issuer<S> {
         }
         if usize::from(config.grace_epochs) > netid_core::MAX_GRACE_EPOCHS {
             return Err(IssuerError::InvalidInput("at most 8 grace epochs"));
+        }
+        if config.retain_epochs <= u32::from(config.grace_epochs) {
+            return Err(IssuerError::InvalidInput(
+                "the epochs retained must outnumber the grace epochs",
+            ));
         }
         let schedule = storage
             .epoch_schedule(config.epoch_secs, parts.clock.now_unix())
@@ -367,7 +380,7 @@ async fn stored_revocations<S: Storage>(
         let Some(e) = epoch.checked_sub(k) else { break };
         match storage.revocation_root(e).await {
             Ok(r) => previous.push((e, r)),
-            Err(IssuerError::NotFound(_)) => break,
+            Err(IssuerError::NotFound(_) | IssuerError::Gone(_)) => break,
             Err(err) => return Err(err),
         }
     }

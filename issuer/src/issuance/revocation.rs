@@ -64,6 +64,14 @@ impl<S: Storage> Issuer<S> {
                 version = m.version,
                 "epoch sealed"
             );
+            // The stored tree of epochs no reader needs any more (specs/revocation.md §8).
+            let keep_from = m
+                .epoch
+                .saturating_sub(u64::from(self.config.retain_epochs) - 1);
+            let pruned = self.storage.prune_revocation_nodes(keep_from).await?;
+            if pruned > 0 {
+                tracing::info!(keep_from, pruned, "stored tree of older epochs pruned");
+            }
         }
         self.sync_revocations().await?;
         Ok(sealed)

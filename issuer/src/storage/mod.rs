@@ -539,6 +539,15 @@ pub trait Storage: Send + Sync + Clone + 'static {
         boundary: i64,
     ) -> impl Future<Output = Result<Option<RevocationMove>, IssuerError>> + Send;
 
+    /// Forgets the stored tree of the epochs before `keep_from` (at most the current epoch):
+    /// deletes every node row that no epoch from `keep_from` on reads, and answers
+    /// [`IssuerError::Gone`] for those epochs' roots and buckets from then on. Returns the rows
+    /// deleted. The revocation log is kept whole (the buckets of the kept epochs read it).
+    fn prune_revocation_nodes(
+        &self,
+        keep_from: u64,
+    ) -> impl Future<Output = Result<u64, IssuerError>> + Send;
+
     /// The database's epoch schedule: fixed by the first call, with epochs of `length` seconds
     /// and the current epoch beginning at `now`; later calls return it as stored, whatever
     /// they pass.
@@ -562,8 +571,8 @@ pub trait Storage: Send + Sync + Clone + 'static {
     /// start takes the same time with a million revoked slots as with none.
     ///
     /// # Errors
-    /// [`IssuerError::NotFound`] for an epoch that has not begun or from before the stored
-    /// tree (its root is unknown); storage errors.
+    /// [`IssuerError::NotFound`] for an epoch that has not begun; [`IssuerError::Gone`] for one
+    /// from before the stored tree or pruned (its root is not kept); storage errors.
     fn revocation_root(
         &self,
         epoch: u64,
@@ -575,7 +584,8 @@ pub trait Storage: Send + Sync + Clone + 'static {
     ///
     /// # Errors
     /// [`IssuerError::InvalidInput`] for `bucket ≥ 2^16`; [`IssuerError::NotFound`] for an epoch
-    /// that has not begun, or from before the stored tree (the upgrade that added it).
+    /// that has not begun; [`IssuerError::Gone`] for one from before the stored tree (the
+    /// upgrade that added it) or pruned ([`Storage::prune_revocation_nodes`]).
     fn revocation_bucket(
         &self,
         epoch: u64,
@@ -827,6 +837,7 @@ delegate! {
     fn log_revocations(&self, slots: &[u32], now: i64) -> u64;
     fn seal_epoch(&self, target: u64, boundary: i64) -> Option<RevocationMove>;
     fn epoch_schedule(&self, length: u32, now: i64) -> EpochSchedule;
+    fn prune_revocation_nodes(&self, keep_from: u64) -> u64;
     fn build_revocation_nodes(&self) -> Option<usize>;
     fn revocation_root(&self, epoch: u64) -> [u8; 32];
     fn revocation_bucket(&self, epoch: u64, bucket: u64) -> StoredBucket;

@@ -585,8 +585,12 @@ where
     }
     let (now, from) = now.zip(from).ok_or(corrupt("counters"))?;
     let e = i64::try_from(epoch).unwrap_or(i64::MAX);
-    if e > now || from < 0 || e < from {
+    if e > now || from < 0 {
         return Err(IssuerError::NotFound(what));
+    }
+    if e < from {
+        // Before the stored tree (an upgrade), or pruned (`prune_revocation_nodes`).
+        return Err(IssuerError::Gone(what));
     }
     Ok(())
 }
@@ -1549,5 +1553,50 @@ impl Storage for Store {
         }
         let (genesis, stored) = genesis.zip(stored).ok_or(corrupt("epoch schedule"))?;
         EpochSchedule::new(genesis, stored).ok_or(corrupt("epoch schedule"))
+    }
+
+    async fn prune_revocation_nodes(&self, keep_from: u64) -> Result<u64, IssuerError> {
+        const OP: &str = "prune_revocation_nodes";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        // Under the epoch row's lock: no seal writes nodes meanwhile.
+        let current: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(OP))?;
+        let from: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_nodes_from'")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err(OP))?;
+        let keep = to_i64(keep_from)?.min(current);
+        if from < 0 || keep <= from {
+            return Ok(0);
+        }
+        // First the mark, then the rows: a reader that sees the rows gone sees the mark too.
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'rev_nodes_from'")
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(OP))?;
+        // A node's value at an epoch >= keep is its newest row <= that epoch: every row older
+        // than the newest one at or below `keep` is read by no kept epoch.
+        let deleted = sqlx::query(concat!(
+            "DELETE FROM rev_nodes WHERE epoch < $1 AND EXISTS (SELECT 1 FROM rev_nodes n ",
+            "WHERE n.level = rev_nodes.level AND n.idx = rev_nodes.idx ",
+            "AND n.epoch > rev_nodes.epoch AND n.epoch <= $1)"
+        ))
+        .bind(keep)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(OP))?
+        .rows_affected();
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(deleted)
     }
 }

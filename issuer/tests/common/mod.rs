@@ -59,7 +59,7 @@ pub async fn issuer(
     issuer_with_epochs(db, clock, netid_issuer::DEFAULT_EPOCH_SECS).await
 }
 
-/// [`issuer`] with epochs of `epoch_secs` seconds.
+/// [`issuer`] with epochs of `epoch_secs` seconds, keeping the stored tree of 3 epochs.
 pub async fn issuer_with_epochs(
     db: &str,
     clock: Option<Arc<dyn Clock>>,
@@ -78,6 +78,9 @@ pub async fn issuer_with_epochs(
         opts.clock = c;
     }
     opts.config.epoch_secs = epoch_secs;
+    if epoch_secs != netid_issuer::DEFAULT_EPOCH_SECS {
+        opts.config.retain_epochs = 3;
+    }
     (build(opts).await.unwrap(), sender)
 }
 
