@@ -564,6 +564,18 @@ async fn build_nodes_in_tx(tx: &mut Tx, epoch: u64) -> Result<Option<usize>, Iss
     Ok(Some(buckets.len()))
 }
 
+/// The current epoch, read under the epoch row's lock (held until `tx` ends): the sealer, the
+/// build of the stored tree and its pruning take it, so they never run side by side.
+async fn lock_epoch(tx: &mut Tx, op: &'static str) -> Result<u64, IssuerError> {
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(op))?;
+    u64::try_from(epoch).map_err(|_| corrupt("epoch"))
+}
+
 /// Checks that `epoch` has begun and that its nodes are stored (from the first build on): only
 /// such epochs have a root and buckets, and a committed epoch's rows never change.
 async fn served_epoch<'c, E>(ex: E, epoch: u64, what: &'static str) -> Result<(), IssuerError>
@@ -1417,14 +1429,8 @@ impl Storage for Store {
             .begin_with(BEGIN_WRITE)
             .await
             .map_err(db_err(OP))?;
-        // Locks the epoch row: no revocation commits beside the build.
-        let epoch: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err(OP))?;
-        let epoch = u64::try_from(epoch).map_err(|_| corrupt("epoch"))?;
+        // No seal commits beside the build.
+        let epoch = lock_epoch(&mut tx, OP).await?;
         let built = build_nodes_in_tx(&mut tx, epoch).await?;
         tx.commit().await.map_err(db_err(OP))?;
         Ok(built)
@@ -1491,14 +1497,8 @@ impl Storage for Store {
                 return Ok(None);
             }
         }
-        // The epoch row's lock, held to the commit: a build of the stored tree waits for it.
-        let current: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err(OP))?;
-        let current = u64::try_from(current).map_err(|_| corrupt("epoch"))?;
+        // Held to the commit: a build or a pruning of the stored tree waits for it.
+        let current = lock_epoch(&mut tx, OP).await?;
         if current >= target {
             // Another sealer finished this epoch.
             return Ok(None);
@@ -1562,19 +1562,14 @@ impl Storage for Store {
             .begin_with(BEGIN_WRITE)
             .await
             .map_err(db_err(OP))?;
-        // Under the epoch row's lock: no seal writes nodes meanwhile.
-        let current: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value WHERE name = 'epoch' RETURNING value",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err(OP))?;
+        // No seal writes nodes meanwhile.
+        let current = lock_epoch(&mut tx, OP).await?;
         let from: i64 =
             sqlx::query_scalar("SELECT value FROM counters WHERE name = 'rev_nodes_from'")
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err(OP))?;
-        let keep = to_i64(keep_from)?.min(current);
+        let keep = to_i64(keep_from.min(current))?;
         if from < 0 || keep <= from {
             return Ok(0);
         }
