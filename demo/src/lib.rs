@@ -402,11 +402,7 @@ fn thief_presentation(
 ) -> CliResult<netid_core::Presentation> {
     let issuer = rec.issuer_url();
     if rec.suite() != Suite::Groth16 {
-        let epoch = present::credential_epoch(meta, rec)?.epoch;
-        let r = http::get(&format!(
-            "{issuer}/v1/bbs/{}/epochs/{epoch}/digits",
-            rec.suite().name()
-        ))?;
+        let r = http::get(&format!("{issuer}{}", present::digits_route(meta, rec)?))?;
         return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
     }
     let bucket: netid_core::issuer_api::RevocationBucket = http::get(&format!(

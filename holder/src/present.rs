@@ -257,6 +257,22 @@ pub fn bucket_of(rev_index: u32) -> u32 {
     rev_index >> BUCKET_BITS
 }
 
+/// The path `GET {issuer}/v1/bbs/{suite}/epochs/{epoch}/digits` of the digit signatures that
+/// [`present_bbs`] needs for `credential`: those of its epoch ([`credential_epoch`]).
+///
+/// # Errors
+/// [`PresentError::Stale`] for a credential of an epoch no longer accepted.
+pub fn digits_route(
+    metadata: &IssuerMetadata,
+    credential: &CredentialRecord,
+) -> Result<String, PresentError> {
+    let epoch = credential_epoch(metadata, credential)?.epoch;
+    Ok(format!(
+        "/v1/bbs/{}/epochs/{epoch}/digits",
+        credential.suite().name()
+    ))
+}
+
 /// The path `GET {issuer}/v1/revocation/epochs/{epoch}/buckets/{bucket}` of the bucket that
 /// holds slot `rev_index` in the tree of the metadata's epoch.
 pub fn bucket_route(metadata: &IssuerMetadata, rev_index: u32) -> String {

@@ -599,13 +599,9 @@ pub fn build_presentation(
                 request,
             )?)
         }
-        s => {
+        _ => {
             // The digit signatures of the credential's epoch (the current or a grace one).
-            let epoch = present::credential_epoch(meta, cred)?.epoch;
-            let r = http::get(&format!(
-                "{issuer}/v1/bbs/{}/epochs/{epoch}/digits",
-                s.name()
-            ))?;
+            let r = http::get(&format!("{issuer}{}", present::digits_route(meta, cred)?))?;
             if !r.ok() {
                 return Err(err(format!("BBS digit signatures: {}", r.error_text())));
             }
