@@ -133,11 +133,24 @@ async fn log_all<S: Storage>(s: &S, slots: &[u32]) -> Result<u64> {
 /// Seals everything logged (at time 0) into the next epoch, as the sealer does at a boundary.
 async fn seal_next<S: Storage>(s: &S) -> Result<()> {
     let next = s.epoch().await.map_err(issuer_err)? + 1;
-    s.seal_epoch(next, 1)
+    s.seal_epoch(next, 1, &record_signer()?)
         .await
         .map_err(issuer_err)?
         .ok_or_else(|| BenchError::Internal(format!("epoch {next} was not sealed")))?;
     Ok(())
+}
+
+/// A real issuer's epoch-record signer: each seal signs its record (an Ed25519 signature and
+/// the epoch's two BBS public keys), as the issuer's does.
+fn record_signer() -> Result<netid_issuer::RecordSigner<'static>> {
+    static SECRETS: std::sync::OnceLock<netid_issuer::authority::IssuerSecrets> =
+        std::sync::OnceLock::new();
+    let schedule = netid_issuer::storage::EpochSchedule::new(0, 1)
+        .ok_or_else(|| BenchError::Internal("epoch schedule".into()))?;
+    Ok(netid_issuer::RecordSigner::new(
+        SECRETS.get_or_init(netid_issuer::authority::IssuerSecrets::generate),
+        schedule,
+    ))
 }
 
 async fn remove_db(path: &Path) {

@@ -314,6 +314,7 @@ impl World {
             epoch_length: 86_400,
             grace_epochs: 1,
             previous_epochs: Vec::new(),
+            epoch_records: Vec::new(),
         })
     }
 

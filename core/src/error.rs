@@ -134,4 +134,15 @@ pub enum CoreError {
     /// Issuer metadata whose fields contradict each other.
     #[error("invalid issuer metadata: {0}")]
     InvalidMetadata(&'static str),
+
+    /// Issuer metadata whose epoch records do not reach the record a reader holds: the records
+    /// of the epochs after `after` and before `before` are needed to link them
+    /// (`GET /v1/epochs/records?after=…`, specs/revocation.md §5).
+    #[error("epoch records after epoch {after} and before epoch {before} are needed")]
+    EpochGap {
+        /// The held record's epoch.
+        after: u64,
+        /// The oldest record the document carries.
+        before: u64,
+    },
 }

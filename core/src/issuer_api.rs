@@ -429,6 +429,20 @@ pub struct RevocationBucket {
     pub revoked: Vec<u8>,
 }
 
+/// `GET /v1/epochs/records?after={epoch}&limit={n}`: the signed epoch records after an epoch,
+/// oldest first (specs/revocation.md §5). A verifier or wallet that holds the record of
+/// `after` fetches them to link a newer document's records to it; an empty list means none
+/// were sealed after it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EpochRecords {
+    /// The records, oldest first, at most `limit` (at most [`MAX_EPOCH_RECORDS_PAGE`]).
+    pub records: Vec<crate::SignedEpochRecord>,
+}
+
+/// Most records one `GET /v1/epochs/records` answers (and its default `limit`).
+pub const MAX_EPOCH_RECORDS_PAGE: u32 = 256;
+
 /// Size of the bitmap form of a bucket's revoked offsets: `2^16` bits.
 pub const REVOKED_BITMAP_LEN: usize = 8192;
 

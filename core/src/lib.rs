@@ -54,6 +54,7 @@ mod codec;
 mod credential;
 mod date;
 pub mod dst;
+mod epoch_record;
 mod error;
 pub mod issuer_api;
 pub mod json;
@@ -74,6 +75,10 @@ pub use credential::{
 };
 pub use date::{
     age_cutoff, age_on, check_not_expired, days_in_month, is_leap_year, is_not_expired, Date,
+};
+pub use epoch_record::{
+    check_chain, link, take_bridge_page, ChainLink, EpochHead, EpochRecord, SignedEpochRecord,
+    EPOCH_RECORD_LABEL, EPOCH_RECORD_LEN, EPOCH_RECORD_SUITES, MAX_EPOCH_BRIDGE,
 };
 pub use error::CoreError;
 pub use metadata::{

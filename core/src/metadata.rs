@@ -11,6 +11,9 @@
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 use crate::b64::Bytes;
+use crate::epoch_record::{
+    check_chain, link, ChainLink, EpochHead, EpochRecord, SignedEpochRecord,
+};
 use crate::CoreError;
 
 /// Domain separator of the metadata signature.
@@ -95,6 +98,11 @@ pub struct IssuerMetadata {
     /// more epochs. Fewer than `K` only when the epochs before are unknown (the first ones).
     #[serde(default)]
     pub previous_epochs: Vec<EpochKeys>,
+    /// The latest signed epoch records (specs/revocation.md §5), newest first: the record of
+    /// `epoch`, then the ones sealed before it, at most `K + 1`. Readers link them to the record
+    /// they hold ([`IssuerMetadata::follow`]). Empty in documents from before epoch records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub epoch_records: Vec<SignedEpochRecord>,
 }
 
 /// Most grace epochs a document may carry.
@@ -185,7 +193,119 @@ impl IssuerMetadata {
                 }
             }
         }
+        self.records()?;
         Ok(())
+    }
+
+    /// The epoch records, opened under `metadata_key` and checked against the document,
+    /// oldest first: the newest is the record of `epoch` (its start, length, root and keys),
+    /// they chain, and a grace epoch that has a record has its root and keys.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidMetadata`].
+    pub fn records(&self) -> Result<Vec<EpochRecord>, CoreError> {
+        if self.epoch_records.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.epoch_records.len() > usize::from(self.grace_epochs) + 1 {
+            return Err(CoreError::InvalidMetadata(
+                "more epoch_records than grace_epochs + 1",
+            ));
+        }
+        let key: [u8; 32] = self
+            .metadata_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        let mut records = self
+            .epoch_records
+            .iter()
+            .map(|r| r.open(&key))
+            .collect::<Result<Vec<_>, _>>()?;
+        records.reverse();
+        check_chain(&records)?;
+        let agrees = |r: &EpochRecord, k: &EpochKeys| {
+            r.revocation_root.as_slice() == k.revocation_root.as_slice()
+                && r.bbs_sha256_public_key.as_slice() == k.bbs_sha256_public_key.as_slice()
+                && r.bbs_shake256_public_key.as_slice() == k.bbs_shake256_public_key.as_slice()
+        };
+        let newest = records
+            .last()
+            .ok_or(CoreError::InvalidMetadata("epoch_records"))?;
+        let current = self
+            .epoch_keys(self.epoch)
+            .ok_or(CoreError::InvalidMetadata("epoch"))?;
+        if newest.epoch != self.epoch
+            || newest.start != self.epoch_start
+            || newest.length != self.epoch_length
+            || !agrees(newest, &current)
+        {
+            return Err(CoreError::InvalidMetadata(
+                "the newest epoch record is not the document's epoch",
+            ));
+        }
+        for keys in &self.previous_epochs {
+            if let Some(r) = records.iter().find(|r| r.epoch == keys.epoch) {
+                if !agrees(r, keys) {
+                    return Err(CoreError::InvalidMetadata(
+                        "an epoch record disagrees with previous_epochs",
+                    ));
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// The newest epoch record as a reader keeps it; `None` in documents without records.
+    ///
+    /// # Errors
+    /// As [`IssuerMetadata::records`].
+    pub fn head(&self) -> Result<Option<EpochHead>, CoreError> {
+        Ok(self.records()?.last().map(EpochRecord::head))
+    }
+
+    /// Whether a reader holding `held` (the record it accepted last) may adopt this document:
+    /// its records, after the `bridge` of records the reader fetched for the epochs between
+    /// (`GET /v1/epochs/records`, oldest first, signed by this document's key), descend from
+    /// `held`. Returns the reader's new head. A reader without a head adopts the newest record
+    /// (first use), and one whose head came from another document without records keeps none.
+    ///
+    /// # Errors
+    /// [`CoreError::EpochGap`] when records between are missing (fetch them and call again);
+    /// [`CoreError::InvalidMetadata`] for a fork, a document without records after one with
+    /// them, or a bridge that does not chain.
+    pub fn follow(
+        &self,
+        held: Option<&EpochHead>,
+        bridge: &[SignedEpochRecord],
+    ) -> Result<Option<EpochHead>, CoreError> {
+        let records = self.records()?;
+        let Some(held) = held else {
+            return Ok(records.last().map(EpochRecord::head));
+        };
+        let Some(first) = records.first() else {
+            return Err(CoreError::InvalidMetadata(
+                "the document carries no epoch records, but the issuer's earlier ones did",
+            ));
+        };
+        let key: [u8; 32] = self
+            .metadata_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        let mut all = Vec::with_capacity(bridge.len() + records.len());
+        for r in bridge {
+            let r = r.open(&key)?;
+            if r.epoch > held.epoch && r.epoch < first.epoch {
+                all.push(r);
+            }
+        }
+        all.extend_from_slice(&records);
+        check_chain(&all)?;
+        match link(held, &all)? {
+            ChainLink::Linked => Ok(all.last().map(EpochRecord::head)),
+            ChainLink::Gap { after, before } => Err(CoreError::EpochGap { after, before }),
+        }
     }
 
     /// The keys of `epoch`, if it is the current epoch or one of the grace epochs.
@@ -329,7 +449,134 @@ mod tests {
                 bbs_sha256_public_key: vec![7; 96].into(),
                 bbs_shake256_public_key: vec![8; 96].into(),
             }],
+            epoch_records: Vec::new(),
         }
+    }
+
+    /// The record of epoch `epoch` of `doc`'s chain (roots and keys as `doc` states them for
+    /// its epoch 7 and grace epoch 6; made-up ones before).
+    fn record_of(d: &IssuerMetadata, epoch: u64, prev: [u8; 32]) -> EpochRecord {
+        let keys = d.epoch_keys(epoch);
+        let arr = |b: Option<&Bytes>, fill: u8| -> [u8; 96] {
+            b.map_or([fill; 96], |b| b.as_slice().try_into().unwrap())
+        };
+        EpochRecord {
+            epoch,
+            start: d.epoch_start - i64::try_from(d.epoch - epoch).unwrap() * 3600,
+            length: d.epoch_length,
+            revocation_root: keys.as_ref().map_or([epoch as u8; 32], |k| {
+                k.revocation_root.as_slice().try_into().unwrap()
+            }),
+            bbs_sha256_public_key: arr(keys.as_ref().map(|k| &k.bbs_sha256_public_key), 9),
+            bbs_shake256_public_key: arr(keys.as_ref().map(|k| &k.bbs_shake256_public_key), 9),
+            revoked_total: epoch,
+            prev,
+        }
+    }
+
+    /// Records of `epochs` (ascending), chained from the zero hash.
+    fn records_of(d: &IssuerMetadata, epochs: &[u64]) -> Vec<EpochRecord> {
+        let mut out: Vec<EpochRecord> = Vec::new();
+        for &e in epochs {
+            let prev = out.last().map_or([0; 32], EpochRecord::hash);
+            out.push(record_of(d, e, prev));
+        }
+        out
+    }
+
+    fn carry(d: &mut IssuerMetadata, key: &SigningKey, newest_first: &[EpochRecord]) {
+        d.epoch_records = newest_first.iter().map(|r| r.sign(key)).collect();
+    }
+
+    #[test]
+    fn epoch_records_must_state_the_document_and_chain() {
+        let key = SigningKey::from_bytes(&[42; 32]);
+        let base = doc(&key);
+        let chain = records_of(&base, &[3, 6, 7]);
+        let mut d = base.clone();
+        carry(&mut d, &key, &[chain[2].clone(), chain[1].clone()]);
+        d.validate().unwrap();
+        assert_eq!(d.head().unwrap(), Some(chain[2].head()));
+        assert_eq!(d.records().unwrap(), chain[1..].to_vec());
+        // The signed document round-trips with its records.
+        let opened = SignedMetadata::sign(&d, &key).unwrap().open(None).unwrap();
+        assert_eq!(opened, d);
+
+        // Not newest first, more than K + 1, or not chaining.
+        let mut bad = base.clone();
+        carry(&mut bad, &key, &[chain[1].clone(), chain[2].clone()]);
+        assert!(bad.validate().is_err());
+        carry(
+            &mut bad,
+            &key,
+            &[chain[2].clone(), chain[1].clone(), chain[0].clone()],
+        );
+        assert!(bad.validate().is_err());
+        carry(&mut bad, &key, &[chain[2].clone(), chain[0].clone()]);
+        assert!(bad.validate().is_err());
+        // Signed by another key than metadata_key.
+        let other = SigningKey::from_bytes(&[43; 32]);
+        carry(&mut bad, &other, &[chain[2].clone()]);
+        assert!(bad.validate().is_err());
+        // The newest record must be the document's epoch, with its root, keys, start, length.
+        for change in 0..4 {
+            let mut r = chain[2].clone();
+            match change {
+                0 => r.revocation_root[0] ^= 1,
+                1 => r.bbs_shake256_public_key[5] ^= 1,
+                2 => r.start += 1,
+                _ => r.length += 1,
+            }
+            carry(&mut bad, &key, &[r]);
+            assert!(bad.validate().is_err(), "change {change}");
+        }
+        // A grace epoch's record must agree with previous_epochs.
+        let mut six = chain[1].clone();
+        six.revocation_root = [0xaa; 32];
+        let seven = record_of(&base, 7, six.hash());
+        carry(&mut bad, &key, &[seven, six]);
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn readers_follow_the_chain_and_refuse_forks_and_missing_records() {
+        let key = SigningKey::from_bytes(&[42; 32]);
+        let base = doc(&key);
+        let chain = records_of(&base, &[2, 3, 4, 5, 6, 7]);
+        let mut d = base.clone();
+        carry(&mut d, &key, &[chain[5].clone(), chain[4].clone()]);
+        let new_head = Some(chain[5].head());
+        // First use adopts the newest record; the record before, or the same, links.
+        assert_eq!(d.follow(None, &[]).unwrap(), new_head);
+        assert_eq!(d.follow(Some(&chain[3].head()), &[]).unwrap(), new_head);
+        assert_eq!(d.follow(Some(&chain[5].head()), &[]).unwrap(), new_head);
+        // Further back, the records between are needed; with them, it links.
+        let held = chain[1].head();
+        assert!(matches!(
+            d.follow(Some(&held), &[]),
+            Err(CoreError::EpochGap {
+                after: 3,
+                before: 6
+            })
+        ));
+        let bridge: Vec<SignedEpochRecord> = chain.iter().map(|r| r.sign(&key)).collect();
+        assert_eq!(d.follow(Some(&held), &bridge).unwrap(), new_head);
+        // A bridge with a hole does not chain; one signed by another key is refused.
+        let holed = [bridge[2].clone()];
+        assert!(d.follow(Some(&held), &holed).is_err());
+        let other = SigningKey::from_bytes(&[43; 32]);
+        let foreign: Vec<SignedEpochRecord> = chain.iter().map(|r| r.sign(&other)).collect();
+        assert!(d.follow(Some(&held), &foreign).is_err());
+        // A reader that holds another record of epoch 6 (a fork) refuses.
+        let mut forked = chain[4].clone();
+        forked.revoked_total += 1;
+        assert!(matches!(
+            d.follow(Some(&forked.head()), &bridge),
+            Err(CoreError::InvalidMetadata(_))
+        ));
+        // A document without records, after one with them, is refused.
+        assert!(base.follow(Some(&held), &[]).is_err());
+        assert_eq!(base.follow(None, &[]).unwrap(), None);
     }
 
     #[test]
@@ -442,6 +689,7 @@ mod tests {
         // The first epoch has no epoch before it, yet is valid through its grace epoch.
         let first = IssuerMetadata {
             previous_epochs: Vec::new(),
+            epoch_records: Vec::new(),
             ..md.clone()
         };
         first.validate().unwrap();

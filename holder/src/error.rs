@@ -98,6 +98,17 @@ pub enum WalletError {
     #[error("issuer metadata refused: {0}")]
     MetadataRefused(String),
 
+    /// Newer issuer metadata whose epoch records do not reach the one the wallet holds: the
+    /// records of the epochs after `after` and before `before` are needed
+    /// (`GET /v1/epochs/records`).
+    #[error("the epoch records after epoch {after} and before epoch {before} are needed")]
+    EpochGap {
+        /// The epoch of the record the wallet holds.
+        after: u64,
+        /// The oldest record the new document carries.
+        before: u64,
+    },
+
     /// A cryptographic primitive failed in a way that cannot happen with valid inputs.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -745,6 +745,10 @@ pub struct IssuerPin {
     metadata_key: [u8; 32],
     epoch: u64,
     sequence: u64,
+    /// The newest signed epoch record accepted (specs/revocation.md §5); `None` before the
+    /// issuer published records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record: Option<netid_core::EpochHead>,
 }
 
 impl IssuerPin {
@@ -765,7 +769,21 @@ impl IssuerPin {
             metadata_key,
             epoch,
             sequence,
+            record: None,
         })
+    }
+
+    /// The same pin holding `record` as the newest epoch record accepted.
+    #[must_use]
+    pub fn with_record(mut self, record: Option<netid_core::EpochHead>) -> IssuerPin {
+        self.record = record;
+        self
+    }
+
+    /// The newest signed epoch record accepted, which later documents' records must descend
+    /// from.
+    pub const fn record(&self) -> Option<&netid_core::EpochHead> {
+        self.record.as_ref()
     }
 
     /// The issuer's base URL.

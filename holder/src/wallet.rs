@@ -543,6 +543,24 @@ impl<S: Storage> Wallet<S> {
         url: &str,
         signed: &SignedMetadata,
     ) -> Result<IssuerMetadata, WalletError> {
+        self.accept_metadata_bridged(url, signed, &[])
+    }
+
+    /// [`Wallet::accept_metadata`] with the signed epoch records fetched for the epochs between
+    /// the record the wallet holds and the document's (`bridge`, oldest first): the document's
+    /// records must descend from the one held (specs/revocation.md §5), and the newest becomes
+    /// the one held.
+    ///
+    /// # Errors
+    /// [`WalletError::EpochGap`] when records between are missing (fetch them and call again);
+    /// [`WalletError::MetadataRefused`] also for records that fork from the one held, or a
+    /// document without records after one with them.
+    pub fn accept_metadata_bridged(
+        &mut self,
+        url: &str,
+        signed: &SignedMetadata,
+        bridge: &[netid_core::SignedEpochRecord],
+    ) -> Result<IssuerMetadata, WalletError> {
         let pinned = self.issuer_pin(url).cloned();
         let metadata = signed
             .open(pinned.as_ref().map(IssuerPin::metadata_key))
@@ -562,7 +580,18 @@ impl<S: Storage> Wallet<S> {
                 )));
             }
         }
-        let pin = IssuerPin::new(url, key, metadata.epoch, metadata.sequence)?;
+        let held = pinned.as_ref().and_then(IssuerPin::record);
+        let record = metadata
+            .follow(held, bridge)
+            .map_err(|e| match e {
+                netid_core::CoreError::EpochGap { after, before } => {
+                    WalletError::EpochGap { after, before }
+                }
+                e => WalletError::MetadataRefused(e.to_string()),
+            })?
+            // A document of the held epoch without records keeps the one held.
+            .or(held.copied());
+        let pin = IssuerPin::new(url, key, metadata.epoch, metadata.sequence)?.with_record(record);
         let full = self.contents.issuers.len() >= MAX_ISSUERS;
         match self.contents.issuers.iter_mut().find(|p| p.url() == url) {
             Some(p) => *p = pin,

@@ -554,6 +554,7 @@ fn signed_metadata(
         epoch_length: 0,
         grace_epochs: 0,
         previous_epochs: Vec::new(),
+        epoch_records: Vec::new(),
     };
     netid_core::SignedMetadata::sign(&md, key).unwrap()
 }
@@ -608,4 +609,112 @@ fn issuer_metadata_is_pinned_and_never_rolled_back() {
     assert!(w
         .accept_metadata("http://other.example", &signed_metadata(&key, 2, 0))
         .is_err());
+}
+
+/// `signed_metadata` of epoch `epoch` carrying the records `rs` (oldest first; grace K = 1).
+fn with_records(
+    key: &ed25519_dalek::SigningKey,
+    epoch: u64,
+    rs: &[netid_core::EpochRecord],
+) -> netid_core::SignedMetadata {
+    let doc = signed_metadata(key, epoch, 0);
+    let mut md: netid_core::IssuerMetadata =
+        serde_json::from_slice(doc.document.as_slice()).unwrap();
+    md.epoch_start = 1_000 + i64::try_from(epoch).unwrap() * 60;
+    md.epoch_length = 60;
+    md.grace_epochs = 1;
+    md.epoch_records = rs.iter().rev().map(|r| r.sign(key)).collect();
+    netid_core::SignedMetadata::sign(&md, key).unwrap()
+}
+
+/// A chain of records of `signed_metadata`'s roots and keys for `epochs`, from `prev`.
+fn chain_from(
+    prev: Option<&netid_core::EpochRecord>,
+    epochs: &[u64],
+    root: u8,
+) -> Vec<netid_core::EpochRecord> {
+    let mut out: Vec<netid_core::EpochRecord> = Vec::new();
+    for &e in epochs {
+        let prev = out
+            .last()
+            .or(prev)
+            .map_or([0; 32], netid_core::EpochRecord::hash);
+        out.push(netid_core::EpochRecord {
+            epoch: e,
+            start: 1_000 + i64::try_from(e).unwrap() * 60,
+            length: 60,
+            revocation_root: [root; 32],
+            bbs_sha256_public_key: [1; 96],
+            bbs_shake256_public_key: [2; 96],
+            revoked_total: e,
+            prev,
+        });
+    }
+    out
+}
+
+/// specs/revocation.md §5: the wallet keeps the newest epoch record it accepted and takes a
+/// newer document only when its records descend from it (directly, or through the records
+/// between); another history signed by the same key, or a document without records, is
+/// refused; the record survives a save.
+#[test]
+fn epoch_records_must_descend_from_the_one_the_wallet_holds() {
+    const URL: &str = "http://issuer.example";
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let rs = chain_from(None, &[1, 2, 3, 4, 5], 4);
+    let mut w = populated();
+    w.accept_metadata(URL, &with_records(&key, 2, &rs[..2]))
+        .unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().record(), Some(&rs[1].head()));
+    // A fork: epoch 2 again with another root, and epoch 3 on top of it.
+    let forked = chain_from(Some(&rs[0]), &[2, 3], 9);
+    let mut forked3 = forked[1].clone();
+    forked3.revocation_root = [4; 32];
+    forked3.prev = forked[0].hash();
+    let e = w
+        .accept_metadata(URL, &with_records(&key, 3, &[forked[0].clone(), forked3]))
+        .unwrap_err();
+    assert!(
+        matches!(e, WalletError::MetadataRefused(ref m) if m.contains("fork")),
+        "{e}"
+    );
+    // No records after records: refused.
+    assert!(w
+        .accept_metadata(URL, &signed_metadata(&key, 3, 0))
+        .is_err());
+    assert_eq!(w.issuer_pin(URL).unwrap().position(), (2, 0));
+    // Three epochs on: the records between are needed.
+    let five = with_records(&key, 5, &rs[3..]);
+    let e = w.accept_metadata(URL, &five).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            WalletError::EpochGap {
+                after: 2,
+                before: 4
+            }
+        ),
+        "{e}"
+    );
+    w.accept_metadata_bridged(URL, &five, &[rs[2].sign(&key)])
+        .unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().record(), Some(&rs[4].head()));
+    w.save().unwrap();
+    let mut w = Wallet::open(w.close(), &pass("口令 one"), OPTS).unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().record(), Some(&rs[4].head()));
+    let forked5 = chain_from(Some(&rs[3]), &[5], 9);
+    let forked6 = [
+        forked5[0].clone(),
+        chain_from(Some(&forked5[0]), &[6], 4)[0].clone(),
+    ];
+    assert!(w
+        .accept_metadata(URL, &with_records(&key, 6, &forked6))
+        .is_err());
+    let six = chain_from(Some(&rs[4]), &[6], 4);
+    w.accept_metadata(
+        URL,
+        &with_records(&key, 6, &[rs[4].clone(), six[0].clone()]),
+    )
+    .unwrap();
+    assert_eq!(w.issuer_pin(URL).unwrap().position(), (6, 0));
 }

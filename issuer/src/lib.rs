@@ -70,4 +70,6 @@ pub mod service;
 pub mod storage;
 
 pub use error::{IssuerError, PhoneCodeError};
-pub use issuance::{Issuer, IssuerConfig, IssuerParts, DEFAULT_EPOCH_SECS, DEFAULT_RETAIN_EPOCHS};
+pub use issuance::{
+    Issuer, IssuerConfig, IssuerParts, RecordSigner, DEFAULT_EPOCH_SECS, DEFAULT_RETAIN_EPOCHS,
+};

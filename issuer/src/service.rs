@@ -10,6 +10,7 @@
 //! | `GET /v1/bbs/{suite}/digits` | | the digit signatures of a BBS suite for the current epoch (binary) |
 //! | `GET /v1/bbs/{suite}/epochs/{epoch}/digits` | | the same for the current or a grace epoch (immutable) |
 //! | `GET /v1/revocation/epochs/{epoch}/buckets/{bucket}` | | [`RevocationBucket`] (immutable: `ETag`, `Cache-Control: immutable`, `304` on `If-None-Match`) |
+//! | `GET /v1/epochs/records?after={epoch}&limit={n}` | | [`EpochRecords`]: the signed epoch records after `after`, oldest first |
 //! | `POST /v1/phone/challenges` | [`PhoneStartRequest`] | `201` [`PhoneStartResponse`] |
 //! | `POST /v1/enrolments` | [`EnrolRequest`] | `201` [`EnrolResponse`] |
 //! | `POST /v1/credentials` | [`RefreshRequest`] | `200` [`EnrolResponse`] (refresh; first issuance after approval) |
@@ -47,10 +48,11 @@ use utoipa::OpenApi;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::api::{
-    AppInfo, ApproveRequest, EnrolRequest, EnrolResponse, ErrorBody, GuardianRequestResponse,
-    MetadataSchema, PermissionsRequest, PhoneStartRequest, PhoneStartResponse, RefreshRequest,
-    RegisterAppRequest, RegisterAppResponse, RevocationBucket, RevokeRequest, RevokeResponse,
-    SignedMetadataSchema, UnlinkRequest, WardInfo, WardsRequest,
+    AppInfo, ApproveRequest, EnrolRequest, EnrolResponse, EpochRecords, ErrorBody,
+    GuardianRequestResponse, MetadataSchema, PermissionsRequest, PhoneStartRequest,
+    PhoneStartResponse, RefreshRequest, RegisterAppRequest, RegisterAppResponse, RevocationBucket,
+    RevokeRequest, RevokeResponse, SignedMetadataSchema, UnlinkRequest, WardInfo, WardsRequest,
+    MAX_EPOCH_RECORDS_PAGE,
 };
 use crate::storage::{AnyStorage, Storage};
 use crate::{Issuer, IssuerError, PhoneCodeError};
@@ -331,6 +333,7 @@ pub fn router<S: Storage + 'static>(state: ServiceState<S>) -> Router {
             "/v1/revocation/epochs/{epoch}/buckets/{bucket}",
             get(revocation_bucket::<S>),
         )
+        .route("/v1/epochs/records", get(epoch_records::<S>))
         .route("/v1/phone/challenges", post(phone_start::<S>))
         .route("/v1/enrolments", post(enrol::<S>))
         .route("/v1/credentials", post(refresh::<S>))
@@ -521,6 +524,40 @@ async fn revocation_bucket<S: Storage>(
     Ok((headers, Json(body)).into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct RecordsQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/epochs/records",
+    params(("after" = Option<u64>, Query, description = "the epoch of the record the client holds: records after it are returned (all from the first when absent)"),
+           ("limit" = Option<u32>, Query, minimum = 1, maximum = 256, description = "at most this many records (default 256)")),
+    responses((status = 200, body = EpochRecords, description = "the signed epoch records after `after`, oldest first"),
+              (status = 400, body = ErrorBody)))]
+async fn epoch_records<S: Storage>(
+    State(st): State<ServiceState<S>>,
+    q: Result<Query<RecordsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<EpochRecords>> {
+    let bad = |what| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", what);
+    let Query(q) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.body_text()))?;
+    let after = q
+        .after
+        .map(|a| a.parse::<u64>())
+        .transpose()
+        .map_err(|_| bad("after must be a non-negative integer"))?;
+    let limit = q
+        .limit
+        .map_or(Ok(MAX_EPOCH_RECORDS_PAGE), |l| l.parse::<u32>())
+        .ok()
+        .filter(|l| (1..=MAX_EPOCH_RECORDS_PAGE).contains(l))
+        .ok_or_else(|| bad("limit must be an integer from 1 to 256"))?;
+    Ok(Json(EpochRecords {
+        records: st.issuer.epoch_records(after, limit).await?,
+    }))
+}
+
 #[utoipa::path(post, path = "/v1/phone/challenges", request_body = PhoneStartRequest,
     responses((status = 201, body = PhoneStartResponse), (status = 400, body = ErrorBody)))]
 async fn phone_start<S: Storage>(
@@ -679,7 +716,8 @@ async fn revoke<S: Storage>(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "netid-issuer", description = "The netid issuer: enrolment, guardians, issuance for both proof suites, app registry, revocation. See specs/api/issuer.md and specs/protocol.md."),
-    paths(healthz, metadata, digits, epoch_digits, revocation_bucket, phone_start, enrol, refresh,
+    paths(healthz, metadata, digits, epoch_digits, revocation_bucket, epoch_records, phone_start,
+          enrol, refresh,
           guardian_request, approve, wards, permissions, unlink, register_app, apps, revoke),
     components(schemas(ErrorBody, MetadataSchema)),
     modifiers(&AdminSecurity)

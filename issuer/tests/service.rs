@@ -1726,3 +1726,102 @@ async fn exhausted_revocation_slots_answer_503_and_never_block_a_restart() {
     let (state, _) = issuer_with_key_dir(&db, &keys).await.unwrap();
     assert_eq!(metadata(&router(state)).await.revocation_root, root);
 }
+
+/// Signed epoch records (specs/revocation.md §5): every metadata document carries the record
+/// of its epoch (and the one before), each seal chains a new one to the last, and
+/// `GET /v1/epochs/records` serves the ones between, so a reader that held an old record links
+/// the newest document to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epoch_records_chain_across_seals_and_are_served() {
+    let (db, _dir) = sqlite_url();
+    let clock = Arc::new(ManualClock::new(now()));
+    let (state, _) = issuer_with_epochs(&db, Some(clock.clone()), 60).await;
+    let app = router(state.clone());
+    let meta0 = metadata(&app).await;
+    let e0 = meta0.epoch;
+    // The first start signed the current epoch's record.
+    let held = meta0.head().unwrap().unwrap();
+    assert_eq!(held.epoch, e0);
+    assert_eq!(meta0.records().unwrap()[0].prev, [0; 32]);
+    let seal_at = |e: u64| {
+        let (clock, state) = (clock.clone(), state.clone());
+        async move {
+            clock.set(state.issuer().schedule().start(e));
+            state.issuer().seal_due().await.unwrap().unwrap();
+        }
+    };
+    seal_at(e0 + 1).await;
+    let meta1 = metadata(&app).await;
+    assert_eq!(meta1.epoch_records.len(), 2);
+    assert_eq!(
+        meta1.follow(Some(&held), &[]).unwrap(),
+        meta1.head().unwrap()
+    );
+    // After a downtime one seal skips to the current epoch; one more epoch on, the document's
+    // records (epochs e0+4 and e0+5) no longer reach the held record.
+    seal_at(e0 + 4).await;
+    seal_at(e0 + 5).await;
+    let meta5 = metadata(&app).await;
+    assert_eq!(
+        meta5
+            .records()
+            .unwrap()
+            .iter()
+            .map(|r| r.epoch)
+            .collect::<Vec<_>>(),
+        [e0 + 4, e0 + 5]
+    );
+    assert!(matches!(
+        meta5.follow(Some(&held), &[]),
+        Err(netid_core::CoreError::EpochGap { after, before }) if after == e0 && before == e0 + 4
+    ));
+    let (s, v) = call(
+        &app,
+        "GET",
+        &format!("/v1/epochs/records?after={e0}"),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page: netid_core::issuer_api::EpochRecords = serde_json::from_value(v).unwrap();
+    let mut bridge = Vec::new();
+    assert_eq!(
+        netid_core::take_bridge_page(page.records, e0, e0 + 4, &mut bridge).unwrap(),
+        None
+    );
+    assert_eq!(bridge.len(), 1);
+    assert_eq!(
+        meta5.follow(Some(&held), &bridge).unwrap(),
+        meta5.head().unwrap()
+    );
+    // Every record is signed by the metadata key and states its epoch's root.
+    let (_, v) = call(&app, "GET", "/v1/epochs/records", None, false).await;
+    let all: netid_core::issuer_api::EpochRecords = serde_json::from_value(v).unwrap();
+    let key: [u8; 32] = meta5.metadata_key.as_slice().try_into().unwrap();
+    let opened: Vec<netid_core::EpochRecord> =
+        all.records.iter().map(|r| r.open(&key).unwrap()).collect();
+    assert_eq!(
+        opened.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        [e0, e0 + 1, e0 + 4, e0 + 5]
+    );
+    netid_core::check_chain(&opened).unwrap();
+    assert_eq!(
+        opened[3].revocation_root.as_slice(),
+        meta5.revocation_root.as_slice()
+    );
+    let (_, v) = call(&app, "GET", "/v1/epochs/records?limit=1", None, false).await;
+    assert_eq!(v["records"].as_array().unwrap().len(), 1);
+    for bad in ["limit=0", "limit=257", "after=x", "after=-1", "limit=1.5"] {
+        let (s, v) = call(
+            &app,
+            "GET",
+            &format!("/v1/epochs/records?{bad}"),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert_eq!(v["error"], "invalid_input");
+    }
+}

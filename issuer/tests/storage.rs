@@ -21,6 +21,17 @@ use netid_issuer::storage::{
 
 const NOW: i64 = 1_780_000_000; // 2026-05-29
 
+/// The epoch-record signer of a fixed issuer (the records' start and length are nominal here:
+/// storage tests move epochs by hand).
+fn signer() -> netid_issuer::RecordSigner<'static> {
+    static SECRETS: std::sync::OnceLock<netid_issuer::authority::IssuerSecrets> =
+        std::sync::OnceLock::new();
+    netid_issuer::RecordSigner::new(
+        SECRETS.get_or_init(netid_issuer::authority::IssuerSecrets::generate),
+        netid_issuer::storage::EpochSchedule::new(NOW, 10).unwrap(),
+    )
+}
+
 fn today() -> Date {
     clock::today(NOW).unwrap()
 }
@@ -253,13 +264,13 @@ mod suite {
             })
         };
         assert_eq!(
-            s.seal_epoch(1, NOW + 4).await.unwrap(),
+            s.seal_epoch(1, NOW + 4, &signer()).await.unwrap(),
             moved(1, 1, &[0], 1)
         );
         assert_eq!(s.revocation_version().await.unwrap(), 1);
         assert_eq!(s.epoch().await.unwrap(), 1);
         // Sealing an epoch that is already sealed does nothing.
-        assert_eq!(s.seal_epoch(1, NOW + 4).await.unwrap(), None);
+        assert_eq!(s.seal_epoch(1, NOW + 4, &signer()).await.unwrap(), None);
         let all = s.credentials_of(person).await.unwrap();
         assert_eq!(all.len(), 5);
         assert_eq!(
@@ -284,7 +295,7 @@ mod suite {
         assert!(s.revoke_credential(c4.id, NOW + 5).await.unwrap().is_none());
         // A seal whose boundary is not after a row leaves it for the next epoch.
         assert_eq!(
-            s.seal_epoch(2, NOW + 4).await.unwrap(),
+            s.seal_epoch(2, NOW + 4, &signer()).await.unwrap(),
             moved(2, 2, &[0], 0)
         );
         assert!(matches!(
@@ -307,10 +318,10 @@ mod suite {
         assert_eq!(gone.credentials.len(), 2);
         assert_eq!(gone.logged, 1);
         assert_eq!(
-            s.seal_epoch(3, NOW + 8).await.unwrap(),
+            s.seal_epoch(3, NOW + 8, &signer()).await.unwrap(),
             moved(3, 3, &[0, 1, 2], 2)
         );
-        assert_eq!(s.seal_epoch(2, NOW + 8).await.unwrap(), None);
+        assert_eq!(s.seal_epoch(2, NOW + 8, &signer()).await.unwrap(), None);
         assert_eq!(
             (
                 s.revocation_version().await.unwrap(),
@@ -823,7 +834,7 @@ mod suite {
                 .await
                 .unwrap();
             revoked.extend(slots.iter().map(|&x| u64::from(x)));
-            s.seal_epoch(u64::from(e), NOW + i64::from(e) * 10 + 1)
+            s.seal_epoch(u64::from(e), NOW + i64::from(e) * 10 + 1, &signer())
                 .await
                 .unwrap()
                 .unwrap();
@@ -861,13 +872,66 @@ mod suite {
         // The next seal builds on what is left.
         s.log_revocations(&[9 << 16], NOW + 100).await.unwrap();
         revoked.push(9 << 16);
-        let m = s.seal_epoch(7, NOW + 101).await.unwrap().unwrap();
+        let m = s
+            .seal_epoch(7, NOW + 101, &signer())
+            .await
+            .unwrap()
+            .unwrap();
         let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
         assert_eq!(m.root, fr_to_bytes(&tree.root()));
         assert_eq!(
             s.revocation_bucket(7, 0).await.unwrap().revoked,
             tree.bucket(0).0
         );
+    }
+
+    /// Each seal commits the signed record of its epoch, chained to the one before; the
+    /// first start writes the current epoch's; readers page through them.
+    pub async fn epoch_records_chain<S: Storage>(s: &S) {
+        let key = signer().public_key();
+        assert!(s.ensure_epoch_record(&signer()).await.unwrap());
+        assert!(!s.ensure_epoch_record(&signer()).await.unwrap());
+        s.log_revocations(&[3, 70_000], NOW).await.unwrap();
+        s.seal_epoch(1, NOW + 1, &signer()).await.unwrap().unwrap();
+        // Caught up over a downtime: epochs 2 to 4 were never served and have no record.
+        s.log_revocations(&[4], NOW + 1).await.unwrap();
+        s.seal_epoch(5, NOW + 2, &signer()).await.unwrap().unwrap();
+        assert_eq!(s.seal_epoch(5, NOW + 2, &signer()).await.unwrap(), None);
+        assert!(!s.ensure_epoch_record(&signer()).await.unwrap());
+        let all = s.epoch_records(None, 256).await.unwrap();
+        let opened: Vec<netid_core::EpochRecord> =
+            all.iter().map(|r| r.open(&key).unwrap()).collect();
+        assert_eq!(
+            opened
+                .iter()
+                .map(|r| (r.epoch, r.revoked_total))
+                .collect::<Vec<_>>(),
+            [(0, 0), (1, 2), (5, 3)]
+        );
+        assert_eq!(opened[0].prev, [0; 32]);
+        netid_core::check_chain(&opened).unwrap();
+        for r in &opened {
+            assert_eq!(r.revocation_root, s.revocation_root(r.epoch).await.unwrap());
+            assert_eq!(
+                (r.start, r.length),
+                (NOW + 10 * i64::try_from(r.epoch).unwrap(), 10)
+            );
+        }
+        // Pages after an epoch, oldest first; newest first up to an epoch.
+        let epochs = |v: Vec<netid_core::SignedEpochRecord>| -> Vec<u64> {
+            v.iter().map(|r| r.open(&key).unwrap().epoch).collect()
+        };
+        assert_eq!(epochs(s.epoch_records(Some(0), 1).await.unwrap()), [1]);
+        assert_eq!(epochs(s.epoch_records(Some(1), 256).await.unwrap()), [5]);
+        assert_eq!(epochs(s.epoch_records(Some(2), 256).await.unwrap()), [5]);
+        assert!(s.epoch_records(Some(5), 256).await.unwrap().is_empty());
+        assert!(s
+            .epoch_records(Some(u64::MAX), 256)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(epochs(s.epoch_records_to(5, 2).await.unwrap()), [5, 1]);
+        assert_eq!(epochs(s.epoch_records_to(4, 8).await.unwrap()), [1, 0]);
     }
 
     /// sealers never lose a slot; the epoch schedule is fixed by its first caller.
@@ -879,7 +943,7 @@ mod suite {
         assert!(s.revocation_bucket(0, 0).await.unwrap().revoked.is_empty());
         // A row logged at the boundary belongs to the epoch after it.
         assert_eq!(s.log_revocations(&[9], NOW + 1).await.unwrap(), 1);
-        let moved = s.seal_epoch(1, NOW + 1).await.unwrap().unwrap();
+        let moved = s.seal_epoch(1, NOW + 1, &signer()).await.unwrap().unwrap();
         assert_eq!(moved.sealed, 2);
         let tree = RevocationTree::from_revoked([5, u64::from(b1) + 7]).unwrap();
         assert_eq!(moved.epoch, 1);
@@ -890,10 +954,10 @@ mod suite {
             s.revocation_root(0).await.unwrap(),
             fr_to_bytes(&RevocationTree::new().root())
         );
-        assert_eq!(s.seal_epoch(1, NOW + 1).await.unwrap(), None);
+        assert_eq!(s.seal_epoch(1, NOW + 1, &signer()).await.unwrap(), None);
         assert_eq!(s.epoch().await.unwrap(), 1);
         // The next epoch takes it; an epoch may skip numbers (the issuer was down).
-        let moved = s.seal_epoch(4, NOW + 2).await.unwrap().unwrap();
+        let moved = s.seal_epoch(4, NOW + 2, &signer()).await.unwrap().unwrap();
         assert_eq!((moved.epoch, moved.sealed), (4, 1));
         assert_eq!(s.revocation_bucket(4, 0).await.unwrap().revoked, [5, 9]);
         assert_eq!(s.revocation_bucket(3, 0).await.unwrap().revoked, [5]);
@@ -914,7 +978,7 @@ mod suite {
                 for chunk in slots.chunks(5) {
                     s.log_revocations(chunk, NOW).await.unwrap();
                     let next = s.epoch().await.unwrap() + 1;
-                    s.seal_epoch(next, NOW + 1).await.unwrap();
+                    s.seal_epoch(next, NOW + 1, &signer()).await.unwrap();
                 }
             }));
         }
@@ -923,7 +987,10 @@ mod suite {
         }
         // A sealer that lost the race to its lock left its rows to the next seal.
         let next = s.epoch().await.unwrap() + 1;
-        s.seal_epoch(next, NOW + 1).await.unwrap().unwrap();
+        s.seal_epoch(next, NOW + 1, &signer())
+            .await
+            .unwrap()
+            .unwrap();
         let e = s.epoch().await.unwrap();
         let tree = RevocationTree::from_revoked(all.iter().copied()).unwrap();
         assert_eq!(
@@ -1102,6 +1169,7 @@ both_backends!(
     concurrent_enrolments_of_many_people,
     replica_state,
     log_and_seal,
+    epoch_records_chain,
     prune_keeps_every_kept_epoch,
 );
 
@@ -1232,7 +1300,11 @@ async fn sqlite_upgrade_logs_and_hashes_earlier_revocations_once() {
         .unwrap();
     let c = out.credential.unwrap();
     assert!(s.revoke_credential(c.id, NOW + 2).await.unwrap().is_some());
-    let moved = s.seal_epoch(e + 1, NOW + 3).await.unwrap().unwrap();
+    let moved = s
+        .seal_epoch(e + 1, NOW + 3, &signer())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(moved.sealed, 1);
     revoked.push(u64::from(c.rev_index));
     let tree = RevocationTree::from_revoked(revoked.iter().copied()).unwrap();
@@ -1272,7 +1344,7 @@ async fn sealer_child() {
         writeln!(out, "logged {}", start + batch).unwrap();
         out.flush().unwrap();
         let next = s.epoch().await.unwrap() + 1;
-        s.seal_epoch(next, NOW + 1).await.unwrap();
+        s.seal_epoch(next, NOW + 1, &signer()).await.unwrap();
         writeln!(out, "sealed {}", start + batch).unwrap();
         out.flush().unwrap();
     }
@@ -1323,7 +1395,11 @@ fn sqlite_sealer_killed_mid_seal_loses_nothing() {
         killed_mid_seal += rt.block_on(async {
             let s = SqliteStorage::open(&path).await.unwrap();
             let e = s.epoch().await.unwrap();
-            let m = s.seal_epoch(e + 1, NOW + 1).await.unwrap().unwrap();
+            let m = s
+                .seal_epoch(e + 1, NOW + 1, &signer())
+                .await
+                .unwrap()
+                .unwrap();
             s.close().await;
             assert_eq!(m.epoch, e + 1);
             usize::from(m.sealed > 0)
@@ -1341,6 +1417,28 @@ fn sqlite_sealer_killed_mid_seal_loses_nothing() {
             s.revocation_root(e).await.unwrap(),
             fr_to_bytes(&tree.root()),
             "a logged slot is missing from the tree, or a seal was half applied"
+        );
+        // Every seal committed its record with it, and only then: one per epoch, chained
+        // (each child process signs with keys of its own, so only the bytes are read here).
+        let records: Vec<netid_core::EpochRecord> = s
+            .epoch_records(None, 256)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| netid_core::EpochRecord::from_bytes(r.record.as_slice()).unwrap())
+            .collect();
+        assert_eq!(
+            records.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+            (1..=e).collect::<Vec<_>>()
+        );
+        netid_core::check_chain(&records).unwrap();
+        assert_eq!(
+            records.last().unwrap().revocation_root,
+            s.revocation_root(e).await.unwrap()
+        );
+        assert_eq!(
+            records.last().unwrap().revoked_total,
+            u64::try_from(logged.len()).unwrap()
         );
     });
 }

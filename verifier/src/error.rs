@@ -45,6 +45,16 @@ pub enum VerifierError {
     /// The issuer metadata is malformed (a key does not decode, a wrong length, …).
     #[error("invalid issuer metadata: {0}")]
     InvalidMetadata(String),
+    /// Newer issuer metadata whose epoch records do not reach the one in force: the records
+    /// of the epochs after `after` and before `before` are needed
+    /// ([`crate::Verifier::refresh_from`] fetches them).
+    #[error("the epoch records after epoch {after} and before epoch {before} are needed")]
+    EpochGap {
+        /// The epoch of the record in force.
+        after: u64,
+        /// The oldest record the new document carries.
+        before: u64,
+    },
     /// The issuer could not be reached or answered unexpectedly.
     #[error("issuer unavailable: {0}")]
     Issuer(String),

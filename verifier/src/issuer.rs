@@ -1,4 +1,6 @@
-//! Fetching the issuer's signed metadata (`GET <issuer>/v1/metadata`, specs/revocation.md §5).
+//! Fetching the issuer's signed metadata (`GET <issuer>/v1/metadata`) and the epoch records
+//! that link it to the one a verifier holds (`GET <issuer>/v1/epochs/records`,
+//! specs/revocation.md §5).
 //!
 //! A deliberately small HTTP/1.0 client over plain TCP (`http://` URLs only: run the issuer
 //! behind a local TLS-terminating proxy, or on loopback). Bodies are capped at 1 MiB.
@@ -67,14 +69,50 @@ pub async fn fetch_metadata_within(
         .map_err(|_| issuer_err(format!("no complete answer within {limit:?}")))?
 }
 
+/// The signed epoch records of the epochs after `after` and before `before` (oldest first),
+/// page by page (`GET /v1/epochs/records`), each page within [`FETCH_TIMEOUT`]: what links a
+/// newer document's records to the one a verifier holds (specs/revocation.md §5). Checked by
+/// [`crate::Verifier::update_signed_metadata_bridged`], not here.
+///
+/// # Errors
+/// [`VerifierError::Issuer`]: unreachable, a bad answer, or more than
+/// [`netid_core::MAX_EPOCH_BRIDGE`] records between (the operator pins anew).
+pub async fn fetch_epoch_records(
+    issuer_url: &str,
+    after: u64,
+    before: u64,
+) -> Result<Vec<netid_core::SignedEpochRecord>> {
+    let mut out = Vec::new();
+    let mut from = Some(after);
+    while let Some(after) = from {
+        let path = format!(
+            "/v1/epochs/records?after={after}&limit={}",
+            netid_core::issuer_api::MAX_EPOCH_RECORDS_PAGE
+        );
+        let page: netid_core::issuer_api::EpochRecords =
+            tokio::time::timeout(FETCH_TIMEOUT, get_json(issuer_url, &path))
+                .await
+                .map_err(|_| {
+                    issuer_err(format!("no complete answer within {FETCH_TIMEOUT:?}"))
+                })??;
+        from = netid_core::take_bridge_page(page.records, after, before, &mut out)
+            .map_err(|e| issuer_err(format!("epoch records: {e}")))?;
+    }
+    Ok(out)
+}
+
 async fn fetch(issuer_url: &str) -> Result<SignedMetadata> {
+    get_json(issuer_url, "/v1/metadata").await
+}
+
+/// `GET {issuer_url}{path}` answered `200` with JSON of `T`.
+async fn get_json<T: serde::de::DeserializeOwned>(issuer_url: &str, path: &str) -> Result<T> {
     let (addr, host, base) = split_url(issuer_url)?;
     let mut stream = TcpStream::connect(&addr)
         .await
         .map_err(|e| issuer_err(format!("connect {addr}: {e}")))?;
-    let req = format!(
-        "GET {base}/v1/metadata HTTP/1.0\r\nHost: {host}\r\nAccept: application/json\r\n\r\n"
-    );
+    let req =
+        format!("GET {base}{path} HTTP/1.0\r\nHost: {host}\r\nAccept: application/json\r\n\r\n");
     stream
         .write_all(req.as_bytes())
         .await
@@ -95,7 +133,7 @@ async fn fetch(issuer_url: &str) -> Result<SignedMetadata> {
         return Err(issuer_err(format!("issuer answered HTTP {status}")));
     }
     serde_json::from_slice(&buf[split + 4..])
-        .map_err(|e| issuer_err(format!("signed metadata JSON: {e}")))
+        .map_err(|e| issuer_err(format!("{path}: malformed JSON: {e}")))
 }
 
 #[cfg(test)]

@@ -269,10 +269,7 @@ async fn run(args: Args) -> Result<(), String> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            match fetch_metadata(&issuer)
-                .await
-                .and_then(|m| v.update_signed_metadata(&m))
-            {
+            match v.refresh_from(&issuer).await {
                 Ok(()) => tracing::debug!("issuer metadata refreshed"),
                 Err(e) => tracing::warn!(error = %e, "issuer metadata refresh failed"),
             }

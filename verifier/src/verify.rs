@@ -566,15 +566,12 @@ impl Verifier {
             return;
         }
         *last = Some(std::time::Instant::now());
-        match crate::issuer::fetch_metadata(url).await {
-            Ok(signed) => match self.update_signed_metadata(&signed) {
-                Ok(()) => tracing::info!(
-                    epoch = self.keys().metadata().epoch,
-                    "issuer metadata fetched: a presentation named a newer epoch"
-                ),
-                Err(e) => tracing::warn!(error = %e, "newer issuer metadata refused"),
-            },
-            Err(e) => tracing::warn!(error = %e, "issuer metadata fetch failed"),
+        match self.refresh_from(url).await {
+            Ok(()) => tracing::info!(
+                epoch = self.keys().metadata().epoch,
+                "issuer metadata fetched: a presentation named a newer epoch"
+            ),
+            Err(e) => tracing::warn!(error = %e, "newer issuer metadata not adopted"),
         }
     }
 
@@ -607,6 +604,22 @@ impl Verifier {
     /// [`VerifierError::InvalidMetadata`]: a bad or missing signature, another key, or what
     /// [`Verifier::update_metadata`] refuses.
     pub fn update_signed_metadata(&self, signed: &SignedMetadata) -> Result<()> {
+        self.update_signed_metadata_bridged(signed, &[])
+    }
+
+    /// [`Verifier::update_signed_metadata`] with the epoch records the verifier fetched for
+    /// the epochs between the record it holds and the document's (`bridge`, oldest first):
+    /// the document's records must descend from the one in force (specs/revocation.md §5).
+    ///
+    /// # Errors
+    /// [`VerifierError::EpochGap`] when records between are missing (fetch them, as
+    /// [`Verifier::refresh_from`] does); otherwise as [`Verifier::update_signed_metadata`],
+    /// and [`VerifierError::InvalidMetadata`] for records that fork from the one in force.
+    pub fn update_signed_metadata_bridged(
+        &self,
+        signed: &SignedMetadata,
+        bridge: &[netid_core::SignedEpochRecord],
+    ) -> Result<()> {
         let pinned: Option<[u8; 32]> = self
             .keys()
             .metadata()
@@ -619,7 +632,26 @@ impl Verifier {
             tracing::error!(error = %e, "issuer metadata refused; keeping the last good one");
             e
         })?;
-        self.update_metadata(metadata)
+        self.update_checked(metadata, Some(bridge))
+    }
+
+    /// Fetches the issuer's signed metadata from `issuer_url` and adopts it
+    /// ([`Verifier::update_signed_metadata`]), first fetching the epoch records between the
+    /// one in force and the document's when the document's own do not reach it (an issuer
+    /// that sealed several epochs since the last refresh).
+    ///
+    /// # Errors
+    /// [`VerifierError::Issuer`] when the issuer cannot be reached or answers badly; what
+    /// [`Verifier::update_signed_metadata_bridged`] refuses.
+    pub async fn refresh_from(&self, issuer_url: &str) -> Result<()> {
+        let signed = crate::issuer::fetch_metadata(issuer_url).await?;
+        match self.update_signed_metadata(&signed) {
+            Err(VerifierError::EpochGap { after, before }) => {
+                let bridge = crate::issuer::fetch_epoch_records(issuer_url, after, before).await?;
+                self.update_signed_metadata_bridged(&signed, &bridge)
+            }
+            other => other,
+        }
     }
 
     /// Replaces the cached metadata (after a refresh from the issuer: new revocation root or
@@ -629,6 +661,16 @@ impl Verifier {
     /// # Errors
     /// [`VerifierError::InvalidMetadata`].
     pub fn update_metadata(&self, metadata: IssuerMetadata) -> Result<()> {
+        self.update_checked(metadata, None)
+    }
+
+    /// [`Verifier::update_metadata`], and with `bridge` given, the check that the document's
+    /// epoch records descend from the record in force (through the records of `bridge`).
+    fn update_checked(
+        &self,
+        metadata: IssuerMetadata,
+        bridge: Option<&[netid_core::SignedEpochRecord]>,
+    ) -> Result<()> {
         // Held across the check and the update, so two refreshes cannot pin two keys.
         let mut pin = self.pin.lock().unwrap_or_else(|p| p.into_inner());
         // The metadata key of the first metadata is pinned, and the state only moves forward
@@ -642,6 +684,17 @@ impl Verifier {
                 "older (epoch {}, sequence {}) than the metadata in force (epoch {}, sequence {})",
                 metadata.epoch, metadata.sequence, current.epoch, current.sequence
             ))
+        } else if let Some(bridge) = bridge {
+            // The record in force was checked when its document was adopted.
+            let held = current.head().ok().flatten();
+            match metadata.follow(held.as_ref(), bridge) {
+                Ok(_) => None,
+                Err(netid_core::CoreError::EpochGap { after, before }) => {
+                    tracing::info!(after, before, "epoch records between are needed");
+                    return Err(VerifierError::EpochGap { after, before });
+                }
+                Err(e) => Some(e.to_string()),
+            }
         } else {
             None
         };

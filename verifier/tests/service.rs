@@ -996,3 +996,151 @@ async fn grace_epochs_accept_the_previous_epoch_and_nothing_older() {
         assert_eq!(v1.keys().metadata().epoch, if catch_up { 2 } else { 1 });
     }
 }
+
+/// The record of `md`'s epoch, as an issuer signs it at the seal, after `prev`.
+fn record_of(
+    md: &IssuerMetadata,
+    prev: Option<&netid_core::EpochRecord>,
+) -> netid_core::EpochRecord {
+    netid_core::EpochRecord {
+        epoch: md.epoch,
+        start: md.epoch_start,
+        length: md.epoch_length,
+        revocation_root: md.revocation_root.as_slice().try_into().unwrap(),
+        bbs_sha256_public_key: md.bbs_sha256_public_key.as_slice().try_into().unwrap(),
+        bbs_shake256_public_key: md.bbs_shake256_public_key.as_slice().try_into().unwrap(),
+        revoked_total: md.epoch,
+        prev: prev.map_or([0; 32], netid_core::EpochRecord::hash),
+    }
+}
+
+/// Epoch records (specs/revocation.md §5): a verifier adopts a newer document only when its
+/// records descend from the record in force — directly, or through the records between,
+/// which `refresh_from` fetches — and refuses a fork (another history signed with the same
+/// key) or a document without records.
+#[tokio::test]
+async fn epoch_records_must_descend_from_the_one_in_force() {
+    let w = world();
+    let base = metadata(w, &w.tree);
+    let other_tree = RevocationTree::from_revoked([3, 5, 11]).unwrap();
+    let other_root = metadata(w, &other_tree).revocation_root;
+    // Documents of epochs 1..=8 and their chained records; a document carries its record
+    // and the one before (K = 1).
+    let mut docs: Vec<IssuerMetadata> = Vec::new();
+    let mut records: Vec<netid_core::EpochRecord> = Vec::new();
+    for e in 1..=8u64 {
+        let md = IssuerMetadata {
+            epoch: e,
+            epoch_start: base.epoch_start + i64::try_from(e - 1).unwrap() * 86_400,
+            ..base.clone()
+        };
+        records.push(record_of(&md, records.last()));
+        docs.push(md);
+    }
+    let key = metadata_key();
+    let carrying = |e: usize, rs: &[netid_core::EpochRecord]| -> netid_core::SignedMetadata {
+        let mut md = docs[e - 1].clone();
+        md.epoch_records = rs.iter().rev().map(|r| r.sign(&key)).collect();
+        signed(&md)
+    };
+    let chain = |e: usize| carrying(e, &records[e.saturating_sub(2)..e]);
+    let first = netid_core::SignedMetadata::open(&chain(1), None).unwrap();
+    let v = Verifier::with_policy(
+        first,
+        Arc::new(MemoryReplayCache::new()),
+        netid_verifier::KeyPolicy::development(),
+    )
+    .unwrap();
+    v.update_signed_metadata(&chain(2)).unwrap();
+    let in_force = |v: &Verifier| v.keys().metadata().epoch;
+
+    // A fork: epoch 2 again with another root (signed by the metadata key), then epoch 3 on
+    // top of it. Both are refused and epoch 2 stays.
+    let mut forked2 = docs[1].clone();
+    forked2.revocation_root = other_root.clone();
+    let r2f = record_of(&forked2, Some(&records[0]));
+    let mut forked3 = docs[2].clone();
+    forked3.epoch_records = vec![record_of(&docs[2], Some(&r2f)).sign(&key), r2f.sign(&key)];
+    let e = v.update_signed_metadata(&signed(&forked3)).unwrap_err();
+    assert!(
+        matches!(e, netid_verifier::VerifierError::InvalidMetadata(ref m) if m.contains("fork")),
+        "{e}"
+    );
+    assert_eq!(in_force(&v), 2);
+    // A document without records, after documents with them (a downgrade).
+    assert!(v.update_signed_metadata(&signed(&docs[2])).is_err());
+    assert_eq!(in_force(&v), 2);
+    // Three epochs on: the records between are needed, and with them it links.
+    let five = chain(5);
+    let e = v.update_signed_metadata(&five).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            netid_verifier::VerifierError::EpochGap {
+                after: 2,
+                before: 4
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(in_force(&v), 2);
+    assert!(v
+        .update_signed_metadata_bridged(&five, &[r2f.sign(&key)])
+        .is_err());
+    v.update_signed_metadata_bridged(&five, &[records[2].sign(&key)])
+        .unwrap();
+    assert_eq!(in_force(&v), 5);
+
+    // Through an issuer: refresh_from fetches the records between, page by page; an issuer
+    // serving a forked bridge is refused.
+    for (honest, adopted) in [(false, 5), (true, 8)] {
+        let served = chain(8);
+        let mut all: Vec<netid_core::SignedEpochRecord> =
+            records.iter().map(|r| r.sign(&key)).collect();
+        if !honest {
+            let mut six = docs[5].clone();
+            six.revocation_root = other_root.clone();
+            all[5] = record_of(&six, Some(&records[4])).sign(&key);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let issuer =
+            axum::Router::new()
+                .route(
+                    "/v1/metadata",
+                    axum::routing::get(move || {
+                        let served = served.clone();
+                        async move { axum::Json(served) }
+                    }),
+                )
+                .route(
+                    "/v1/epochs/records",
+                    axum::routing::get(
+                        move |q: axum::extract::Query<
+                            std::collections::HashMap<String, String>,
+                        >| {
+                            let after: u64 = q.get("after").unwrap().parse().unwrap();
+                            // Pages of one record, to walk the pages.
+                            let page: Vec<_> = all
+                                .iter()
+                                .filter(|r| {
+                                    netid_core::EpochRecord::from_bytes(r.record.as_slice())
+                                        .unwrap()
+                                        .epoch
+                                        > after
+                                })
+                                .take(1)
+                                .cloned()
+                                .collect();
+                            async move {
+                                axum::Json(netid_core::issuer_api::EpochRecords { records: page })
+                            }
+                        },
+                    ),
+                );
+        tokio::spawn(async move { axum::serve(listener, issuer).await.unwrap() });
+        let r = v.refresh_from(&url).await;
+        assert_eq!(r.is_ok(), honest, "{r:?}");
+        assert_eq!(in_force(&v), adopted);
+    }
+}

@@ -77,7 +77,15 @@ pub fn fetch_pinned_metadata(w: &mut FileWallet, issuer: &str) -> CliResult<Issu
     let signed: netid_core::SignedMetadata =
         http::get(&format!("{issuer}/v1/metadata"))?.json("issuer metadata")?;
     let first = w.issuer_pin(issuer).is_none();
-    let meta = w.accept_metadata(issuer, &signed)?;
+    let meta = match w.accept_metadata(issuer, &signed) {
+        Err(crate::WalletError::EpochGap { after, before }) => {
+            // Several epochs sealed since the wallet last looked: the records between link
+            // the new ones to the one it holds.
+            let bridge = fetch_epoch_records(issuer, after, before)?;
+            w.accept_metadata_bridged(issuer, &signed, &bridge)?
+        }
+        other => other?,
+    };
     if first {
         println!(
             "   签发方密钥 / issuer metadata key pinned on first use: {}",
@@ -86,6 +94,31 @@ pub fn fetch_pinned_metadata(w: &mut FileWallet, issuer: &str) -> CliResult<Issu
     }
     w.save()?;
     Ok(meta)
+}
+
+/// The signed epoch records of `issuer` after epoch `after` and before `before`, oldest first
+/// (`GET /v1/epochs/records`, page by page, at most [`netid_core::MAX_EPOCH_BRIDGE`]).
+/// [`crate::Wallet::accept_metadata_bridged`] checks them.
+///
+/// # Errors
+/// Network, HTTP and format errors; too many records between.
+fn fetch_epoch_records(
+    issuer: &str,
+    after: u64,
+    before: u64,
+) -> CliResult<Vec<netid_core::SignedEpochRecord>> {
+    let mut out = Vec::new();
+    let mut from = Some(after);
+    while let Some(after) = from {
+        let page: netid_core::issuer_api::EpochRecords = http::get(&format!(
+            "{issuer}/v1/epochs/records?after={after}&limit={}",
+            netid_core::issuer_api::MAX_EPOCH_RECORDS_PAGE
+        ))?
+        .json("epoch records")?;
+        from = netid_core::take_bridge_page(page.records, after, before, &mut out)
+            .map_err(|e| err(format!("the issuer's epoch records: {e}")))?;
+    }
+    Ok(out)
 }
 
 /// The Groth16 proving keys matching the issuer's published verifying key (loaded once per

@@ -18,8 +18,8 @@ use std::sync::{Arc, RwLock};
 use netid_circuits::keys::VerifierKey;
 use netid_core::b64::Bytes;
 use netid_core::{
-    AppCertificate, AppPolicy, Attribute, AttributeSet, EpochKeys, Groth16Setup, IssuerMetadata,
-    SignedMetadata, Suite, METADATA_VERSION,
+    AppCertificate, AppPolicy, Attribute, AttributeSet, EpochKeys, EpochRecord, Groth16Setup,
+    IssuerMetadata, SignedEpochRecord, SignedMetadata, Suite, METADATA_VERSION,
 };
 use netid_verifier::{App, KeyPolicy, Verifier};
 
@@ -29,7 +29,7 @@ use crate::evidence::{
     CodeSender, FaceCheck, FaceMatcher, PhoneCodePolicy, PhoneVerifier, TrustedCardAuthorities,
 };
 use crate::storage::shared::{StorageNonces, StorageRequests};
-use crate::storage::{EpochSchedule, Storage};
+use crate::storage::{EpochDraft, EpochSchedule, EpochSigner, Storage};
 use crate::IssuerError;
 
 pub(crate) mod credentials;
@@ -201,6 +201,12 @@ impl<S: Storage> Issuer<S> {
                  (changing it is not supported)",
             ));
         }
+        if storage
+            .ensure_epoch_record(&RecordSigner::new(&secrets, schedule))
+            .await?
+        {
+            tracing::info!("signed record of the current epoch written");
+        }
         let rev_version = storage.revocation_version().await?;
         let stored = stored_revocations(&storage, config.grace_epochs).await?;
         let (vk_bytes, groth16_setup) = match &parts.groth16_vk {
@@ -358,11 +364,54 @@ fn suites_or_all(suites: &[Suite], groth16: Groth16Setup) -> Result<Vec<Suite>, 
 }
 
 /// The certificate of the issuer's own app (asks guardians for their 网号 and age).
-/// The revocation state as stored: the epoch, its root, and the grace epochs' roots.
+/// The revocation state as stored: the epoch, its root, the grace epochs' roots, and the
+/// latest signed epoch records.
 pub(super) struct StoredRevocations {
     pub(super) epoch: u64,
     pub(super) root: [u8; 32],
     pub(super) previous: Vec<(u64, [u8; 32])>,
+    /// The records of `epoch` and the ones sealed before it, newest first (at most `K + 1`).
+    pub(super) records: Vec<SignedEpochRecord>,
+}
+
+/// Signs epoch records with the issuer's metadata key (specs/revocation.md §5): the epoch's
+/// start and length from the schedule, its BBS public keys derived from the BBS key. What
+/// [`Storage::seal_epoch`] and [`Storage::ensure_epoch_record`] call inside their
+/// transaction.
+pub struct RecordSigner<'a> {
+    secrets: &'a IssuerSecrets,
+    schedule: EpochSchedule,
+}
+
+impl<'a> RecordSigner<'a> {
+    /// The signer of the issuer with `secrets`, on the database's `schedule`.
+    pub fn new(secrets: &'a IssuerSecrets, schedule: EpochSchedule) -> RecordSigner<'a> {
+        RecordSigner { secrets, schedule }
+    }
+
+    /// The metadata key's public key, which checks the records.
+    pub fn public_key(&self) -> [u8; 32] {
+        metadata_key(self.secrets).verifying_key().to_bytes()
+    }
+}
+
+impl EpochSigner for RecordSigner<'_> {
+    fn sign(&self, d: &EpochDraft) -> Result<SignedEpochRecord, IssuerError> {
+        let pk = |suite| -> Result<[u8; 96], IssuerError> {
+            Ok(self.secrets.bbs_epoch_key(suite, d.epoch)?.pk.to_bytes())
+        };
+        let record = EpochRecord {
+            epoch: d.epoch,
+            start: self.schedule.start(d.epoch),
+            length: self.schedule.length(),
+            revocation_root: d.root,
+            bbs_sha256_public_key: pk(Suite::BbsSha256)?,
+            bbs_shake256_public_key: pk(Suite::BbsShake256)?,
+            revoked_total: d.revoked_total,
+            prev: d.prev,
+        };
+        Ok(record.sign(&metadata_key(self.secrets)))
+    }
 }
 
 /// The stored epoch, the revocation root at it and at up to `grace` epochs before it (at
@@ -384,10 +433,25 @@ async fn stored_revocations<S: Storage>(
             Err(err) => return Err(err),
         }
     }
+    let limit = u32::from(grace) + 1;
+    let mut records = storage.epoch_records_to(epoch, limit).await?;
+    let newest = records
+        .first()
+        .and_then(|r| EpochRecord::from_bytes(r.record.as_slice()).ok());
+    if newest.is_none_or(|r| r.epoch != epoch || r.revocation_root != root) {
+        // Only an epoch moved without a seal (a test's `bump_epoch`) lacks its record: such a
+        // document carries none rather than one that contradicts it.
+        tracing::warn!(
+            epoch,
+            "the epoch has no signed record; the metadata carries none"
+        );
+        records.clear();
+    }
     Ok(StoredRevocations {
         epoch,
         root,
         previous,
+        records,
     })
 }
 
@@ -494,6 +558,7 @@ fn build_metadata(
         epoch_length: schedule.length(),
         grace_epochs: config.grace_epochs,
         previous_epochs,
+        epoch_records: rev.records.clone(),
     };
     let signed = SignedMetadata::sign(&metadata, &key).map_err(|_| IssuerError::Key {
         what: "metadata signing failed",

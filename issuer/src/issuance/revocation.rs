@@ -4,7 +4,7 @@
 
 use netid_core::issuer_api::{encode_revoked_offsets, RevocationBucket};
 
-use super::{build_metadata, stored_revocations, Issuer};
+use super::{build_metadata, stored_revocations, Issuer, RecordSigner};
 use crate::api::RevokeResponse;
 use crate::netid_number::NetidNumber;
 use crate::storage::{PersonStatus, RevocationMove, Storage};
@@ -36,6 +36,20 @@ impl<S: Storage> Issuer<S> {
         })
     }
 
+    /// The signed epoch records after `after` (all when `None`), oldest first, at most
+    /// `limit` (specs/revocation.md §5): what readers fetch to link a newer epoch to the
+    /// record they hold.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn epoch_records(
+        &self,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<netid_core::SignedEpochRecord>, IssuerError> {
+        self.storage.epoch_records(after, limit).await
+    }
+
     /// The sealer (specs/revocation.md §3): when the clock has passed the boundary of an epoch
     /// later than this replica's, seals the revocation log into the current scheduled epoch
     /// (one transaction; `None` when another replica sealed it or holds the sealer's lock) and
@@ -55,7 +69,11 @@ impl<S: Storage> Issuer<S> {
         }
         let sealed = self
             .storage
-            .seal_epoch(target, self.schedule.start(target))
+            .seal_epoch(
+                target,
+                self.schedule.start(target),
+                &RecordSigner::new(&self.secrets, self.schedule),
+            )
             .await?;
         if let Some(m) = &sealed {
             tracing::info!(

@@ -259,6 +259,30 @@ pub struct RevocationMove {
     pub sealed: usize,
 }
 
+/// What the sealer has computed for an epoch record (specs/revocation.md §5), inside the
+/// transaction that seals the epoch; an [`EpochSigner`] adds the schedule and the keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochDraft {
+    /// The epoch.
+    pub epoch: u64,
+    /// Its Groth16 revocation root (32 bytes, little-endian).
+    pub root: [u8; 32],
+    /// How many slots are revoked in its tree.
+    pub revoked_total: u64,
+    /// SHA-256 of the previous record's signed bytes (zero for a database's first record).
+    pub prev: [u8; 32],
+}
+
+/// Signs epoch records with the issuer's metadata key (specs/revocation.md §5). Storage calls
+/// it inside the sealing transaction, so a sealed epoch and its record commit together.
+pub trait EpochSigner: Sync {
+    /// The signed record of `draft`.
+    ///
+    /// # Errors
+    /// Key errors.
+    fn sign(&self, draft: &EpochDraft) -> Result<netid_core::SignedEpochRecord, IssuerError>;
+}
+
 /// The fixed cadence of epochs (specs/revocation.md §2): epoch `e` covers
 /// `[genesis + e·length, genesis + (e+1)·length)` (Unix seconds). Fixed when the first issuer
 /// starts on a database ([`Storage::epoch_schedule`]), so every replica counts the same epochs.
@@ -533,11 +557,39 @@ pub trait Storage: Send + Sync + Clone + 'static {
     /// (the start of `target`) into the stored tree of `target`, and marks them sealed in it.
     /// `None` when the epoch is already `target` or later, or (PostgreSQL) another sealer holds
     /// the sealer's lock. A sealer killed before its commit leaves the log as it was.
+    ///
+    /// The same transaction writes the signed record of `target` (specs/revocation.md §5),
+    /// chained to the last record before it, through `signer`.
     fn seal_epoch(
         &self,
         target: u64,
         boundary: i64,
+        signer: &dyn EpochSigner,
     ) -> impl Future<Output = Result<Option<RevocationMove>, IssuerError>> + Send;
+
+    /// Writes the signed record of the current epoch if it has none (a new database, or the
+    /// first start after the upgrade that added records), chained to the last record before
+    /// it. `true` when it wrote one. Runs under the epoch row's lock, so a seal never races it.
+    fn ensure_epoch_record(
+        &self,
+        signer: &dyn EpochSigner,
+    ) -> impl Future<Output = Result<bool, IssuerError>> + Send;
+
+    /// The signed records of the epochs after `after` (all when `None`), oldest first, at most
+    /// `limit`: what a reader fetches to link a new epoch to the record it holds.
+    fn epoch_records(
+        &self,
+        after: Option<u64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<netid_core::SignedEpochRecord>, IssuerError>> + Send;
+
+    /// The signed records of `epoch` and the epochs sealed before it, newest first, at most
+    /// `limit` (what the metadata document of `epoch` carries).
+    fn epoch_records_to(
+        &self,
+        epoch: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<netid_core::SignedEpochRecord>, IssuerError>> + Send;
 
     /// Forgets the stored tree of the epochs before `keep_from` (at most the current epoch):
     /// deletes every node row that no epoch from `keep_from` on reads, and answers
@@ -835,7 +887,10 @@ delegate! {
     fn revoke_person_credentials(&self, person: PersonId, now: i64) -> RevokedCredentials;
     fn revoked_rev_indices(&self) -> Vec<u32>;
     fn log_revocations(&self, slots: &[u32], now: i64) -> u64;
-    fn seal_epoch(&self, target: u64, boundary: i64) -> Option<RevocationMove>;
+    fn seal_epoch(&self, target: u64, boundary: i64, signer: &dyn EpochSigner) -> Option<RevocationMove>;
+    fn ensure_epoch_record(&self, signer: &dyn EpochSigner) -> bool;
+    fn epoch_records(&self, after: Option<u64>, limit: u32) -> Vec<netid_core::SignedEpochRecord>;
+    fn epoch_records_to(&self, epoch: u64, limit: u32) -> Vec<netid_core::SignedEpochRecord>;
     fn epoch_schedule(&self, length: u32, now: i64) -> EpochSchedule;
     fn prune_revocation_nodes(&self, keep_from: u64) -> u64;
     fn build_revocation_nodes(&self) -> Option<usize>;

@@ -21,10 +21,10 @@ use crate::minors::{GuardianPerms, GuardianRelation};
 use crate::netid_number::NetidNumber;
 use crate::storage::{
     AppRecord, CredentialId, CredentialRecord, CredentialRequest, CredentialStatus, Enrolment,
-    EnrolmentOutcome, EpochSchedule, GuardianLink, IssuedCredential, IssuerKeyRecord,
-    NewPhoneChallenge, PersonId, PersonRecord, PersonStatus, PhoneAttempt, PhoneChallengeRecord,
-    RevocationMove, RevokedCredentials, Storage, StoredBucket, StoredRequest, NO_SLOT,
-    REVOCATION_SLOTS,
+    EnrolmentOutcome, EpochDraft, EpochSchedule, EpochSigner, GuardianLink, IssuedCredential,
+    IssuerKeyRecord, NewPhoneChallenge, PersonId, PersonRecord, PersonStatus, PhoneAttempt,
+    PhoneChallengeRecord, RevocationMove, RevokedCredentials, Storage, StoredBucket, StoredRequest,
+    NO_SLOT, REVOCATION_SLOTS,
 };
 use crate::IssuerError;
 
@@ -562,6 +562,61 @@ async fn build_nodes_in_tx(tx: &mut Tx, epoch: u64) -> Result<Option<usize>, Iss
         .await
         .map_err(db_err(OP))?;
     Ok(Some(buckets.len()))
+}
+
+/// Writes the signed record of `epoch` (root `root`) inside `tx`, whose caller holds the epoch
+/// row's lock (specs/revocation.md §5): chained to the last record before it, counting the
+/// slots sealed by then. An epoch that already has a record keeps it.
+async fn record_in_tx(
+    tx: &mut Tx,
+    epoch: u64,
+    root: [u8; 32],
+    signer: &dyn EpochSigner,
+) -> Result<(), IssuerError> {
+    const OP: &str = "epoch_record";
+    let e = to_i64(epoch)?;
+    let prev: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT record FROM epoch_records WHERE epoch < $1 ORDER BY epoch DESC LIMIT 1",
+    )
+    .bind(e)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    let prev = prev.map_or([0; 32], |r| {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&r).into()
+    });
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM revocation_log WHERE sealed_in IS NOT NULL AND sealed_in <= $1",
+    )
+    .bind(e)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    let signed = signer.sign(&EpochDraft {
+        epoch,
+        root,
+        revoked_total: u64::try_from(total).map_err(|_| corrupt("revocation_log"))?,
+        prev,
+    })?;
+    sqlx::query(
+        "INSERT INTO epoch_records (epoch, record, signature) VALUES ($1, $2, $3) \
+         ON CONFLICT (epoch) DO NOTHING",
+    )
+    .bind(e)
+    .bind(signed.record.as_slice())
+    .bind(signed.signature.as_slice())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err(OP))?;
+    Ok(())
+}
+
+fn signed_record(r: &Row) -> Result<netid_core::SignedEpochRecord, IssuerError> {
+    Ok(netid_core::SignedEpochRecord {
+        record: get::<Vec<u8>>(r, "record")?.into(),
+        signature: get::<Vec<u8>>(r, "signature")?.into(),
+    })
 }
 
 /// The current epoch, read under the epoch row's lock (held until `tx` ends): the sealer, the
@@ -1479,6 +1534,7 @@ impl Storage for Store {
         &self,
         target: u64,
         boundary: i64,
+        signer: &dyn EpochSigner,
     ) -> Result<Option<RevocationMove>, IssuerError> {
         const OP: &str = "seal_epoch";
         let mut tx = self
@@ -1504,8 +1560,72 @@ impl Storage for Store {
             return Ok(None);
         }
         let moved = seal_in_tx(&mut tx, current, target, boundary).await?;
+        record_in_tx(&mut tx, target, moved.root, signer).await?;
         tx.commit().await.map_err(db_err(OP))?;
         Ok(Some(moved))
+    }
+
+    async fn ensure_epoch_record(&self, signer: &dyn EpochSigner) -> Result<bool, IssuerError> {
+        const OP: &str = "ensure_epoch_record";
+        let mut tx = self
+            .pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map_err(db_err(OP))?;
+        let current = lock_epoch(&mut tx, OP).await?;
+        let has: Option<i64> =
+            sqlx::query_scalar("SELECT epoch FROM epoch_records WHERE epoch = $1")
+                .bind(to_i64(current)?)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err(OP))?;
+        if has.is_some() {
+            return Ok(false);
+        }
+        build_nodes_in_tx(&mut tx, current).await?;
+        let root = node_at(&mut *tx, DEPTH, 0, current).await?;
+        record_in_tx(&mut tx, current, fr_to_bytes(&root), signer).await?;
+        tx.commit().await.map_err(db_err(OP))?;
+        Ok(true)
+    }
+
+    async fn epoch_records(
+        &self,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<netid_core::SignedEpochRecord>, IssuerError> {
+        // Nothing lies after an epoch beyond i64.
+        let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+        sqlx::query(
+            "SELECT record, signature FROM epoch_records WHERE epoch > $1 ORDER BY epoch LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("epoch_records"))?
+        .iter()
+        .map(signed_record)
+        .collect()
+    }
+
+    async fn epoch_records_to(
+        &self,
+        epoch: u64,
+        limit: u32,
+    ) -> Result<Vec<netid_core::SignedEpochRecord>, IssuerError> {
+        sqlx::query(
+            "SELECT record, signature FROM epoch_records WHERE epoch <= $1 \
+             ORDER BY epoch DESC LIMIT $2",
+        )
+        .bind(to_i64(epoch)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("epoch_records"))?
+        .iter()
+        .map(signed_record)
+        .collect()
     }
 
     async fn epoch_schedule(&self, length: u32, now: i64) -> Result<EpochSchedule, IssuerError> {

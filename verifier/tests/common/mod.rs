@@ -92,6 +92,7 @@ pub fn metadata(w: &World, tree: &RevocationTree) -> IssuerMetadata {
         epoch_length: 86_400,
         grace_epochs: 1,
         previous_epochs: Vec::new(),
+        epoch_records: Vec::new(),
     }
 }
 
