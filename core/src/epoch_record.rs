@@ -204,10 +204,10 @@ impl<'a> Reader<'a> {
 #[serde(deny_unknown_fields)]
 pub struct SignedEpochRecord {
     /// The record's signed bytes (base64url).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = Byte)]
     pub record: Bytes,
     /// Ed25519 signature over `record` (64 bytes, base64url).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = Byte)]
     pub signature: Bytes,
 }
 

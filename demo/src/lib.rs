@@ -199,9 +199,8 @@ impl Services {
             rt.spawn(async move {
                 loop {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    if let Ok(m) = netid_verifier::issuer::fetch_metadata(&url).await {
-                        let _ = v.update_signed_metadata(&m);
-                    }
+                    // Fetches the epoch records between as well when epochs passed meanwhile.
+                    let _ = v.refresh_from(&url).await;
                 }
             });
         }
@@ -412,6 +411,7 @@ fn thief_presentation(
     .json("revocation bucket")?;
     let fr = |b: &[u8]| fr_from_bytes(b, "revocation path").map_err(|e| err(e.to_string()));
     let siblings = present::revocation_path(meta, rec.rev_index(), &bucket)?
+        .siblings()
         .iter()
         .map(|s| fr(s))
         .collect::<CliResult<Vec<_>>>()?;

@@ -92,8 +92,8 @@ pub use device::DeviceKey;
 pub use error::WalletError;
 pub use records::{
     group_netid, mask_name, CredentialRecord, CredentialStatus, GuardianRelation, HistoryEntry,
-    IssuerPin, PseudonymTag, Ward, MAX_APP_NAME_LEN, MAX_ISSUER_ID_LEN, MAX_SIGNATURE_LEN,
-    MAX_URL_LEN,
+    IssuerPin, PseudonymTag, RevocationPath, Ward, MAX_APP_NAME_LEN, MAX_ISSUER_ID_LEN,
+    MAX_SIGNATURE_LEN, MAX_URL_LEN,
 };
 pub use storage::{FileStorage, MemoryStorage, Storage};
 pub use store::KdfParams;

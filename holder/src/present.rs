@@ -20,7 +20,7 @@ use netid_core::{
     PresentationRequest, Statements, Suite,
 };
 
-use crate::CredentialRecord;
+use crate::{CredentialRecord, RevocationPath};
 
 /// Why a request cannot be answered or a presentation not built.
 #[derive(Debug, thiserror::Error)]
@@ -285,19 +285,23 @@ pub fn bucket_route(metadata: &IssuerMetadata, rev_index: u32) -> String {
 
 /// The authentication path of slot `rev_index` (32 siblings of 32 bytes, level 0 first),
 /// computed by the wallet from the bucket that holds it (specs/revocation.md §8) and checked
-/// against the revocation root of the (signed) metadata: a bucket from another epoch, of
-/// another slot, or altered on its way leads elsewhere and is refused.
+/// against the revocation root that the (signed) metadata gives the bucket's epoch (the current
+/// one or a grace epoch): a bucket of an epoch no longer accepted, of another slot, or altered
+/// on its way leads elsewhere and is refused.
 ///
 /// # Errors
-/// [`PresentError::Metadata`] for a bucket that is malformed or does not lead to the
-/// metadata's root; [`PresentError::Prover`] when the slot itself is revoked.
+/// [`PresentError::Metadata`] for a bucket that is malformed or does not lead to its epoch's
+/// root; [`PresentError::Prover`] when the slot itself is revoked.
 pub fn revocation_path(
     metadata: &IssuerMetadata,
     rev_index: u32,
     bucket: &RevocationBucket,
-) -> Result<Vec<[u8; 32]>, PresentError> {
+) -> Result<RevocationPath, PresentError> {
     let bad = |what: &str| PresentError::Metadata(format!("revocation bucket: {what}"));
-    if bucket.epoch != metadata.epoch || bucket.bucket != bucket_of(rev_index) {
+    let keys = metadata
+        .epoch_keys(bucket.epoch)
+        .ok_or_else(|| bad("of an epoch the metadata does not accept"))?;
+    if bucket.bucket != bucket_of(rev_index) {
         return Err(bad("not the one asked for"));
     }
     let revoked = decode_revoked_offsets(&bucket.revoked).map_err(|e| bad(&e.to_string()))?;
@@ -312,7 +316,7 @@ pub fn revocation_path(
         .map_err(|_| bad("wrong number of siblings"))?;
     let path = path_from_bucket(u64::from(rev_index), &revoked, &upper)
         .map_err(|e| bad(&e.to_string()))?;
-    let root = fr_from_bytes(metadata.revocation_root.as_slice(), "root")
+    let root = fr_from_bytes(keys.revocation_root.as_slice(), "root")
         .map_err(|e| PresentError::Metadata(format!("revocation root: {e}")))?;
     let offset = u16::try_from(rev_index & 0xffff).unwrap_or(u16::MAX);
     if revoked.contains(&offset) && path.root(u64::from(rev_index), REVOKED) == root {
@@ -323,26 +327,65 @@ pub fn revocation_path(
     if path.root(u64::from(rev_index), LIVE) != root {
         return Err(bad("does not lead to the published revocation root"));
     }
-    Ok(path.siblings.iter().map(fr_to_bytes).collect())
+    let siblings: Vec<[u8; 32]> = path.siblings.iter().map(fr_to_bytes).collect();
+    RevocationPath::new(bucket.epoch, &siblings)
+        .map_err(|e| PresentError::Metadata(format!("revocation path: {e}")))
+}
+
+/// The path `credential` keeps (a Groth16 credential, [`CredentialRecord::revocation_path`])
+/// when the metadata still accepts its epoch and it leads there from a live slot: presenting
+/// with it fetches nothing, so the issuer does not learn when the wallet presents
+/// (specs/revocation.md §8). `None` when there is none, its epoch is past the grace epochs, or
+/// it does not lead to that epoch's root.
+pub fn kept_path(
+    metadata: &IssuerMetadata,
+    credential: &CredentialRecord,
+) -> Option<RevocationPath> {
+    let kept = credential.revocation_path()?;
+    let root = fr_from_bytes(
+        metadata
+            .epoch_keys(kept.epoch())?
+            .revocation_root
+            .as_slice(),
+        "root",
+    )
+    .ok()?;
+    let siblings = kept
+        .siblings()
+        .iter()
+        .map(|s| fr_from_bytes(s, "sibling").ok())
+        .collect::<Option<Vec<_>>>()?;
+    let path = MerklePath {
+        siblings: siblings.try_into().ok()?,
+    };
+    (path.root(u64::from(credential.rev_index()), LIVE) == root).then(|| kept.clone())
 }
 
 /// A Groth16 presentation of `credential` answering `request`, proving knowledge of the
-/// wallet's `secret` (holder binding), with the revocation path of
-/// the credential's slot (`root`, the metadata's `revocation_root`, and the 32 `siblings`, 32
-/// bytes each, from [`revocation_path`]) and the proving keys. The presentation names the
-/// metadata's epoch.
+/// wallet's `secret` (holder binding), with the revocation `path` of the credential's slot
+/// (from [`revocation_path`] or [`kept_path`]) and the proving keys. The presentation names
+/// the path's epoch and proves against that epoch's root (the current one or a grace epoch).
 ///
 /// # Errors
+/// [`PresentError::Stale`] for a path of an epoch the metadata no longer accepts;
 /// [`PresentError::Metadata`] for a bad issuer key or path; [`PresentError::Prover`].
-pub fn present_groth16<B: AsRef<[u8]>>(
+pub fn present_groth16(
     metadata: &IssuerMetadata,
     credential: &CredentialRecord,
     secret: &HolderSecret,
-    root: &[u8],
-    siblings: &[B],
+    path: &RevocationPath,
     keys: &ProvingKeys,
     request: &PresentationRequest,
 ) -> Result<Presentation, PresentError> {
+    let epoch = path.epoch();
+    let root = metadata
+        .epoch_keys(epoch)
+        .ok_or(PresentError::Stale {
+            credential: epoch,
+            current: metadata.epoch,
+        })?
+        .revocation_root;
+    let siblings = path.siblings();
     let issuer = eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
         .map_err(|e| PresentError::Metadata(format!("Groth16 issuer key: {e}")))?;
     let sig = eddsa::Signature::from_bytes(credential.signature())
@@ -357,7 +400,7 @@ pub fn present_groth16<B: AsRef<[u8]>>(
             PresentError::Metadata(format!("revocation path has {} siblings", v.len()))
         })?,
     };
-    let root = fr_from_bytes(root, "root")
+    let root = fr_from_bytes(root.as_slice(), "root")
         .map_err(|e| PresentError::Metadata(format!("revocation root: {e}")))?;
     g16::prove(
         keys,
@@ -373,7 +416,7 @@ pub fn present_groth16<B: AsRef<[u8]>>(
         &mut rand_core_06::OsRng,
     )
     .map(|mut p| {
-        p.epoch = Some(metadata.epoch);
+        p.epoch = Some(epoch);
         p
     })
     .map_err(|e| PresentError::Prover(e.to_string()))

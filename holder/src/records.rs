@@ -120,7 +120,8 @@ pub enum CredentialStatus {
 ///
 /// JSON: `{"suite", "issuer_id", "issuer_url", "attributes", "signature" (base64url),
 /// "issued_at" (Unix seconds), "status", "prover_blind" (base64url, BBS only), "epoch" (BBS:
-/// the revocation epoch whose key signed it)}`. `Debug` redacts
+/// the revocation epoch whose key signed it), "revocation_path" (Groth16: a
+/// [`RevocationPath`] the wallet keeps)}`. `Debug` redacts
 /// the attributes, the signature and the blind.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "RawCredentialRecord")]
@@ -140,6 +141,58 @@ pub struct CredentialRecord {
     prover_blind: Option<SecretBytes<32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     epoch: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation_path: Option<RevocationPath>,
+}
+
+/// A Groth16 credential's authentication path in the revocation tree of one epoch, computed by
+/// the wallet from that epoch's bucket (specs/revocation.md §8) and kept, so that presenting
+/// fetches nothing while the epoch is accepted (§6.3 of the threat model: the issuer does not
+/// learn the moment of a presentation).
+///
+/// JSON: `{"epoch", "siblings": [32 × base64url of 32 bytes, level 0 first]}`.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationPath {
+    epoch: u64,
+    siblings: Vec<netid_core::b64::Bytes>,
+}
+
+impl RevocationPath {
+    /// The path of epoch `epoch`.
+    ///
+    /// # Errors
+    /// [`WalletError::InvalidRecord`] unless there are 32 siblings of 32 bytes.
+    pub fn new(epoch: u64, siblings: &[[u8; 32]]) -> Result<RevocationPath, WalletError> {
+        let path = RevocationPath {
+            epoch,
+            siblings: siblings.iter().map(|s| s.to_vec().into()).collect(),
+        };
+        path.validate()?;
+        Ok(path)
+    }
+
+    fn validate(&self) -> Result<(), WalletError> {
+        if self.siblings.len() != netid_circuits::gadgets::merkle::DEPTH
+            || self.siblings.iter().any(|s| s.len() != 32)
+        {
+            return Err(invalid("revocation path", "not 32 siblings of 32 bytes"));
+        }
+        Ok(())
+    }
+
+    /// The epoch whose tree it is a path in.
+    pub const fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The siblings, level 0 first (32 bytes each).
+    pub fn siblings(&self) -> Vec<[u8; 32]> {
+        self.siblings
+            .iter()
+            .filter_map(|s| <[u8; 32]>::try_from(s.as_slice()).ok())
+            .collect()
+    }
 }
 
 #[allow(clippy::ref_option)]
@@ -177,6 +230,8 @@ struct RawCredentialRecord {
     prover_blind: Option<SecretBytes<32>>,
     #[serde(default)]
     epoch: Option<u64>,
+    #[serde(default)]
+    revocation_path: Option<RevocationPath>,
 }
 
 impl TryFrom<RawCredentialRecord> for CredentialRecord {
@@ -194,6 +249,9 @@ impl TryFrom<RawCredentialRecord> for CredentialRecord {
         c.epoch = r.epoch;
         if let Some(b) = r.prover_blind {
             c = c.with_prover_blind(b.expose_secret())?;
+        }
+        if let Some(p) = r.revocation_path {
+            c = c.with_revocation_path(p)?;
         }
         Ok(c)
     }
@@ -229,7 +287,33 @@ impl CredentialRecord {
             status: CredentialStatus::Active,
             prover_blind: None,
             epoch: None,
+            revocation_path: None,
         })
+    }
+
+    /// With the revocation path the wallet computed for this Groth16 credential in one epoch
+    /// (replacing the one kept before).
+    ///
+    /// # Errors
+    /// [`WalletError::InvalidRecord`] for a BBS credential or a malformed path.
+    pub fn with_revocation_path(
+        mut self,
+        path: RevocationPath,
+    ) -> Result<CredentialRecord, WalletError> {
+        if self.suite != Suite::Groth16 {
+            return Err(invalid(
+                "revocation path",
+                "only a groth16 credential has one",
+            ));
+        }
+        path.validate()?;
+        self.revocation_path = Some(path);
+        Ok(self)
+    }
+
+    /// The revocation path kept for this Groth16 credential, if any.
+    pub const fn revocation_path(&self) -> Option<&RevocationPath> {
+        self.revocation_path.as_ref()
     }
 
     /// With the revocation epoch whose BBS key signed it (specs/revocation.md §6), as the

@@ -718,3 +718,92 @@ fn epoch_records_must_descend_from_the_one_the_wallet_holds() {
     .unwrap();
     assert_eq!(w.issuer_pin(URL).unwrap().position(), (6, 0));
 }
+
+/// The bucket `bucket` of `tree` as the issuer serves it at `epoch`.
+fn served_bucket(
+    tree: &netid_circuits::gadgets::merkle::RevocationTree,
+    epoch: u64,
+) -> netid_core::issuer_api::RevocationBucket {
+    let (offsets, upper) = tree.bucket(0);
+    netid_core::issuer_api::RevocationBucket {
+        epoch,
+        bucket: 0,
+        siblings: upper
+            .iter()
+            .map(|s| netid_circuits::presentation::fr_to_bytes(s).to_vec().into())
+            .collect(),
+        revoked: netid_core::issuer_api::encode_revoked_offsets(&offsets),
+    }
+}
+
+/// specs/revocation.md §8: the wallet keeps a Groth16 credential's path of one epoch, computed
+/// from that epoch's bucket, and presents with it (fetching nothing) while verifiers accept
+/// the epoch; a path of an epoch past the grace epochs, or not leading to the epoch's root, is
+/// not used; only Groth16 records keep one, and it survives a save.
+#[test]
+fn kept_revocation_paths_are_used_only_while_their_epoch_is_accepted() {
+    use netid_circuits::gadgets::merkle::RevocationTree;
+    use netid_circuits::presentation::fr_to_bytes;
+    use netid_holder::present::{kept_path, revocation_path};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let at4 = RevocationTree::from_revoked([7]).unwrap();
+    let at5 = RevocationTree::from_revoked([7, 43]).unwrap();
+    let root =
+        |t: &RevocationTree| -> netid_core::b64::Bytes { fr_to_bytes(&t.root()).to_vec().into() };
+    let doc = signed_metadata(&key, 5, 0);
+    let mut meta: netid_core::IssuerMetadata =
+        serde_json::from_slice(doc.document.as_slice()).unwrap();
+    meta.revocation_root = root(&at5);
+    meta.grace_epochs = 1;
+    meta.previous_epochs = vec![netid_core::EpochKeys {
+        epoch: 4,
+        revocation_root: root(&at4),
+        bbs_sha256_public_key: vec![1; 96].into(),
+        bbs_shake256_public_key: vec![2; 96].into(),
+    }];
+    let mut w = populated();
+    let g16 = w
+        .credentials()
+        .iter()
+        .find(|c| c.suite() == Suite::Groth16)
+        .unwrap()
+        .clone();
+    assert_eq!(g16.rev_index(), 42);
+    assert!(kept_path(&meta, &g16).is_none());
+    // The bucket of the grace epoch gives a path of epoch 4, which the metadata accepts.
+    let p4 = revocation_path(&meta, 42, &served_bucket(&at4, 4)).unwrap();
+    assert_eq!(p4.epoch(), 4);
+    // A bucket of an epoch the metadata does not accept, or whose epoch it misstates, is
+    // refused.
+    assert!(revocation_path(&meta, 42, &served_bucket(&at4, 3)).is_err());
+    assert!(revocation_path(&meta, 42, &served_bucket(&at4, 5)).is_err());
+    let kept = g16.clone().with_revocation_path(p4.clone()).unwrap();
+    assert_eq!(kept_path(&meta, &kept), Some(p4.clone()));
+    // One epoch later, epoch 4 is past the grace epochs: the path is not used.
+    let mut later = meta.clone();
+    later.epoch = 6;
+    later.previous_epochs[0].epoch = 5;
+    later.previous_epochs[0].revocation_root = root(&at5);
+    assert!(kept_path(&later, &kept).is_none());
+    // A path that does not lead to its epoch's root is not used.
+    let p5_wrong = netid_holder::RevocationPath::new(5, &p4.siblings()).unwrap();
+    let wrong = g16.clone().with_revocation_path(p5_wrong).unwrap();
+    assert!(kept_path(&meta, &wrong).is_none());
+    // Only Groth16 records keep one; 32 siblings of 32 bytes.
+    let bbs = w
+        .credential_for(Suite::BbsSha256, Date::from_ymd(2030, 1, 1).unwrap())
+        .unwrap()
+        .clone();
+    assert!(bbs.with_revocation_path(p4.clone()).is_err());
+    assert!(netid_holder::RevocationPath::new(4, &p4.siblings()[..31]).is_err());
+    // Kept in the wallet file.
+    w.put_credential(kept).unwrap();
+    w.save().unwrap();
+    let w = Wallet::open(w.close(), &pass("口令 one"), OPTS).unwrap();
+    let back = w
+        .credentials()
+        .iter()
+        .find(|c| c.suite() == Suite::Groth16)
+        .unwrap();
+    assert_eq!(back.revocation_path(), Some(&p4));
+}

@@ -35,6 +35,31 @@ pub(crate) struct MetadataSchema {
     metadata_key: String,
     /// Increases with every change of the revocation state, across replicas.
     sequence: u64,
+    /// When `epoch` began (Unix seconds).
+    epoch_start: i64,
+    /// Seconds per epoch.
+    epoch_length: u32,
+    /// `K`: the epochs before `epoch` whose keys verifiers still accept.
+    grace_epochs: u8,
+    /// The grace epochs' roots and BBS keys, newest first.
+    previous_epochs: Vec<EpochKeysSchema>,
+    /// The signed epoch records of `epoch` and the epochs sealed before it, newest first, at
+    /// most `K + 1` (specs/revocation.md §5).
+    epoch_records: Vec<netid_core::SignedEpochRecord>,
+}
+
+/// Schema of `netid_core::EpochKeys`: one grace epoch's keys.
+#[derive(ToSchema)]
+#[schema(as = EpochKeys)]
+#[allow(dead_code)]
+pub(crate) struct EpochKeysSchema {
+    epoch: u64,
+    #[schema(format = Byte)]
+    revocation_root: String,
+    #[schema(format = Byte)]
+    bbs_sha256_public_key: String,
+    #[schema(format = Byte)]
+    bbs_shake256_public_key: String,
 }
 
 /// Schema of `GET /v1/metadata` (`netid_core::SignedMetadata`, specs/revocation.md §5).

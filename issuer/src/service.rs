@@ -542,11 +542,12 @@ async fn epoch_records<S: Storage>(
     let bad = |what| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", what);
     let Query(q) =
         q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.body_text()))?;
+    // Epochs are stored as signed 64-bit integers: the documented range is 0..=2^63-1.
     let after = q
         .after
-        .map(|a| a.parse::<u64>())
-        .transpose()
-        .map_err(|_| bad("after must be a non-negative integer"))?;
+        .map(|a| a.parse::<i64>().ok().and_then(|a| u64::try_from(a).ok()))
+        .map(|a| a.ok_or_else(|| bad("after must be an integer from 0 to 2^63-1")))
+        .transpose()?;
     let limit = q
         .limit
         .map_or(Ok(MAX_EPOCH_RECORDS_PAGE), |l| l.parse::<u32>())

@@ -1812,7 +1812,14 @@ async fn epoch_records_chain_across_seals_and_are_served() {
     );
     let (_, v) = call(&app, "GET", "/v1/epochs/records?limit=1", None, false).await;
     assert_eq!(v["records"].as_array().unwrap().len(), 1);
-    for bad in ["limit=0", "limit=257", "after=x", "after=-1", "limit=1.5"] {
+    for bad in [
+        "limit=0",
+        "limit=257",
+        "after=x",
+        "after=-1",
+        "after=9223372036854775808",
+        "limit=1.5",
+    ] {
         let (s, v) = call(
             &app,
             "GET",

@@ -23,8 +23,8 @@ use super::http::{self, Response};
 use super::{passphrase, CliError, CliResult};
 use crate::present::{self, describe_statements};
 use crate::{
-    group_netid, CredentialRecord, FileStorage, GuardianRelation, HistoryEntry, PseudonymTag,
-    Wallet, WalletOptions, Ward,
+    group_netid, CredentialRecord, CredentialStatus, FileStorage, GuardianRelation, HistoryEntry,
+    PseudonymTag, Wallet, WalletOptions, Ward,
 };
 
 /// The wallet type the CLI uses.
@@ -379,6 +379,19 @@ fn store_issued(
         if let Some((_, blind)) = binding.blinds.iter().find(|(s, _)| *s == c.suite) {
             rec = rec.with_prover_blind(blind)?;
         }
+        // A refreshed Groth16 credential keeps its slot, so the path kept for it still holds.
+        let kept = w
+            .credentials()
+            .iter()
+            .find(|o| {
+                o.suite() == c.suite
+                    && o.issuer_id() == c.issuer_id
+                    && o.rev_index() == c.attributes.rev_index
+            })
+            .and_then(|o| o.revocation_path().cloned());
+        if let (Suite::Groth16, Some(path)) = (c.suite, kept) {
+            rec = rec.with_revocation_path(path)?;
+        }
         w.put_credential(rec)?;
         println!(
             "   ✓ 凭证 / credential {:<13} valid until {}",
@@ -487,8 +500,11 @@ pub fn enroll(
     }
     // The wallet's first contact with this issuer pins its metadata key. The credentials are
     // stored already: a failure here is said, and the next command pins.
-    if let Err(e) = fetch_pinned_metadata(w, issuer) {
-        println!("   ⚠ 警告 / warning: the issuer's metadata key is not pinned yet: {e}");
+    match fetch_pinned_metadata(w, issuer) {
+        Ok(meta) => keep_revocation_paths(w, &meta),
+        Err(e) => {
+            println!("   ⚠ 警告 / warning: the issuer's metadata key is not pinned yet: {e}");
+        }
     }
     Ok(resp)
 }
@@ -534,6 +550,11 @@ pub fn refresh(w: &mut FileWallet, wallet_path: &Path, issuer: &str) -> CliResul
     let resp = request_fresh(w, &netid, ticket, &issuer)?;
     if pending.is_some() {
         let _ = std::fs::remove_file(&pending_file);
+    }
+    // A Groth16 credential keeps its slot across refreshes: its path of the current epoch.
+    match fetch_pinned_metadata(w, &issuer) {
+        Ok(meta) => keep_revocation_paths(w, &meta),
+        Err(e) => println!("   ⚠ revocation paths not updated: {e}"),
     }
     Ok(resp)
 }
@@ -600,8 +621,97 @@ pub fn refresh_if_stale(w: &mut FileWallet, meta: &IssuerMetadata, issuer: &str)
     }
 }
 
+/// The revocation path of slot `cred`'s Groth16 slot in the tree of the metadata's epoch,
+/// computed from its bucket (`GET …/buckets/{rev_index / 2^16}`: the issuer learns the bucket,
+/// never the slot; specs/revocation.md §8).
+///
+/// # Errors
+/// Network errors; a bucket that does not lead to the root; the slot revoked.
+fn fetch_revocation_path(
+    meta: &IssuerMetadata,
+    cred: &CredentialRecord,
+) -> CliResult<crate::RevocationPath> {
+    let bucket: RevocationBucket = http::get(&format!(
+        "{}{}",
+        cred.issuer_url(),
+        present::bucket_route(meta, cred.rev_index())
+    ))?
+    .json("revocation bucket")?;
+    Ok(present::revocation_path(meta, cred.rev_index(), &bucket)?)
+}
+
+/// Keeps, for every active Groth16 credential of the wallet, its revocation path in the tree of
+/// the metadata's epoch (specs/revocation.md §8): fetched once an epoch, at enrolment and
+/// refresh, never when presenting, so the issuer's logs of bucket fetches do not tell when the
+/// wallet presents. Best effort: a failure is said, and presenting falls back to
+/// [`ensure_revocation_path`].
+pub fn keep_revocation_paths(w: &mut FileWallet, meta: &IssuerMetadata) {
+    let due: Vec<CredentialRecord> = w
+        .credentials()
+        .iter()
+        .filter(|c| {
+            c.suite() == Suite::Groth16
+                && c.status() == CredentialStatus::Active
+                && c.revocation_path().map(crate::RevocationPath::epoch) != Some(meta.epoch)
+        })
+        .cloned()
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    for cred in due {
+        match fetch_revocation_path(meta, &cred)
+            .and_then(|p| Ok(cred.with_revocation_path(p)?))
+            .and_then(|c| Ok(w.put_credential(c)?))
+        {
+            Ok(()) => println!(
+                "   撤销路径 / revocation path of epoch {} kept (bucket fetched, slot not named)",
+                meta.epoch
+            ),
+            Err(e) => println!("   ⚠ revocation path of epoch {} not kept: {e}", meta.epoch),
+        }
+    }
+    if let Err(e) = w.save() {
+        println!("   ⚠ the wallet was not saved: {e}");
+    }
+}
+
+/// Before presenting the `suite` credential from `issuer_id`: a Groth16 credential whose kept
+/// path is of an epoch verifiers no longer accept (the wallet was idle for more than the
+/// grace epochs) fetches its bucket now, and says so; otherwise nothing is fetched.
+///
+/// # Errors
+/// Network errors; the slot revoked; saving the wallet.
+pub fn ensure_revocation_path(
+    w: &mut FileWallet,
+    meta: &IssuerMetadata,
+    suite: Suite,
+    issuer_id: &str,
+) -> CliResult<()> {
+    let Some(cred) = w
+        .credentials()
+        .iter()
+        .find(|c| c.suite() == suite && c.issuer_id() == issuer_id)
+    else {
+        return Ok(());
+    };
+    if suite != Suite::Groth16 || present::kept_path(meta, cred).is_some() {
+        return Ok(());
+    }
+    println!(
+        "   撤销路径 / no revocation path of an accepted epoch kept: fetching the bucket of epoch {} now",
+        meta.epoch
+    );
+    let cred = cred.clone();
+    let path = fetch_revocation_path(meta, &cred)?;
+    w.put_credential(cred.with_revocation_path(path)?)?;
+    w.save()?;
+    Ok(())
+}
+
 /// Builds a presentation of `cred` answering `request`, fetching the issuer's public data it
-/// needs (BBS digit signatures, Groth16 revocation path).
+/// needs (BBS digit signatures; a Groth16 credential uses the path the wallet keeps, see
+/// [`ensure_revocation_path`]).
 ///
 /// # Errors
 /// Network errors; the prover's refusal.
@@ -614,22 +724,13 @@ pub fn build_presentation(
     let issuer = cred.issuer_url();
     match cred.suite() {
         Suite::Groth16 => {
-            // The bucket of the metadata's epoch, never the slot (specs/revocation.md §8).
-            let bucket: RevocationBucket = http::get(&format!(
-                "{issuer}{}",
-                present::bucket_route(meta, cred.rev_index())
-            ))?
-            .json("revocation bucket")?;
-            let siblings = present::revocation_path(meta, cred.rev_index(), &bucket)?;
+            // The path the wallet keeps ([`ensure_revocation_path`]): nothing is fetched now.
+            let path = present::kept_path(meta, cred).ok_or_else(|| {
+                err("no revocation path of an epoch verifiers accept: run `netid refresh`")
+            })?;
             let keys = proving_keys(meta)?;
             Ok(present::present_groth16(
-                meta,
-                cred,
-                secret,
-                meta.revocation_root.as_slice(),
-                &siblings,
-                keys,
-                request,
+                meta, cred, secret, &path, keys, request,
             )?)
         }
         _ => {
@@ -671,7 +772,25 @@ pub fn guardian_presentation(w: &mut FileWallet, issuer: &str) -> CliResult<Pres
     present::check_request(&g.request, &meta, t)?;
     let cred = present::choose_credential(w.credentials(), &g.request, None)?;
     present::check_statements(cred, &g.request.statements)?;
-    build_presentation(&meta, cred, w.holder_secret(), &g.request)
+    let chosen = (cred.suite(), cred.issuer_id().to_owned());
+    ensure_revocation_path(w, &meta, chosen.0, &chosen.1)?;
+    build_presentation(
+        &meta,
+        chosen_credential(w, &chosen)?,
+        w.holder_secret(),
+        &g.request,
+    )
+}
+
+/// The credential of `(suite, issuer_id)` chosen before the wallet was changed.
+fn chosen_credential<'w>(
+    w: &'w FileWallet,
+    (suite, issuer_id): &(Suite, String),
+) -> CliResult<&'w CredentialRecord> {
+    w.credentials()
+        .iter()
+        .find(|c| c.suite() == *suite && c.issuer_id() == issuer_id)
+        .ok_or_else(|| err("the chosen credential is gone"))
 }
 
 fn relation(name: &str) -> CliResult<(IssuerRelation, GuardianRelation)> {
@@ -894,7 +1013,7 @@ pub fn show(w: &FileWallet, qr: bool) -> CliResult<()> {
     println!("凭证 / credentials: {}", w.credentials().len());
     for c in w.credentials() {
         let status = match c.status() {
-            crate::CredentialStatus::Revoked => "revoked",
+            CredentialStatus::Revoked => "revoked",
             _ if !c.is_usable_on(today) => "expired",
             _ => "active",
         };
@@ -1093,6 +1212,9 @@ pub fn present(
             verdict: Verdict::Declined,
         });
     }
+    let chosen = (cred.suite(), cred.issuer_id().to_owned());
+    ensure_revocation_path(w, &meta, chosen.0, &chosen.1)?;
+    let cred = chosen_credential(w, &chosen)?;
     println!("生成证明 / proving with {} …", cred.suite().name());
     let started = std::time::Instant::now();
     let p = build_presentation(&meta, cred, w.holder_secret(), request)?;
