@@ -350,15 +350,23 @@ pub fn kept_path(
         "root",
     )
     .ok()?;
-    let siblings = kept
+    let path = merkle_path(kept).ok()?;
+    (path.root(u64::from(credential.rev_index()), LIVE) == root).then(|| kept.clone())
+}
+
+/// A kept path's siblings as field elements.
+fn merkle_path(path: &RevocationPath) -> Result<MerklePath, PresentError> {
+    let siblings = path
         .siblings()
         .iter()
-        .map(|s| fr_from_bytes(s, "sibling").ok())
-        .collect::<Option<Vec<_>>>()?;
-    let path = MerklePath {
-        siblings: siblings.try_into().ok()?,
-    };
-    (path.root(u64::from(credential.rev_index()), LIVE) == root).then(|| kept.clone())
+        .map(|s| fr_from_bytes(s, "sibling"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PresentError::Metadata(format!("revocation path: {e}")))?;
+    Ok(MerklePath {
+        siblings: siblings.try_into().map_err(|v: Vec<_>| {
+            PresentError::Metadata(format!("revocation path has {} siblings", v.len()))
+        })?,
+    })
 }
 
 /// A Groth16 presentation of `credential` answering `request`, proving knowledge of the
@@ -385,21 +393,11 @@ pub fn present_groth16(
             current: metadata.epoch,
         })?
         .revocation_root;
-    let siblings = path.siblings();
     let issuer = eddsa::PublicKey::from_bytes(metadata.groth16_public_key.as_slice())
         .map_err(|e| PresentError::Metadata(format!("Groth16 issuer key: {e}")))?;
     let sig = eddsa::Signature::from_bytes(credential.signature())
         .map_err(|e| PresentError::Prover(format!("credential signature: {e}")))?;
-    let siblings = siblings
-        .iter()
-        .map(|s| fr_from_bytes(s.as_ref(), "sibling"))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| PresentError::Metadata(format!("revocation path: {e}")))?;
-    let path = MerklePath {
-        siblings: siblings.try_into().map_err(|v: Vec<_>| {
-            PresentError::Metadata(format!("revocation path has {} siblings", v.len()))
-        })?,
-    };
+    let path = merkle_path(path)?;
     let root = fr_from_bytes(root.as_slice(), "root")
         .map_err(|e| PresentError::Metadata(format!("revocation root: {e}")))?;
     g16::prove(

@@ -581,16 +581,12 @@ impl<S: Storage> Wallet<S> {
             }
         }
         let held = pinned.as_ref().and_then(IssuerPin::record);
-        let record = metadata
-            .follow(held, bridge)
-            .map_err(|e| match e {
-                netid_core::CoreError::EpochGap { after, before } => {
-                    WalletError::EpochGap { after, before }
-                }
-                e => WalletError::MetadataRefused(e.to_string()),
-            })?
-            // A document of the held epoch without records keeps the one held.
-            .or(held.copied());
+        let record = metadata.follow(held, bridge).map_err(|e| match e {
+            netid_core::CoreError::EpochGap { after, before } => {
+                WalletError::EpochGap { after, before }
+            }
+            e => WalletError::MetadataRefused(e.to_string()),
+        })?;
         let pin = IssuerPin::new(url, key, metadata.epoch, metadata.sequence)?.with_record(record);
         let full = self.contents.issuers.len() >= MAX_ISSUERS;
         match self.contents.issuers.iter_mut().find(|p| p.url() == url) {

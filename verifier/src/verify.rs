@@ -656,7 +656,10 @@ impl Verifier {
 
     /// Replaces the cached metadata (after a refresh from the issuer: new revocation root or
     /// epoch). Validated first; on error the old metadata stays. A Groth16 verifying key other
-    /// than the pinned one is refused (and logged): keys are never silently adopted.
+    /// than the pinned one is refused (and logged): keys are never silently adopted. The
+    /// caller vouches for the document (the issuer's own verifier, a test): its epoch records
+    /// are validated but not linked to the record in force, which
+    /// [`Verifier::update_signed_metadata`] does.
     ///
     /// # Errors
     /// [`VerifierError::InvalidMetadata`].
