@@ -197,6 +197,17 @@ impl IssuerMetadata {
         Ok(())
     }
 
+    /// `metadata_key` as the 32 bytes of an Ed25519 public key.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidMetadata`] for another length.
+    pub fn metadata_key_bytes(&self) -> Result<[u8; 32], CoreError> {
+        self.metadata_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))
+    }
+
     /// The epoch records, opened under `metadata_key` and checked against the document,
     /// oldest first: the newest is the record of `epoch` (its start, length, root and keys),
     /// they chain, and a grace epoch that has a record has its root and keys.
@@ -212,11 +223,7 @@ impl IssuerMetadata {
                 "more epoch_records than grace_epochs + 1",
             ));
         }
-        let key: [u8; 32] = self
-            .metadata_key
-            .as_slice()
-            .try_into()
-            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        let key = self.metadata_key_bytes()?;
         let mut records = self
             .epoch_records
             .iter()
@@ -288,11 +295,7 @@ impl IssuerMetadata {
                 "the document carries no epoch records, but the issuer's earlier ones did",
             ));
         };
-        let key: [u8; 32] = self
-            .metadata_key
-            .as_slice()
-            .try_into()
-            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        let key = self.metadata_key_bytes()?;
         let mut all = Vec::with_capacity(bridge.len() + records.len());
         for r in bridge {
             let r = r.open(&key)?;
@@ -390,11 +393,7 @@ impl SignedMetadata {
         let metadata: IssuerMetadata = serde_json::from_slice(self.document.as_slice())
             .map_err(|_| CoreError::InvalidMetadata("the signed document is not metadata"))?;
         metadata.validate()?;
-        let key_bytes: [u8; 32] = metadata
-            .metadata_key
-            .as_slice()
-            .try_into()
-            .map_err(|_| CoreError::InvalidMetadata("metadata_key"))?;
+        let key_bytes = metadata.metadata_key_bytes()?;
         if pinned.is_some_and(|p| *p != key_bytes) {
             return Err(CoreError::InvalidMetadata(
                 "signed by another metadata key than the pinned one",
