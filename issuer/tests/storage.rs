@@ -1132,6 +1132,44 @@ async fn pg_drop(s: PostgresStorage, schema: &str) {
     s.close().await;
 }
 
+/// The sealer's advisory lock is per schema (specs/revocation.md §3): while a replica of the
+/// issuer in schema A holds it, A's other replicas leave the seal to it, and the issuer in
+/// schema B of the same database seals undisturbed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sealer_lock_is_per_schema() {
+    let Some((a, schema_a)) = pg_storage().await else {
+        return;
+    };
+    let (b, schema_b) = pg_storage().await.unwrap();
+    // A replica of A sealing: its transaction holds A's lock.
+    let mut holder = a.pool().begin().await.unwrap();
+    let got: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtext('netid/v1/sealer/' || current_schema()))",
+    )
+    .fetch_one(&mut *holder)
+    .await
+    .unwrap();
+    assert!(got);
+    assert_eq!(a.seal_epoch(1, NOW + 1, &signer()).await.unwrap(), None);
+    assert_eq!(
+        b.seal_epoch(1, NOW + 1, &signer())
+            .await
+            .unwrap()
+            .map(|m| m.epoch),
+        Some(1)
+    );
+    holder.rollback().await.unwrap();
+    assert_eq!(
+        a.seal_epoch(1, NOW + 1, &signer())
+            .await
+            .unwrap()
+            .map(|m| m.epoch),
+        Some(1)
+    );
+    pg_drop(a, &schema_a).await;
+    pg_drop(b, &schema_b).await;
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {

@@ -14,9 +14,11 @@ type Db = sqlx::Postgres;
 type Store = PostgresStorage;
 const BEGIN_WRITE: &str = "BEGIN";
 /// The sealer's lock (specs/revocation.md §3): held to the commit; a replica that does not get
-/// it leaves the seal to the one that did, without waiting.
+/// it leaves the seal to the one that did, without waiting. Advisory locks are shared by the
+/// whole database, so the key names the issuer's schema: issuers in other schemas of the same
+/// database seal on their own.
 const SEALER_LOCK: Option<&str> =
-    Some("SELECT pg_try_advisory_xact_lock(hashtext('netid/v1/sealer'))");
+    Some("SELECT pg_try_advisory_xact_lock(hashtext('netid/v1/sealer/' || current_schema()))");
 /// The next revocation index + 1, from a sequence (no row lock held until commit).
 const NEXT_REV_INDEX: &str = "SELECT nextval('rev_index_seq')";
 
