@@ -42,7 +42,6 @@ use netid_verifier::{ApiKey, App, MemoryReplayCache, ServiceState, Verifier};
 use serde_json::json;
 
 use netid_circuits::gadgets::eddsa;
-use netid_circuits::gadgets::merkle::MerklePath;
 use netid_circuits::presentation::fr_from_bytes;
 use netid_circuits::suite::HolderCredential;
 use netid_holder::cli::http;
@@ -404,29 +403,17 @@ fn thief_presentation(
         let r = http::get(&format!("{issuer}{}", present::digits_route(meta, rec)?))?;
         return Ok(present::present_bbs(meta, rec, secret, &r.body, request)?);
     }
-    let bucket: netid_core::issuer_api::RevocationBucket = http::get(&format!(
-        "{issuer}{}",
-        present::bucket_route(meta, rec.rev_index())
-    ))?
-    .json("revocation bucket")?;
-    let fr = |b: &[u8]| fr_from_bytes(b, "revocation path").map_err(|e| err(e.to_string()));
-    let siblings = present::revocation_path(meta, rec.rev_index(), &bucket)?
-        .siblings()
-        .iter()
-        .map(|s| fr(s))
-        .collect::<CliResult<Vec<_>>>()?;
-    let path_ = MerklePath {
-        siblings: siblings
-            .try_into()
-            .map_err(|_| err("revocation path length"))?,
-    };
+    // The wallet's own path code: the bucket of the metadata's epoch, turned into the path.
+    let path_ = present::merkle_path(&ops::fetch_revocation_path(meta, rec)?)?;
+    let root = fr_from_bytes(meta.revocation_root.as_slice(), "revocation root")
+        .map_err(|e| err(e.to_string()))?;
     let key = eddsa::PublicKey::from_bytes(meta.groth16_public_key.as_slice())
         .map_err(|e| err(e.to_string()))?;
     let sig = eddsa::Signature::from_bytes(rec.signature()).map_err(|e| err(e.to_string()))?;
     netid_circuits::dev::prove_unchecked(
         ops::proving_keys(meta)?,
         &key,
-        fr(meta.revocation_root.as_slice())?,
+        root,
         HolderCredential {
             attributes: rec.attributes(),
             signature: &sig,

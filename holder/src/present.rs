@@ -355,7 +355,10 @@ pub fn kept_path(
 }
 
 /// A kept path's siblings as field elements.
-fn merkle_path(path: &RevocationPath) -> Result<MerklePath, PresentError> {
+///
+/// # Errors
+/// [`PresentError::Metadata`] for a sibling that is not a canonical field element.
+pub fn merkle_path(path: &RevocationPath) -> Result<MerklePath, PresentError> {
     let siblings = path
         .siblings()
         .iter()

@@ -621,13 +621,13 @@ pub fn refresh_if_stale(w: &mut FileWallet, meta: &IssuerMetadata, issuer: &str)
     }
 }
 
-/// The revocation path of slot `cred`'s Groth16 slot in the tree of the metadata's epoch,
+/// The revocation path of `cred`'s Groth16 slot in the tree of the metadata's epoch,
 /// computed from its bucket (`GET …/buckets/{rev_index / 2^16}`: the issuer learns the bucket,
 /// never the slot; specs/revocation.md §8).
 ///
 /// # Errors
 /// Network errors; a bucket that does not lead to the root; the slot revoked.
-fn fetch_revocation_path(
+pub fn fetch_revocation_path(
     meta: &IssuerMetadata,
     cred: &CredentialRecord,
 ) -> CliResult<crate::RevocationPath> {
